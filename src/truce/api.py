@@ -1,0 +1,72 @@
+"""The library functions every interface calls: load, status, check."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from truce.engine.decide import Decision, Proposal
+from truce.engine.decide import check as _check
+from truce.engine.state import State, replay
+from truce.errors import ProposalError
+from truce.events import Captive
+from truce.ledger import History, load_ledger
+from truce.terms import Terms, load_terms
+from truce.validation import describe_error
+
+
+def load(terms_path: str | Path, ledger_path: str | Path) -> tuple[Terms, History]:
+    """Read a terms file and a ledger file (JSONL events or day-summary CSV)."""
+    terms = load_terms(terms_path)
+    return terms, load_ledger(ledger_path, terms)
+
+
+def status(terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None) -> State:
+    """The state of the pause at ``at`` (default: the latest event), as known at ``as_of``."""
+    return replay(terms, history, at=at, as_of=as_of)
+
+
+def check(
+    terms: Terms,
+    history: History,
+    proposal: Proposal,
+    at: datetime | None = None,
+    as_of: datetime | None = None,
+) -> Decision:
+    """Evaluate a list for the pause day after the one containing ``at``."""
+    return _check(replay(terms, history, at=at, as_of=as_of), proposal)
+
+
+def load_list(path: str | Path) -> tuple[Captive, ...]:
+    """Read a proposed list: CSV with columns id,category[,status] or JSON Lines of the same fields."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError:
+        raise ProposalError("cannot read the list file", where=str(p)) from None
+    rows: list[tuple[int, dict[str, object]]] = []
+    if p.suffix.lower() in (".jsonl", ".json"):
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((n, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise ProposalError(f"not valid JSON ({exc.msg})", where=f"{p}:{n}") from None
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "id" not in reader.fieldnames:
+            raise ProposalError("line 1: expected a header with columns id,category[,status]", where=str(p))
+        for row in reader:
+            rows.append((reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}))
+    out: list[Captive] = []
+    for n, obj in rows:
+        try:
+            out.append(Captive.model_validate(obj))
+        except ValidationError as exc:
+            raise ProposalError(describe_error(exc.errors()[0], Captive), where=f"{p}:{n}") from None
+    return tuple(out)

@@ -1,0 +1,165 @@
+"""The `truce` command: a thin layer over truce.api (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from truce import api
+from truce.engine.decide import Proposal
+from truce.errors import BadInput, TruceError
+from truce.exit_codes import exit_code_for
+from truce.outputs import CheckOut, StatusOut, check_out, status_out
+from truce.render import render_decision, render_status
+from truce.terms import Terms, load_terms, terms_schema
+
+app = typer.Typer(
+    name="truce",
+    help="Make exchange-for-pause agreements executable: terms, ledger, status and proposal checks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+def _width() -> int | None:
+    """Tables need room: use the terminal's width, or 160 columns when output is not a terminal."""
+    return None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
+
+
+out = Console(highlight=False, soft_wrap=True, width=_width())
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
+
+LedgerArg = Annotated[Path, typer.Argument(help="Ledger file: events (.jsonl) or a day summary (.csv).")]
+TermsOpt = Annotated[Path, typer.Option("--terms", help="Terms file (TOML).")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="Event time (ISO 8601; without an offset: local time in the agreement's zone). Default: the latest event.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Record time: use only what was recorded by then. Default: everything.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def parse_time(value: str | None, terms: Terms, option: str) -> datetime | None:
+    """An ISO 8601 time; a time without offset is local wall-clock time in the agreement's zone."""
+    if value is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"expected a date and time like 2023-11-30T05:00+02:00, got {value!r}", where=option) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=terms.agreement.zone)
+    return dt
+
+
+def _emit_json(model: Any) -> None:
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
+@app.command()
+def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) -> None:
+    """Check a terms file and say what it encodes."""
+    t = load_terms(terms)
+    out.print(f"{terms}: valid terms for [bold]{t.agreement.name}[/]")
+    if t.agreement.start is not None and t.extension is not None and t.initial is not None:
+        out.print(
+            f"  pause from {t.agreement.start:%Y-%m-%d %H:%M} {t.agreement.timezone}, {t.agreement.initial_days} "
+            f"initial days for {t.initial.captives} counted captives; +1 day per {t.extension.captives_per_day}"
+        )
+    out.print(f"  {t.exchange.prisoners_per_captive} prisoners per counted live captive; digest {t.digest()[:16]}")
+
+
+@app.command()
+def schema(
+    what: Annotated[str, typer.Argument(help="terms | events | status | check")] = "terms",
+) -> None:
+    """Print a JSON Schema: of a terms file, a ledger event, or status/check JSON output."""
+    from truce.events import EVENT_ADAPTER
+
+    schemas: dict[str, Any] = {
+        "terms": terms_schema,
+        "events": lambda: EVENT_ADAPTER.json_schema(),
+        "status": lambda: StatusOut.model_json_schema(),
+        "check": lambda: CheckOut.model_json_schema(),
+    }
+    if what not in schemas:
+        raise BadInput(f"unknown schema {what!r}: expected one of {', '.join(schemas)}", where="schema")
+    sys.stdout.write(json.dumps(schemas[what](), indent=2) + "\n")
+
+
+@app.command()
+def status(ledger: LedgerArg, terms: TermsOpt, at: AtOpt = None, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
+    """The state of the pause: when it ends, what was counted, who owes what, and why."""
+    t, h = api.load(terms, ledger)
+    state = api.status(t, h, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of"))
+    if as_json:
+        _emit_json(status_out(state))
+    else:
+        render_status(out, state)
+
+
+@app.command()
+def check(
+    ledger: LedgerArg,
+    terms: TermsOpt,
+    at: AtOpt = None,
+    as_of: AsOfOpt = None,
+    live: Annotated[int | None, typer.Option("--live", help="Live captives on the list.")] = None,
+    bodies: Annotated[int, typer.Option("--bodies", help="Bodies on the list.")] = 0,
+    credit: Annotated[int, typer.Option("--credit", help="Earlier outside-framework releases to credit.")] = 0,
+    list_file: Annotated[Path | None, typer.Option("--list", help="A list file: CSV id,category[,status] or JSONL.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Would this list for the next pause day meet the terms as encoded, and what would follow?"""
+    if (live is None) == (list_file is None):
+        raise BadInput("give either --live N (with optional --bodies, --credit) or --list FILE", where="check")
+    t, h = api.load(terms, ledger)
+    if list_file is not None:
+        proposal = Proposal(bodies=bodies, credit=credit, captives=api.load_list(list_file), source=f"list:{list_file.name}")
+    else:
+        proposal = Proposal(live=live or 0, bodies=bodies, credit=credit)
+    decision = api.check(t, h, proposal, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of"))
+    if as_json:
+        _emit_json(check_out(decision))
+    else:
+        render_decision(out, decision)
+
+
+@app.command()
+def demo() -> None:
+    """Replay the bundled 2023 Gaza example: the day-by-day table, findings, and the 30 Nov checks."""
+    from truce.demo import run_demo
+
+    run_demo(out)
+
+
+def main() -> None:
+    """Entry point: run the app, mapping errors to exit statuses in one place."""
+    try:
+        app(standalone_mode=False)
+    except TruceError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(exit_code_for(exc))
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", None)
+        sys.exit(code if code is not None else getattr(exc, "code", 0))
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("TRUCE_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (set TRUCE_DEBUG=1 for a traceback)")
+        sys.exit(1)

@@ -1,0 +1,207 @@
+"""The ledger's event types: one discriminated union on ``type``. Data only, no behaviour."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$", max_length=200)]
+PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=100)]
+Track = Literal["framework", "outside", "separate"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Captive(_Strict):
+    """One captive in a release or a list: a pseudonymous id, a category, live or body."""
+
+    id: PersonId
+    category: str | None = None
+    status: Literal["live", "body"] = "live"
+
+
+class Prisoner(_Strict):
+    """One prisoner in a release: a pseudonymous id and a category."""
+
+    id: PersonId
+    category: str | None = None
+
+
+class Counts(_Strict):
+    """Counts offered or committed where ids are not given."""
+
+    live: int = Field(default=0, ge=0)
+    bodies: int = Field(default=0, ge=0)
+    credit: int = Field(default=0, ge=0)
+
+
+class EventBase(_Strict):
+    """Fields every event has. ``act`` names the real-world act a declaration describes:
+    declarations of one act by different parties are alternatives, resolved by the terms'
+    reference party. ``supersedes`` names an event this one corrects (which then no longer counts)."""
+
+    id: EventId
+    at: AwareDatetime = Field(description="When it happened, with UTC offset.")
+    recorded_at: AwareDatetime = Field(description="When it was recorded, with UTC offset.")
+    declared_by: str = Field(min_length=1, description="The party id whose declaration this is.")
+    recorded_by: str = Field(min_length=1)
+    sources: list[str] = Field(default_factory=list)
+    supersedes: EventId | None = None
+    act: str | None = None
+    note: str | None = None
+
+
+class TermsAgreed(EventBase):
+    """The parties agreed the terms (a party's act, recorded)."""
+
+    type: Literal["terms_agreed"]
+    terms_digest: str | None = None
+
+
+class ListAnnounced(EventBase):
+    """The holder's list of captives it would release on a pause day."""
+
+    type: Literal["list_announced"]
+    for_day: int | None = Field(default=None, ge=1)
+    captives: list[Captive] | None = None
+    live: int = Field(default=0, ge=0)
+    bodies: int = Field(default=0, ge=0)
+    credit: int = Field(default=0, ge=0)
+
+
+class ListAccepted(EventBase):
+    """A party accepted a list (a recorded act; the engine never accepts anything)."""
+
+    type: Literal["list_accepted"]
+    list: EventId
+
+
+class ListRejected(EventBase):
+    """A party rejected a list (a recorded act; the engine never rejects anything)."""
+
+    type: Literal["list_rejected"]
+    list: EventId
+
+
+class ExtensionAgreed(EventBase):
+    """Extra pause days agreed, optionally for a recorded list or against a committed count."""
+
+    type: Literal["extension_agreed"]
+    days: int = Field(ge=1)
+    for_list: EventId | None = None
+    committed: Counts | None = None
+
+
+class CaptivesReleased(EventBase):
+    """Captives released: by pseudonymous id, or as counts (optionally of one category)."""
+
+    type: Literal["captives_released"]
+    track: Track = "framework"
+    captives: list[Captive] | None = None
+    live: int = Field(default=0, ge=0)
+    bodies: int = Field(default=0, ge=0)
+    category: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> CaptivesReleased:
+        if self.captives is not None and (self.live or self.bodies or self.category):
+            raise ValueError(
+                "give either 'captives' (a list of ids) or counts ('live', 'bodies'), not both"
+            )
+        if self.captives is None and not (self.live or self.bodies):
+            raise ValueError(
+                "a release needs 'captives' (a list of ids) or a positive 'live' or 'bodies'"
+            )
+        return self
+
+
+class CreditGranted(EventBase):
+    """Earlier outside-framework releases counted toward a pause day."""
+
+    type: Literal["credit_granted"]
+    toward_day: int = Field(ge=1)
+    count: int = Field(ge=1)
+    releases: list[EventId] = Field(default_factory=list, description="The releases credited.")
+    captives: list[PersonId] = Field(default_factory=list, description="The captives credited.")
+
+    @model_validator(mode="after")
+    def _ids_match(self) -> CreditGranted:
+        if self.captives and len(self.captives) != self.count:
+            raise ValueError(f"count is {self.count} but {len(self.captives)} captives are listed")
+        return self
+
+
+class PrisonersReleased(EventBase):
+    """Prisoners released by the receiver."""
+
+    type: Literal["prisoners_released"]
+    count: int = Field(ge=0)
+    prisoners: list[Prisoner] | None = None
+
+    @model_validator(mode="after")
+    def _ids_match(self) -> PrisonersReleased:
+        if self.prisoners is not None and len(self.prisoners) != self.count:
+            raise ValueError(
+                f"count is {self.count} but {len(self.prisoners)} prisoners are listed"
+            )
+        return self
+
+
+class AidDelivered(EventBase):
+    """Aid delivered on a day, on one basis (received, entered, inspected or dispatched)."""
+
+    type: Literal["aid_delivered"]
+    basis: Literal["received", "entered", "inspected", "dispatched"]
+    trucks: int | None = Field(default=None, ge=0)
+    fuel_litres: int | None = Field(default=None, ge=0)
+    date: _dt.date | None = Field(default=None, description="Local calendar date the figure is for.")
+
+
+class Claim(EventBase):
+    """A party's allegation, recorded neutrally and attributed; never adjudicated."""
+
+    type: Literal["claim"]
+    text: str = Field(min_length=1)
+    concerns: list[str] = Field(default_factory=list)
+
+
+class PauseEnded(EventBase):
+    """The pause ended (as declared by the recording party)."""
+
+    type: Literal["pause_ended"]
+
+
+Event = Annotated[
+    TermsAgreed
+    | ListAnnounced
+    | ListAccepted
+    | ListRejected
+    | ExtensionAgreed
+    | CaptivesReleased
+    | CreditGranted
+    | PrisonersReleased
+    | AidDelivered
+    | Claim
+    | PauseEnded,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+EVENT_TYPES = (
+    "terms_agreed",
+    "list_announced",
+    "list_accepted",
+    "list_rejected",
+    "extension_agreed",
+    "captives_released",
+    "credit_granted",
+    "prisoners_released",
+    "aid_delivered",
+    "claim",
+    "pause_ended",
+)

@@ -1,0 +1,16 @@
+"""The single mapping from exceptions to CLI exit statuses."""
+
+from __future__ import annotations
+
+from truce.errors import TruceError
+
+OK = 0
+INTERNAL = 1
+BAD_INPUT = 2
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Exit status for an exception: 2 for bad input, 1 for anything unexpected."""
+    if isinstance(exc, TruceError):
+        return exc.exit_code
+    return INTERNAL

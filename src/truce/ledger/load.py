@@ -1,0 +1,272 @@
+"""Load a ledger file: events as JSON Lines, or a day-summary CSV for spreadsheet users."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from truce.engine.clock import PauseCalendar
+from truce.errors import LedgerError
+from truce.events import (
+    EVENT_ADAPTER,
+    AidDelivered,
+    CaptivesReleased,
+    CreditGranted,
+    Event,
+    ExtensionAgreed,
+    PrisonersReleased,
+)
+from truce.ledger.history import History
+from truce.terms import Terms
+from truce.validation import describe_error
+
+DAY_COLUMNS = (
+    "date",
+    "live_released",
+    "bodies_released",
+    "outside_framework",
+    "separate_track",
+    "credited",
+    "prisoners_released",
+    "aid_trucks",
+)
+OPTIONAL_DAY_COLUMNS = ("extension_days",)
+IMPORTER = "importer"
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LedgerError("file not found", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise LedgerError("not UTF-8 text", where=str(path)) from None
+    except OSError as exc:
+        raise LedgerError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+
+def parse_event(obj: Any, where: str) -> Event:
+    """Validate one event mapping; errors name ``where`` and the field."""
+    try:
+        return EVENT_ADAPTER.validate_python(obj)
+    except ValidationError as exc:
+        errs = exc.errors()
+        # The discriminated union prefixes locations with the type tag; drop it.
+        parts = []
+        for e in errs[:3]:
+            e = dict(e)
+            loc = tuple(e["loc"])
+            if (
+                loc
+                and isinstance(loc[0], str)
+                and isinstance(obj, dict)
+                and loc[0] == obj.get("type")
+            ):
+                e["loc"] = loc[1:]
+            parts.append(describe_error(e, None))
+        raise LedgerError("; also ".join(parts), where=where) from None
+
+
+def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
+    """Read events from a JSON Lines file (one event per line; blank lines ignored).
+
+    With ``terms``, every event must be declared by a party the terms name.
+    """
+    known = terms.parties.ids() | {IMPORTER} if terms is not None else None
+    p = Path(path)
+    text = _read_text(p)
+    events: list[Event] = []
+    refs: list[str] = []
+    lines: list[str] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{p}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LedgerError(
+                f"not valid JSON ({exc.msg} at column {exc.colno})", where=where
+            ) from None
+        if not isinstance(obj, dict):
+            raise LedgerError("expected one JSON object per line", where=where)
+        event = parse_event(obj, where)
+        if known is not None and event.declared_by not in known:
+            raise LedgerError(
+                f"declared_by {event.declared_by!r} is not a party in the terms "
+                f"(expected one of: {', '.join(sorted(known))})",
+                where=where,
+            )
+        events.append(event)
+        refs.append(f"event:{events[-1].id}")
+        lines.append(where)
+    history = History()
+    try:
+        history.extend(events, refs)
+    except LedgerError as exc:
+        # Re-anchor the message at the file line of the offending event.
+        idx = refs.index(exc.where) if exc.where in refs else None
+        where = lines[idx] if idx is not None else str(p)
+        raise LedgerError(str(exc).split(": ", 1)[-1], where=f"{where} ({exc.where})") from None
+    return history
+
+
+def _cell_int(row: dict[str, str], col: str, where: str) -> int:
+    raw = (row.get(col) or "").strip()
+    if raw == "":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise LedgerError(
+            f"column {col}: expected a whole number, got {raw!r}", where=where
+        ) from None
+    if value < 0:
+        raise LedgerError(f"column {col}: must be >= 0, got {value}", where=where)
+    return value
+
+
+def load_days_csv(path: str | Path, terms: Terms, declared_by: str = IMPORTER) -> History:
+    """Read a day-summary CSV: one row per pause day, turned into aggregate events at the day's start.
+
+    Each row's events carry the reference ``csv:<line>`` and are attributed to ``declared_by``.
+    """
+    p = Path(path)
+    text = _read_text(p)
+    if terms.agreement.start is None:
+        raise LedgerError(
+            "a day-summary CSV needs terms with a pause (agreement.start)", where=str(p)
+        )
+    cal = PauseCalendar(terms.agreement.start, terms.agreement.zone)
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise LedgerError(
+            f"empty file: expected a header row with {', '.join(DAY_COLUMNS)}", where=str(p)
+        )
+    reader.fieldnames = header
+    unknown = [h for h in header if h not in DAY_COLUMNS + OPTIONAL_DAY_COLUMNS]
+    if unknown:
+        raise LedgerError(
+            f"line 1: unknown column(s) {', '.join(unknown)}; expected "
+            f"{', '.join(DAY_COLUMNS)} and optionally {', '.join(OPTIONAL_DAY_COLUMNS)}",
+            where=str(p),
+        )
+    missing = [c for c in DAY_COLUMNS if c not in header]
+    if missing:
+        raise LedgerError(f"line 1: missing column(s) {', '.join(missing)}", where=str(p))
+    basis = terms.aid.basis if terms.aid else "received"
+    events: list[Event] = []
+    refs: list[str] = []
+    last_day = 0
+    for row in reader:
+        line = reader.line_num
+        where = f"{p}:{line}"
+        if None in row:
+            raise LedgerError("more cells than columns in the header", where=where)
+        raw_date = (row.get("date") or "").strip()
+        try:
+            d = date.fromisoformat(raw_date)
+        except ValueError:
+            raise LedgerError(
+                f"column date: expected a date like 2023-11-24, got {raw_date!r}", where=where
+            ) from None
+        k = cal.day_of_date(d)
+        if k < 1:
+            raise LedgerError(
+                f"date {d} is before the pause starts ({cal.date_of(1)})", where=where
+            )
+        if k <= last_day:
+            raise LedgerError(
+                f"date {d} is not after the previous row's date ({cal.date_of(last_day)}): "
+                "rows must be one per pause day, in order",
+                where=where,
+            )
+        last_day = k
+        at = cal.boundary(k - 1)
+        ref = f"csv:{line}"
+        base: dict[str, Any] = {
+            "at": at,
+            "recorded_at": at,
+            "declared_by": declared_by,
+            "recorded_by": declared_by,
+            "sources": [f"{p.name} line {line}"],
+        }
+        stem = f"csv{line}"
+        live = _cell_int(row, "live_released", where)
+        bodies = _cell_int(row, "bodies_released", where)
+        if live or bodies:
+            events.append(
+                CaptivesReleased(
+                    id=f"{stem}-framework",
+                    type="captives_released",
+                    track="framework",
+                    live=live,
+                    bodies=bodies,
+                    **base,
+                )
+            )
+        for col, track in (("outside_framework", "outside"), ("separate_track", "separate")):
+            n = _cell_int(row, col, where)
+            if n:
+                events.append(
+                    CaptivesReleased(
+                        id=f"{stem}-{track}", type="captives_released", track=track, live=n, **base
+                    )
+                )
+        credited = _cell_int(row, "credited", where)
+        if credited:
+            events.append(
+                CreditGranted(
+                    id=f"{stem}-credit", type="credit_granted", toward_day=k, count=credited, **base
+                )
+            )
+        prisoners = _cell_int(row, "prisoners_released", where)
+        if prisoners:
+            events.append(
+                PrisonersReleased(
+                    id=f"{stem}-prisoners", type="prisoners_released", count=prisoners, **base
+                )
+            )
+        if (row.get("aid_trucks") or "").strip() != "":
+            trucks = _cell_int(row, "aid_trucks", where)
+            events.append(
+                AidDelivered(
+                    id=f"{stem}-aid",
+                    type="aid_delivered",
+                    basis=basis,
+                    trucks=trucks,
+                    date=d,
+                    **base,
+                )
+            )
+        if "extension_days" in header:
+            ext = _cell_int(row, "extension_days", where)
+            if ext:
+                events.append(
+                    ExtensionAgreed(
+                        id=f"{stem}-extension", type="extension_agreed", days=ext, **base
+                    )
+                )
+        refs.extend([ref] * (len(events) - len(refs)))
+    return History.of(events, refs)
+
+
+def load_ledger(path: str | Path, terms: Terms) -> History:
+    """Load a ledger file by its extension: .jsonl/.json (events) or .csv (day summary)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return load_events_jsonl(p, terms)
+    if suffix == ".csv":
+        return load_days_csv(p, terms)
+    raise LedgerError(
+        f"unknown ledger format {suffix or '(no extension)'!r}: expected .jsonl (events) or .csv (day summary)",
+        where=str(p),
+    )

@@ -1,0 +1,175 @@
+"""The JSON shapes of `status` and `check` (pydantic models, so `truce schema` can print them)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from truce.engine.decide import Decision
+from truce.engine.state import State
+from truce.exact import to_json_number
+
+Number = int | float
+
+
+class FindingOut(BaseModel):
+    """An obligation met or not."""
+
+    day: int | None
+    date: str | None
+    kind: str = Field(description="captives | prisoners | aid | extension")
+    status: str = Field(description="met | short | over | pending | unknown")
+    detail: str
+    trace: list[str]
+
+
+class DayOut(BaseModel):
+    """One pause day."""
+
+    day: int
+    date: str
+    starts: str
+    ends: str
+    phase: str
+    live_released: int
+    bodies_released: int
+    credited: int
+    counted: Number
+    outside_framework: int
+    separate_track: int
+    not_covered: int
+    prisoners_due: Number
+    prisoners_released: int
+    aid_trucks: int | None
+    days_granted: int
+    trace: list[str]
+
+
+class DisputedOut(BaseModel):
+    """Declarations of one act that differ, and which was used."""
+
+    act: str
+    used: str
+    set_aside: list[str]
+    reason: str
+
+
+class StatusOut(BaseModel):
+    """The state of the pause at `at`, as known at `as_of`."""
+
+    agreement: str
+    at: str
+    as_of: str | None
+    active: bool
+    starts_at: str | None
+    ends_at: str | None
+    ended_at: str | None
+    basis: str = Field(description="recorded | inferred | none: where granted days come from")
+    pause_days: int
+    current_day: int | None
+    counted: Number
+    balance: Number
+    creditable: int
+    prisoners_due: Number
+    prisoners_released: int
+    days: list[DayOut]
+    findings: list[FindingOut]
+    disputed: list[DisputedOut]
+    acts: list[dict[str, Any]]
+    notes: list[str]
+    trace: dict[str, list[str]]
+
+
+class IneligibleOut(BaseModel):
+    """A listed captive that does not count."""
+
+    id: str
+    reason: str
+    ref: str
+
+
+class CheckOut(BaseModel):
+    """What a proposed list would do under the terms as encoded."""
+
+    meets_terms: bool | None
+    for_day: int | None
+    for_date: str | None
+    available: Number
+    counted: Number
+    balance: Number
+    extension_days: int
+    shortfall: Number
+    ends_at: str | None = Field(description="The new end if the list meets the terms, else the current end.")
+    current_end: str | None
+    prisoners_due: Number
+    pause_active: bool
+    ineligible: list[IneligibleOut]
+    explanation: list[str]
+    trace: dict[str, list[str]]
+
+
+def _n(x: Fraction | int) -> Number:
+    return to_json_number(x)
+
+
+def _iso(x: Any) -> str | None:
+    return x.isoformat() if x is not None else None
+
+
+def status_out(state: State) -> StatusOut:
+    """The JSON view of a State."""
+    return StatusOut(
+        agreement=state.terms.agreement.name,
+        at=state.at.isoformat(),
+        as_of=_iso(state.as_of),
+        active=state.active,
+        starts_at=_iso(state.starts_at),
+        ends_at=_iso(state.ends_at),
+        ended_at=_iso(state.ended_at),
+        basis=state.basis,
+        pause_days=state.pause_days,
+        current_day=state.current_day,
+        counted=_n(state.counted),
+        balance=_n(state.balance),
+        creditable=state.creditable,
+        prisoners_due=_n(state.prisoners_due),
+        prisoners_released=state.prisoners_released,
+        days=[
+            DayOut(
+                day=d.day, date=d.date, starts=d.starts.isoformat(), ends=d.ends.isoformat(), phase=d.phase,
+                live_released=d.live, bodies_released=d.bodies, credited=d.credited, counted=_n(d.counted),
+                outside_framework=d.outside, separate_track=d.separate, not_covered=d.not_covered,
+                prisoners_due=_n(d.prisoners_due), prisoners_released=d.prisoners_released, aid_trucks=d.aid,
+                days_granted=d.granted, trace=d.trace,
+            )
+            for d in state.days
+        ],
+        findings=[FindingOut(**f.__dict__) for f in state.findings],
+        disputed=[DisputedOut(**d.__dict__) for d in state.disputed],
+        acts=state.acts,
+        notes=state.notes,
+        trace=state.trace,
+    )
+
+
+def check_out(d: Decision) -> CheckOut:
+    """The JSON view of a Decision."""
+    return CheckOut(
+        meets_terms=d.meets_terms,
+        for_day=d.for_day,
+        for_date=d.for_date,
+        available=_n(d.available),
+        counted=_n(d.counted),
+        balance=_n(d.balance),
+        extension_days=d.extension_days,
+        shortfall=_n(d.shortfall),
+        ends_at=_iso(d.ends_at),
+        current_end=_iso(d.current_end),
+        prisoners_due=_n(d.prisoners_due),
+        pause_active=d.pause_active,
+        ineligible=[IneligibleOut(**i.__dict__) for i in d.ineligible],
+        explanation=d.explanation,
+        trace=d.trace,
+    )
