@@ -26,7 +26,9 @@ def load(terms_path: str | Path, ledger_path: str | Path) -> tuple[Terms, Histor
     return terms, load_ledger(ledger_path, terms)
 
 
-def status(terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None) -> State:
+def status(
+    terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None
+) -> State:
     """The state of the pause at ``at`` (default: the latest event), as known at ``as_of``."""
     return replay(terms, history, at=at, as_of=as_of)
 
@@ -60,7 +62,9 @@ def load_list(path: str | Path) -> tuple[Captive, ...]:
     else:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or "id" not in reader.fieldnames:
-            raise ProposalError("line 1: expected a header with columns id,category[,status]", where=str(p))
+            raise ProposalError(
+                "line 1: expected a header with columns id,category[,status]", where=str(p)
+            )
         for row in reader:
             rows.append((reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}))
     out: list[Captive] = []
@@ -68,5 +72,7 @@ def load_list(path: str | Path) -> tuple[Captive, ...]:
         try:
             out.append(Captive.model_validate(obj))
         except ValidationError as exc:
-            raise ProposalError(describe_error(exc.errors()[0], Captive), where=f"{p}:{n}") from None
+            raise ProposalError(
+                describe_error(exc.errors()[0], Captive), where=f"{p}:{n}"
+            ) from None
     return tuple(out)

@@ -27,6 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
 def _width() -> int | None:
     """Tables need room: use the terminal's width, or 160 columns when output is not a terminal."""
     return None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
@@ -37,10 +39,23 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 
-LedgerArg = Annotated[Path, typer.Argument(help="Ledger file: events (.jsonl) or a day summary (.csv).")]
+LedgerArg = Annotated[
+    Path, typer.Argument(help="Ledger file: events (.jsonl) or a day summary (.csv).")
+]
 TermsOpt = Annotated[Path, typer.Option("--terms", help="Terms file (TOML).")]
-AtOpt = Annotated[str | None, typer.Option("--at", help="Event time (ISO 8601; without an offset: local time in the agreement's zone). Default: the latest event.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Record time: use only what was recorded by then. Default: everything.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Event time (ISO 8601; without an offset: local time in the agreement's zone). Default: the latest event.",
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Record time: use only what was recorded by then. Default: everything."
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
@@ -51,7 +66,9 @@ def parse_time(value: str | None, terms: Terms, option: str) -> datetime | None:
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
-        raise BadInput(f"expected a date and time like 2023-11-30T05:00+02:00, got {value!r}", where=option) from None
+        raise BadInput(
+            f"expected a date and time like 2023-11-30T05:00+02:00, got {value!r}", where=option
+        ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=terms.agreement.zone)
     return dt
@@ -71,7 +88,9 @@ def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) 
             f"  pause from {t.agreement.start:%Y-%m-%d %H:%M} {t.agreement.timezone}, {t.agreement.initial_days} "
             f"initial days for {t.initial.captives} counted captives; +1 day per {t.extension.captives_per_day}"
         )
-    out.print(f"  {t.exchange.prisoners_per_captive} prisoners per counted live captive; digest {t.digest()[:16]}")
+    out.print(
+        f"  {t.exchange.prisoners_per_captive} prisoners per counted live captive; digest {t.digest()[:16]}"
+    )
 
 
 @app.command()
@@ -88,12 +107,20 @@ def schema(
         "check": lambda: CheckOut.model_json_schema(),
     }
     if what not in schemas:
-        raise BadInput(f"unknown schema {what!r}: expected one of {', '.join(schemas)}", where="schema")
+        raise BadInput(
+            f"unknown schema {what!r}: expected one of {', '.join(schemas)}", where="schema"
+        )
     sys.stdout.write(json.dumps(schemas[what](), indent=2) + "\n")
 
 
 @app.command()
-def status(ledger: LedgerArg, terms: TermsOpt, at: AtOpt = None, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
+def status(
+    ledger: LedgerArg,
+    terms: TermsOpt,
+    at: AtOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """The state of the pause: when it ends, what was counted, who owes what, and why."""
     t, h = api.load(terms, ledger)
     state = api.status(t, h, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of"))
@@ -111,19 +138,32 @@ def check(
     as_of: AsOfOpt = None,
     live: Annotated[int | None, typer.Option("--live", help="Live captives on the list.")] = None,
     bodies: Annotated[int, typer.Option("--bodies", help="Bodies on the list.")] = 0,
-    credit: Annotated[int, typer.Option("--credit", help="Earlier outside-framework releases to credit.")] = 0,
-    list_file: Annotated[Path | None, typer.Option("--list", help="A list file: CSV id,category[,status] or JSONL.")] = None,
+    credit: Annotated[
+        int, typer.Option("--credit", help="Earlier outside-framework releases to credit.")
+    ] = 0,
+    list_file: Annotated[
+        Path | None, typer.Option("--list", help="A list file: CSV id,category[,status] or JSONL.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Would this list for the next pause day meet the terms as encoded, and what would follow?"""
     if (live is None) == (list_file is None):
-        raise BadInput("give either --live N (with optional --bodies, --credit) or --list FILE", where="check")
+        raise BadInput(
+            "give either --live N (with optional --bodies, --credit) or --list FILE", where="check"
+        )
     t, h = api.load(terms, ledger)
     if list_file is not None:
-        proposal = Proposal(bodies=bodies, credit=credit, captives=api.load_list(list_file), source=f"list:{list_file.name}")
+        proposal = Proposal(
+            bodies=bodies,
+            credit=credit,
+            captives=api.load_list(list_file),
+            source=f"list:{list_file.name}",
+        )
     else:
         proposal = Proposal(live=live or 0, bodies=bodies, credit=credit)
-    decision = api.check(t, h, proposal, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of"))
+    decision = api.check(
+        t, h, proposal, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of")
+    )
     if as_json:
         _emit_json(check_out(decision))
     else:
@@ -161,5 +201,7 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if os.environ.get("TRUCE_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (set TRUCE_DEBUG=1 for a traceback)")
+        err.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {exc} (set TRUCE_DEBUG=1 for a traceback)"
+        )
         sys.exit(1)

@@ -158,7 +158,9 @@ class AidDelivered(EventBase):
     basis: Literal["received", "entered", "inspected", "dispatched"]
     trucks: int | None = Field(default=None, ge=0)
     fuel_litres: int | None = Field(default=None, ge=0)
-    date: _dt.date | None = Field(default=None, description="Local calendar date the figure is for.")
+    date: _dt.date | None = Field(
+        default=None, description="Local calendar date the figure is for."
+    )
 
 
 class Claim(EventBase):

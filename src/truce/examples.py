@@ -16,4 +16,6 @@ def example_path(name: str, filename: str) -> Path:
         p = root / name / filename
         if p.exists():
             return p
-    raise BadInput(f"bundled example {name}/{filename} not found (looked in {', '.join(map(str, _CANDIDATES))})")
+    raise BadInput(
+        f"bundled example {name}/{filename} not found (looked in {', '.join(map(str, _CANDIDATES))})"
+    )

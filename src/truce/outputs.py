@@ -101,7 +101,9 @@ class CheckOut(BaseModel):
     balance: Number
     extension_days: int
     shortfall: Number
-    ends_at: str | None = Field(description="The new end if the list meets the terms, else the current end.")
+    ends_at: str | None = Field(
+        description="The new end if the list meets the terms, else the current end."
+    )
     current_end: str | None
     prisoners_due: Number
     pause_active: bool
@@ -138,11 +140,23 @@ def status_out(state: State) -> StatusOut:
         prisoners_released=state.prisoners_released,
         days=[
             DayOut(
-                day=d.day, date=d.date, starts=d.starts.isoformat(), ends=d.ends.isoformat(), phase=d.phase,
-                live_released=d.live, bodies_released=d.bodies, credited=d.credited, counted=_n(d.counted),
-                outside_framework=d.outside, separate_track=d.separate, not_covered=d.not_covered,
-                prisoners_due=_n(d.prisoners_due), prisoners_released=d.prisoners_released, aid_trucks=d.aid,
-                days_granted=d.granted, trace=d.trace,
+                day=d.day,
+                date=d.date,
+                starts=d.starts.isoformat(),
+                ends=d.ends.isoformat(),
+                phase=d.phase,
+                live_released=d.live,
+                bodies_released=d.bodies,
+                credited=d.credited,
+                counted=_n(d.counted),
+                outside_framework=d.outside,
+                separate_track=d.separate,
+                not_covered=d.not_covered,
+                prisoners_due=_n(d.prisoners_due),
+                prisoners_released=d.prisoners_released,
+                aid_trucks=d.aid,
+                days_granted=d.granted,
+                trace=d.trace,
             )
             for d in state.days
         ],

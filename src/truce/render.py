@@ -21,14 +21,36 @@ def render_status(console: Console, state: State) -> None:
     t = state.terms
     console.print(f"[bold]{t.agreement.name}[/]")
     table = Table(title="Pause days", title_justify="left")
-    heads = ("Day", "Date", "Live", "Bodies", "Credited", "Counted", "Outside", "Separate", "Pris. due", "Pris. rel.", f"Aid {t.aid.basis if t.aid else ''}", "+Days")
+    heads = (
+        "Day",
+        "Date",
+        "Live",
+        "Bodies",
+        "Credited",
+        "Counted",
+        "Outside",
+        "Separate",
+        "Pris. due",
+        "Pris. rel.",
+        f"Aid {t.aid.basis if t.aid else ''}",
+        "+Days",
+    )
     for col in heads:
         table.add_column(col, justify="left" if col == "Date" else "right", no_wrap=True)
     for d in state.days:
         table.add_row(
-            str(d.day), d.date, str(d.live), str(d.bodies), str(d.credited), show(d.counted), str(d.outside),
-            str(d.separate), show(d.prisoners_due), str(d.prisoners_released),
-            "unknown" if d.aid is None else str(d.aid), str(d.granted) if d.granted else "",
+            str(d.day),
+            d.date,
+            str(d.live),
+            str(d.bodies),
+            str(d.credited),
+            show(d.counted),
+            str(d.outside),
+            str(d.separate),
+            show(d.prisoners_due),
+            str(d.prisoners_released),
+            "unknown" if d.aid is None else str(d.aid),
+            str(d.granted) if d.granted else "",
         )
     console.print(table)
     active = "active" if state.active else "not active"
@@ -50,14 +72,23 @@ def render_status(console: Console, state: State) -> None:
         ft.add_row(str(f.day or ""), f.kind, _st(f.status), f.detail)
     console.print(ft)
     if state.acts:
-        at = Table(title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left")
+        at = Table(
+            title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left"
+        )
         for col in ("At", "Declared by", "Type", "What"):
             at.add_column(col)
         for a in state.acts:
-            at.add_row(str(a["at"]), str(a["declared_by"]), str(a["type"]).replace("_", " "), str(a["what"]))
+            at.add_row(
+                str(a["at"]),
+                str(a["declared_by"]),
+                str(a["type"]).replace("_", " "),
+                str(a["what"]),
+            )
         console.print(at)
-    for d in state.disputed:
-        console.print(f"[yellow]Disputed[/] {d.act}: used {d.used}; set aside {', '.join(d.set_aside)} ({d.reason}).")
+    for dis in state.disputed:
+        console.print(
+            f"[yellow]Disputed[/] {dis.act}: used {dis.used}; set aside {', '.join(dis.set_aside)} ({dis.reason})."
+        )
     for n in state.notes:
         console.print(f"[dim]Note:[/] {n}")
 

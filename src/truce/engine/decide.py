@@ -64,7 +64,9 @@ def check(state: State, proposal: Proposal) -> Decision:
     """Would this list extend the pause, to when, and what would then be owed?"""
     terms = state.terms
     if terms.extension is None or terms.agreement.start is None or state.ends_at is None:
-        raise ProposalError("these terms have no pause to extend (no agreement.start / [extension])")
+        raise ProposalError(
+            "these terms have no pause to extend (no agreement.start / [extension])"
+        )
     P = terms.extension.captives_per_day
     w = terms.extension.body_weight
     cal = PauseCalendar(terms.agreement.start, terms.agreement.zone)
@@ -90,13 +92,23 @@ def check(state: State, proposal: Proposal) -> Decision:
                 continue
             seen.add(c.id)
             if c.id in state.released_ids:
-                ineligible.append(Ineligible(c.id, f"already released ({state.released_ids[c.id][2]})", ref))
+                ineligible.append(
+                    Ineligible(c.id, f"already released ({state.released_ids[c.id][2]})", ref)
+                )
                 continue
             if terms.category(c.category) is None:
-                ineligible.append(Ineligible(c.id, f"category {c.category!r} is not in the terms", ref))
+                ineligible.append(
+                    Ineligible(c.id, f"category {c.category!r} is not in the terms", ref)
+                )
                 continue
             if not terms.category_counts(c.category):
-                ineligible.append(Ineligible(c.id, f"category {c.category!r} is not covered by the framework (counts = false)", ref))
+                ineligible.append(
+                    Ineligible(
+                        c.id,
+                        f"category {c.category!r} is not covered by the framework (counts = false)",
+                        ref,
+                    )
+                )
                 continue
             if c.status == "live":
                 live += 1
@@ -120,23 +132,63 @@ def check(state: State, proposal: Proposal) -> Decision:
     what = _describe(live, bodies, credit, w)
     if not state.active:
         why = (
-            f"the pause ended at {state.ended_at.isoformat()} (recorded)" if state.ended_at is not None
-            else f"the pause ended at {state.ends_at.isoformat()}" if state.at >= state.ends_at
+            f"the pause ended at {state.ended_at.isoformat()} (recorded)"
+            if state.ended_at is not None
+            else f"the pause ended at {state.ends_at.isoformat()}"
+            if state.at >= state.ends_at
             else f"the pause has not started (it starts at {cal.start.isoformat()})"
         )
         ended = state.at >= state.ends_at or state.ended_at is not None
         if ended:
-            explanation.append(f"At {state.at.isoformat()} {why}: a list cannot extend it under the terms as encoded.")
+            explanation.append(
+                f"At {state.at.isoformat()} {why}: a list cannot extend it under the terms as encoded."
+            )
             explanation.append(f"The list would count {show(counted)} ({what}).")
-            return Decision(False, None, None, counted, counted, Fraction(0), 0, Fraction(0), state.ends_at, state.ends_at, due, False, ineligible, explanation, trace)
+            return Decision(
+                False,
+                None,
+                None,
+                counted,
+                counted,
+                Fraction(0),
+                0,
+                Fraction(0),
+                state.ends_at,
+                state.ends_at,
+                due,
+                False,
+                ineligible,
+                explanation,
+                trace,
+            )
     if for_day <= n0:
         counted_so_far = sum((r.counted for r in state.days if r.day <= n0), Fraction(0))
         total = counted_so_far + counted
         quota = terms.initial.captives if terms.initial else 0
-        explanation.append(f"{day_desc} is in the initial phase (days 1-{n0}); the initial quota of {quota} is judged at {cal.boundary(n0).isoformat()}.")
-        explanation.append(f"With this list ({what}) the initial days count {show(total)} of {quota}.")
+        explanation.append(
+            f"{day_desc} is in the initial phase (days 1-{n0}); the initial quota of {quota} is judged at {cal.boundary(n0).isoformat()}."
+        )
+        explanation.append(
+            f"With this list ({what}) the initial days count {show(total)} of {quota}."
+        )
         meets = (total >= quota) if for_day == n0 else None
-        return Decision(meets, for_day, cal.date_of(for_day).isoformat(), total, counted, Fraction(0), 0, Fraction(rules.clamp0(quota - total)), state.ends_at, state.ends_at, due, state.active, ineligible, explanation, trace)
+        return Decision(
+            meets,
+            for_day,
+            cal.date_of(for_day).isoformat(),
+            total,
+            counted,
+            Fraction(0),
+            0,
+            Fraction(rules.clamp0(quota - total)),
+            state.ends_at,
+            state.ends_at,
+            due,
+            state.active,
+            ineligible,
+            explanation,
+            trace,
+        )
     available = state.balance + counted
     days = int(rules.extension_days(available, P))
     meets = days >= 1
@@ -144,7 +196,9 @@ def check(state: State, proposal: Proposal) -> Decision:
     new_end = _add_days(cal, state.ends_at, state.pause_days, days) if meets else state.ends_at
     explanation.append(f"List for {day_desc}: {what}, counting {show(counted)}.")
     if state.balance:
-        explanation.append(f"Balance carried from earlier days: {show(state.balance)}; available {show(available)}.")
+        explanation.append(
+            f"Balance carried from earlier days: {show(state.balance)}; available {show(available)}."
+        )
     if meets:
         explanation.append(
             f"{show(available)} counted against {P} per day (terms:extension.captives_per_day): "
@@ -159,13 +213,31 @@ def check(state: State, proposal: Proposal) -> Decision:
             f"{show(short)}: add {show(-((-short) // 1))} live captives{alt}. The pause would still end at {state.ends_at.isoformat()}."
         )
     if proposal.credit:
-        explanation.append(f"{proposal.credit} credited from {state.creditable} creditable outside-framework release(s).")
+        explanation.append(
+            f"{proposal.credit} credited from {state.creditable} creditable outside-framework release(s)."
+        )
     if bodies and w == 0:
         explanation.append(f"{bodies} bodies count 0 each (terms:extension.body_weight = 0).")
     for bad in ineligible:
         explanation.append(f"{bad.id} does not count: {bad.reason}.")
     explanation.append(f"Prisoners due for this list: {show(due)} (ratio x (live + credited)).")
-    return Decision(meets, for_day, cal.date_of(for_day).isoformat(), available, counted, state.balance, days, short, new_end, state.ends_at, due, state.active, ineligible, explanation, trace)
+    return Decision(
+        meets,
+        for_day,
+        cal.date_of(for_day).isoformat(),
+        available,
+        counted,
+        state.balance,
+        days,
+        short,
+        new_end,
+        state.ends_at,
+        due,
+        state.active,
+        ineligible,
+        explanation,
+        trace,
+    )
 
 
 def _add_days(cal: PauseCalendar, current: datetime, pause_days: int, days: int) -> datetime:

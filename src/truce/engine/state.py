@@ -15,6 +15,15 @@ from fractions import Fraction
 from truce.engine import rules
 from truce.engine.clock import PauseCalendar
 from truce.errors import LedgerError
+from truce.events import (
+    AidDelivered,
+    CaptivesReleased,
+    CreditGranted,
+    ExtensionAgreed,
+    ListAnnounced,
+    PauseEnded,
+    PrisonersReleased,
+)
 from truce.ledger.history import Entry, History
 from truce.terms import Terms
 
@@ -119,7 +128,9 @@ class State:
     last_day_with_data: int
 
 
-def select(history: History, terms: Terms, at: datetime | None, as_of: datetime | None) -> tuple[list[Entry], list[Disputed], float]:
+def select(
+    history: History, terms: Terms, at: datetime | None, as_of: datetime | None
+) -> tuple[list[Entry], list[Disputed], float]:
     """The entries that count at ``at`` as known at ``as_of``, in time order, and the disputes set aside."""
     entries = history.entries
     if as_of is not None:
@@ -153,7 +164,9 @@ def select(history: History, terms: Terms, at: datetime | None, as_of: datetime 
         disputes.append(Disputed(act, used.ref, [e.ref for e in others], reason))
     if drop:
         entries = [e for e in entries if id(e) not in drop]
-    at_ts = at.timestamp() if at is not None else max((e.ts for e in entries), default=float("-inf"))
+    at_ts = (
+        at.timestamp() if at is not None else max((e.ts for e in entries), default=float("-inf"))
+    )
     entries = [e for e in entries if e.ts <= at_ts]
     entries.sort(key=lambda e: e.ts)
     return entries, disputes, at_ts
@@ -170,7 +183,13 @@ def replay(
     return fold(terms, entries, disputes, at_ts, as_of)
 
 
-def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: float, as_of: datetime | None) -> State:
+def fold(
+    terms: Terms,
+    entries: list[Entry],
+    disputes: list[Disputed],
+    at_ts: float,
+    as_of: datetime | None,
+) -> State:
     """Tally time-ordered entries into pause days, then apply the rules day by day."""
     zone = terms.agreement.zone
     start_local = terms.agreement.start
@@ -187,7 +206,7 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
     prisoners_total = 0
     outside_total = 0
     credits_used = 0
-    extensions: list[int] = []
+    extensions: list[tuple[int, ExtensionAgreed]] = []
     lists: dict[str, int] = {}
     ended: Entry | None = None
     acts: list[dict[str, object]] = []
@@ -215,8 +234,7 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
         if cal is not None and ts >= next_ts:
             k = cal.day_of_ts(ts)
             next_ts = cal.boundary_ts(k)
-        t = ev.type
-        if t == "captives_released":
+        if isinstance(ev, CaptivesReleased):
             tally = tallies.get(k)
             if tally is None:
                 tally = tallies[k] = DayTally()
@@ -266,9 +284,9 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
                     )
                 tally.last_release_ts = ts
             elif track == "outside":
-                outside_total += (len(ev.captives) if ev.captives is not None else n_live + n_bodies)
+                outside_total += len(ev.captives) if ev.captives is not None else n_live + n_bodies
             tally.refs.append(i)
-        elif t == "prisoners_released":
+        elif isinstance(ev, PrisonersReleased):
             tally = tallies.get(k)
             if tally is None:
                 tally = tallies[k] = DayTally()
@@ -277,7 +295,7 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
             prisoners_total += ev.count
             prisoner_times.append(ts)
             prisoner_cum.append(prisoners_total)
-        elif t == "credit_granted":
+        elif isinstance(ev, CreditGranted):
             pool = rules.creditable(outside_total, credits_used)
             if ev.count > pool:
                 raise LedgerError(
@@ -311,7 +329,7 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
                 tally.due += ratio(None) * ev.count
             tally.last_credit_ts = ts
             tally.credit_refs.append(i)
-        elif t == "aid_delivered":
+        elif isinstance(ev, AidDelivered):
             if ev.basis == basis_aid and ev.trucks is not None:
                 day = cal.day_of_date(ev.date) if (cal is not None and ev.date is not None) else k
                 tally = tallies.get(day)
@@ -319,12 +337,12 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
                     tally = tallies[day] = DayTally()
                 tally.aid = (tally.aid or 0) + ev.trucks
                 tally.aid_refs.append(i)
-        elif t == "extension_agreed":
-            extensions.append(i)
-        elif t == "list_announced":
+        elif isinstance(ev, ExtensionAgreed):
+            extensions.append((i, ev))
+        elif isinstance(ev, ListAnnounced):
             lists[ev.id] = i
             acts.append(_act(en, k))
-        elif t == "pause_ended":
+        elif isinstance(ev, PauseEnded):
             if ended is None:
                 ended = en
             acts.append(_act(en, k))
@@ -332,8 +350,24 @@ def fold(terms: Terms, entries: list[Entry], disputes: list[Disputed], at_ts: fl
             acts.append(_act(en, k))
 
     return _schedule(
-        terms, cal, entries, tallies, extensions, lists, disputes, acts, at, at_ts, as_of, ended,
-        released, outside_total, credits_used, prisoners_total, prisoner_times, prisoner_cum,
+        terms,
+        cal,
+        entries,
+        tallies,
+        extensions,
+        lists,
+        disputes,
+        acts,
+        at,
+        at_ts,
+        as_of,
+        ended,
+        released,
+        outside_total,
+        credits_used,
+        prisoners_total,
+        prisoner_times,
+        prisoner_cum,
     )
 
 
@@ -375,12 +409,12 @@ def _status(value: Fraction | int, target: Fraction | int, over_is: str, done: b
     return "short" if done else "pending"
 
 
-def _schedule(  # noqa: PLR0912, PLR0915
+def _schedule(
     terms: Terms,
     cal: PauseCalendar | None,
     entries: list[Entry],
     tallies: dict[int, DayTally],
-    extensions: list[int],
+    extensions: list[tuple[int, ExtensionAgreed]],
     lists: dict[str, int],
     disputes: list[Disputed],
     acts: list[dict[str, object]],
@@ -413,17 +447,67 @@ def _schedule(  # noqa: PLR0912, PLR0915
 
     due_total = sum((t.due for t in tallies.values()), Fraction(0))
     counted_total = sum((counted_of(t) for d, t in tallies.items() if d >= 1), Fraction(0))
-    trace["counted"] = ["terms:extension.body_weight", *(r for d in sorted(tallies) for r in day_refs(tallies[d]))] if terms.extension else []
-    trace["prisoners_due"] = ["terms:exchange.prisoners_per_captive", *(f"terms:category.{c.id}.prisoners_per_captive" for c in terms.categories if c.prisoners_per_captive is not None), *(r for d in sorted(tallies) for r in day_refs(tallies[d]))]
-    trace["prisoners_released"] = [refs[i] for d in sorted(tallies) for i in tallies[d].prisoner_refs]
-    trace["creditable"] = [refs[i] for d in sorted(tallies) for i in tallies[d].refs if entries[i].event.type == "captives_released" and entries[i].event.track == "outside"] + [refs[i] for d in sorted(tallies) for i in tallies[d].credit_refs]  # type: ignore[union-attr]
+    trace["counted"] = (
+        ["terms:extension.body_weight", *(r for d in sorted(tallies) for r in day_refs(tallies[d]))]
+        if terms.extension
+        else []
+    )
+    trace["prisoners_due"] = [
+        "terms:exchange.prisoners_per_captive",
+        *(
+            f"terms:category.{c.id}.prisoners_per_captive"
+            for c in terms.categories
+            if c.prisoners_per_captive is not None
+        ),
+        *(r for d in sorted(tallies) for r in day_refs(tallies[d])),
+    ]
+    trace["prisoners_released"] = [
+        refs[i] for d in sorted(tallies) for i in tallies[d].prisoner_refs
+    ]
+    trace["creditable"] = [
+        refs[i]
+        for d in sorted(tallies)
+        for i in tallies[d].refs
+        if isinstance(entries[i].event, CaptivesReleased)
+        and getattr(entries[i].event, "track", None) == "outside"
+    ] + [refs[i] for d in sorted(tallies) for i in tallies[d].credit_refs]
 
-    if cal is None or terms.initial is None or terms.extension is None or terms.agreement.initial_days is None:
-        _prisoner_findings(terms, None, tallies, refs, findings, at_ts, grace, prisoner_times, prisoner_cum)
+    if (
+        cal is None
+        or terms.initial is None
+        or terms.extension is None
+        or terms.agreement.initial_days is None
+    ):
+        _prisoner_findings(
+            terms, None, tallies, refs, findings, at_ts, grace, prisoner_times, prisoner_cum
+        )
         return State(
-            terms, at, as_of, False, None, None, ended.event.at if ended else None, "none", 0, None,
-            counted_total, Fraction(0), outside_total - credits_used, credits_used, outside_total,
-            due_total, prisoners_total, [], findings, disputes, acts, notes, trace, entries, released, last_data,
+            terms,
+            at,
+            as_of,
+            False,
+            None,
+            None,
+            ended.event.at if ended else None,
+            "none",
+            0,
+            None,
+            counted_total,
+            Fraction(0),
+            outside_total - credits_used,
+            credits_used,
+            outside_total,
+            due_total,
+            prisoners_total,
+            [],
+            findings,
+            disputes,
+            acts,
+            notes,
+            trace,
+            entries,
+            released,
+            last_data,
         )
 
     P = terms.extension.captives_per_day
@@ -433,11 +517,10 @@ def _schedule(  # noqa: PLR0912, PLR0915
     pause_days = n0
     ext_by_day: dict[int, int] = {}
     ext_refs: list[str] = []
-    for i in extensions:
-        ev = entries[i].event
+    for i, ev in extensions:
         d = cal.day_of_ts(entries[i].ts)
-        ext_by_day[d] = ext_by_day.get(d, 0) + ev.days  # type: ignore[union-attr]
-        pause_days += ev.days  # type: ignore[union-attr]
+        ext_by_day[d] = ext_by_day.get(d, 0) + ev.days
+        pause_days += ev.days
         ext_refs.append(refs[i])
     days_trace: Refs = ["terms:agreement.start", "terms:agreement.initial_days", *ext_refs]
     granted_on: dict[int, int] = dict(ext_by_day) if basis == "recorded" else {}
@@ -448,17 +531,35 @@ def _schedule(  # noqa: PLR0912, PLR0915
     init_refs = [r for d in range(1, n0 + 1) for r in day_refs(tallies.get(d, empty))]
     balance = Fraction(0)
     balance_trace: Refs = []
-    init_trace = ["terms:initial.captives", "terms:agreement.initial_days", "terms:extension.body_weight", *init_refs]
+    init_trace = [
+        "terms:initial.captives",
+        "terms:agreement.initial_days",
+        "terms:extension.body_weight",
+        *init_refs,
+    ]
     if at_ts >= deadline_ts:
         surplus = rules.initial_surplus(init_counted, terms.initial.captives)
         balance = Fraction(rules.initial_balance(surplus, carry, terms.initial.shortfall == "debt"))
         status = "met" if surplus == 0 else ("over" if surplus > 0 else "short")
         detail = f"days 1-{n0}: {_n(init_counted)} of {terms.initial.captives} counted"
         if surplus < 0:
-            detail += f"; short by {_n(-surplus)}" + (" (owed as a debt on later days)" if terms.initial.shortfall == "debt" else "")
+            detail += f"; short by {_n(-surplus)}" + (
+                " (owed as a debt on later days)" if terms.initial.shortfall == "debt" else ""
+            )
         elif surplus > 0:
-            detail += f"; {_n(surplus)} beyond the initial quota" + (" carried forward" if carry else " (not carried: carry_surplus is false)")
-        findings.append(Finding(n0, cal.date_of(n0).isoformat(), "captives", status, detail, [*init_trace, "terms:initial.shortfall", "terms:extension.carry_surplus"]))
+            detail += f"; {_n(surplus)} beyond the initial quota" + (
+                " carried forward" if carry else " (not carried: carry_surplus is false)"
+            )
+        findings.append(
+            Finding(
+                n0,
+                cal.date_of(n0).isoformat(),
+                "captives",
+                status,
+                detail,
+                [*init_trace, "terms:initial.shortfall", "terms:extension.carry_surplus"],
+            )
+        )
         balance_trace = [*init_trace, "terms:extension.carry_surplus", "terms:initial.shortfall"]
         if basis == "inferred":
             g = int(rules.extension_days(balance, P))
@@ -466,9 +567,18 @@ def _schedule(  # noqa: PLR0912, PLR0915
                 pause_days += g
                 granted_on[n0] = granted_on.get(n0, 0) + g
                 balance = Fraction(rules.leftover(balance, g, P))
-                days_trace += init_trace + ["terms:extension.captives_per_day"]
+                days_trace += [*init_trace, "terms:extension.captives_per_day"]
     else:
-        findings.append(Finding(n0, cal.date_of(n0).isoformat(), "captives", "pending", f"days 1-{n0}: {_n(init_counted)} of {terms.initial.captives} counted so far; judged at {cal.boundary(n0).isoformat()}", init_trace))
+        findings.append(
+            Finding(
+                n0,
+                cal.date_of(n0).isoformat(),
+                "captives",
+                "pending",
+                f"days 1-{n0}: {_n(init_counted)} of {terms.initial.captives} counted so far; judged at {cal.boundary(n0).isoformat()}",
+                init_trace,
+            )
+        )
 
     # Later days: each judged on available = balance + counted(day).
     k = n0 + 1
@@ -483,7 +593,12 @@ def _schedule(  # noqa: PLR0912, PLR0915
         available = balance + c
         g = int(rules.extension_days(available, P))
         balance = Fraction(rules.next_balance(available, g, P, carry))
-        day_trace = ["terms:extension.captives_per_day", "terms:extension.body_weight", *day_refs(tally), *balance_trace]
+        day_trace = [
+            "terms:extension.captives_per_day",
+            "terms:extension.body_weight",
+            *day_refs(tally),
+            *balance_trace,
+        ]
         balance_trace = [*day_trace, "terms:extension.carry_surplus"]
         if basis == "inferred" and g:
             pause_days += g
@@ -495,23 +610,34 @@ def _schedule(  # noqa: PLR0912, PLR0915
             detail = f"day {k}: {_n(available)} of {P} counted"
         else:
             status = "short" if done else "pending"
-            detail = f"day {k}: {_n(available)} of {P} counted" + (f"; {_n(rules.shortfall(available, P))} short of one more day" if done else " so far")
+            detail = f"day {k}: {_n(available)} of {P} counted" + (
+                f"; {_n(rules.shortfall(available, P))} short of one more day"
+                if done
+                else " so far"
+            )
         if available != c:
             detail += f" ({_n(c)} this day + {_n(available - c)} balance)"
-        findings.append(Finding(k, cal.date_of(k).isoformat(), "captives", status, detail, day_trace))
+        findings.append(
+            Finding(k, cal.date_of(k).isoformat(), "captives", status, detail, day_trace)
+        )
         k += 1
     judged_through = k - 1
 
-    beyond = [d for d in tallies if d > pause_days and (tallies[d].refs) and cal.boundary_ts(d - 1) <= at_ts]
+    beyond = [
+        d
+        for d in tallies
+        if d > pause_days and (tallies[d].refs) and cal.boundary_ts(d - 1) <= at_ts
+    ]
     for d in sorted(beyond):
-        notes.append(f"releases recorded on day {d} ({cal.date_of(d)}), after the pause end as {basis}; not counted toward extensions")
+        notes.append(
+            f"releases recorded on day {d} ({cal.date_of(d)}), after the pause end as {basis}; not counted toward extensions"
+        )
 
     # Extension findings: a recorded extension against the list it was for.
-    for i in extensions:
-        ev = entries[i].event
-        need = ev.days * P  # type: ignore[union-attr]
-        lst = ev.for_list  # type: ignore[union-attr]
-        committed = ev.committed  # type: ignore[union-attr]
+    for i, ev in extensions:
+        need = ev.days * P
+        lst = ev.for_list
+        committed = ev.committed
         d = cal.day_of_ts(entries[i].ts)
         tr = [refs[i], "terms:extension.captives_per_day", "terms:extension.body_weight"]
         if lst is not None and lst in lists:
@@ -529,13 +655,28 @@ def _schedule(  # noqa: PLR0912, PLR0915
             offered = None
             what = "no list or committed counts recorded"
         if offered is None:
-            findings.append(Finding(d, cal.date_of(d).isoformat() if d >= 1 else None, "extension", "unknown", f"extension of {ev.days} day(s) recorded; {what}", tr))  # type: ignore[union-attr]
+            findings.append(
+                Finding(
+                    d,
+                    cal.date_of(d).isoformat() if d >= 1 else None,
+                    "extension",
+                    "unknown",
+                    f"extension of {ev.days} day(s) recorded; {what}",
+                    tr,
+                )
+            )
         else:
             st = "met" if offered >= need else "short"
-            detail = f"extension of {ev.days} day(s) recorded for {what}, counting {_n(offered)}; the terms as encoded call for {need}"  # type: ignore[union-attr]
-            findings.append(Finding(d, cal.date_of(d).isoformat() if d >= 1 else None, "extension", st, detail, tr))
+            detail = f"extension of {ev.days} day(s) recorded for {what}, counting {_n(offered)}; the terms as encoded call for {need}"
+            findings.append(
+                Finding(
+                    d, cal.date_of(d).isoformat() if d >= 1 else None, "extension", st, detail, tr
+                )
+            )
 
-    _prisoner_findings(terms, cal, tallies, refs, findings, at_ts, grace, prisoner_times, prisoner_cum)
+    _prisoner_findings(
+        terms, cal, tallies, refs, findings, at_ts, grace, prisoner_times, prisoner_cum
+    )
 
     # Aid per pause day begun.
     if terms.aid is not None:
@@ -546,13 +687,33 @@ def _schedule(  # noqa: PLR0912, PLR0915
             tally = tallies.get(d, empty)
             tr = ["terms:aid.trucks_per_day", "terms:aid.basis", *(refs[i] for i in tally.aid_refs)]
             if tally.aid is None:
-                findings.append(Finding(d, cal.date_of(d).isoformat(), "aid", "unknown", f"day {d}: no {terms.aid.basis} figure recorded (commitment {target} trucks)", tr))
+                findings.append(
+                    Finding(
+                        d,
+                        cal.date_of(d).isoformat(),
+                        "aid",
+                        "unknown",
+                        f"day {d}: no {terms.aid.basis} figure recorded (commitment {target} trucks)",
+                        tr,
+                    )
+                )
             else:
                 done = at_ts >= cal.boundary_ts(d)
                 st = _status(tally.aid, target, "over", done)
-                findings.append(Finding(d, cal.date_of(d).isoformat(), "aid", st, f"day {d}: {tally.aid} trucks {terms.aid.basis} of {target}", tr))
+                findings.append(
+                    Finding(
+                        d,
+                        cal.date_of(d).isoformat(),
+                        "aid",
+                        st,
+                        f"day {d}: {tally.aid} trucks {terms.aid.basis} of {target}",
+                        tr,
+                    )
+                )
 
-    findings.sort(key=lambda f: ((f.day or 0), ("captives", "extension", "prisoners", "aid").index(f.kind)))
+    findings.sort(
+        key=lambda f: ((f.day or 0), ("captives", "extension", "prisoners", "aid").index(f.kind))
+    )
     ends_at = cal.boundary(pause_days)
     for kk in (0, pause_days):
         adj = cal.resolved(kk).describe()
@@ -573,27 +734,74 @@ def _schedule(  # noqa: PLR0912, PLR0915
         t = tallies.get(d, empty)
         days.append(
             DayRow(
-                d, cal.date_of(d).isoformat(), cal.boundary(d - 1), cal.boundary(d), t.live, t.bodies, t.credited,
-                counted_of(t), t.outside, t.separate, t.not_covered, t.due, t.prisoners, t.aid, granted_on.get(d, 0),
-                "initial" if d <= n0 else ("extension" if d <= pause_days else "beyond"), day_refs(t),
+                d,
+                cal.date_of(d).isoformat(),
+                cal.boundary(d - 1),
+                cal.boundary(d),
+                t.live,
+                t.bodies,
+                t.credited,
+                counted_of(t),
+                t.outside,
+                t.separate,
+                t.not_covered,
+                t.due,
+                t.prisoners,
+                t.aid,
+                granted_on.get(d, 0),
+                "initial" if d <= n0 else ("extension" if d <= pause_days else "beyond"),
+                day_refs(t),
             )
         )
     return State(
-        terms, at, as_of, active, starts_at, ends_at, ended_at, basis, pause_days, current, counted_total,
-        balance, outside_total - credits_used, credits_used, outside_total, due_total, prisoners_total, days,
-        findings, disputes, acts, notes, trace, entries, released, last_data,
+        terms,
+        at,
+        as_of,
+        active,
+        starts_at,
+        ends_at,
+        ended_at,
+        basis,
+        pause_days,
+        current,
+        counted_total,
+        balance,
+        outside_total - credits_used,
+        credits_used,
+        outside_total,
+        due_total,
+        prisoners_total,
+        days,
+        findings,
+        disputes,
+        acts,
+        notes,
+        trace,
+        entries,
+        released,
+        last_data,
     )
 
 
 def _prisoner_findings(
-    terms: Terms, cal: PauseCalendar | None, tallies: dict[int, DayTally], refs: list[str],
-    findings: list[Finding], at_ts: float, grace: int,
-    prisoner_times: list[float], prisoner_cum: list[int],
+    terms: Terms,
+    cal: PauseCalendar | None,
+    tallies: dict[int, DayTally],
+    refs: list[str],
+    findings: list[Finding],
+    at_ts: float,
+    grace: int,
+    prisoner_times: list[float],
+    prisoner_cum: list[int],
 ) -> None:
     """Cumulative prisoners due vs released, judged at each day's deadline (releases + grace)."""
     due_cum = Fraction(0)
     tr: Refs = ["terms:exchange.prisoners_per_captive", "terms:exchange.prisoners_due_within_hours"]
-    tr += [f"terms:category.{c.id}.prisoners_per_captive" for c in terms.categories if c.prisoners_per_captive is not None]
+    tr += [
+        f"terms:category.{c.id}.prisoners_per_captive"
+        for c in terms.categories
+        if c.prisoners_per_captive is not None
+    ]
     anchors: list[tuple[float, Fraction]] = []  # (when each day's due arises, its amount)
     days = [d for d in sorted(tallies) if tallies[d].due != 0]
     for d in days:

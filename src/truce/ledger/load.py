@@ -59,8 +59,8 @@ def parse_event(obj: Any, where: str) -> Event:
         errs = exc.errors()
         # The discriminated union prefixes locations with the type tag; drop it.
         parts = []
-        for e in errs[:3]:
-            e = dict(e)
+        for err in errs[:3]:
+            e: dict[str, Any] = dict(err)
             loc = tuple(e["loc"])
             if (
                 loc
