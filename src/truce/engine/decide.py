@@ -70,7 +70,7 @@ def check(state: State, proposal: Proposal) -> Decision:
     P = terms.extension.captives_per_day
     w = terms.extension.body_weight
     cal = PauseCalendar(terms.agreement.start, terms.agreement.zone)
-    base_day = cal.day_of(state.at) if state.at >= cal.start else 0
+    base_day = max(cal.day_of(state.at), 0)
     for_day = base_day + 1 if base_day >= 1 else 1
     if proposal.credit > state.creditable:
         raise ProposalError(
@@ -135,10 +135,10 @@ def check(state: State, proposal: Proposal) -> Decision:
             f"the pause ended at {state.ended_at.isoformat()} (recorded)"
             if state.ended_at is not None
             else f"the pause ended at {state.ends_at.isoformat()}"
-            if state.at >= state.ends_at
+            if state.at.timestamp() >= state.ends_at.timestamp()
             else f"the pause has not started (it starts at {cal.start.isoformat()})"
         )
-        ended = state.at >= state.ends_at or state.ended_at is not None
+        ended = state.at.timestamp() >= state.ends_at.timestamp() or state.ended_at is not None
         if ended:
             explanation.append(
                 f"At {state.at.isoformat()} {why}: a list cannot extend it under the terms as encoded."

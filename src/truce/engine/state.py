@@ -615,8 +615,10 @@ def _schedule(
                 if done
                 else " so far"
             )
-        if available != c:
+        if available > c:
             detail += f" ({_n(c)} this day + {_n(available - c)} balance)"
+        elif available < c:
+            detail += f" ({_n(c)} this day - {_n(c - available)} owed from earlier days)"
         findings.append(
             Finding(k, cal.date_of(k).isoformat(), "captives", status, detail, day_trace)
         )

@@ -1,0 +1,421 @@
+"""Engine throughput: replay of a synthetic ledger, a bare-loop floor, proposal checks, JSON parsing.
+
+Run ``.venv/bin/python benchmarks/engine.py`` (1,000,000 events) or add ``--quick`` (100,000).
+See benchmarks/README.md for what each figure means and the figures measured so far.
+
+The ledger is synthetic but shaped like a real one: ``DAYS`` pause days of ``PER_DAY`` events
+(mostly counted releases inside the framework, some outside it, some bodies and uncovered
+categories, prisoner releases, aid, credits within the creditable pool, a few claims). The terms
+are the Gaza 2023 example with the start moved and the quotas set so that each day's releases
+earn exactly one more day: the pause is extended day after day and every event falls inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import tomllib
+from bisect import bisect_right
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from truce.engine.clock import PauseCalendar
+from truce.engine.decide import Proposal, check
+from truce.engine.state import State, fold, replay, select
+from truce.events import (
+    AidDelivered,
+    CaptivesReleased,
+    Claim,
+    CreditGranted,
+    Event,
+    PrisonersReleased,
+)
+from truce.ledger.history import Entry, History
+from truce.ledger.load import load_events_jsonl
+from truce.terms import Terms, parse_terms
+
+ROOT = Path(__file__).resolve().parent.parent
+TERMS_FILE = ROOT / "examples" / "gaza-2023" / "terms.toml"
+PER_DAY = 1000
+START = "2030-01-03T07:00"  # local time in the terms' zone (Asia/Jerusalem: DST days included)
+
+# One day's events, by kind: (kind, how many). Counted per day = 560 live + 40 credited = 600.
+DAY_MIX: list[tuple[str, int]] = [
+    ("live_women", 280),  # captives_released, framework, live=1, covered category
+    ("live_children", 280),
+    ("bodies", 20),  # framework bodies (body_weight 0 in these terms)
+    ("men", 40),  # framework, category not covered
+    ("outside", 60),  # outside the framework (creditable later)
+    ("credit", 40),  # credit_granted, count=1, toward the current day
+    ("prisoners8", 200),  # prisoners_released count=8
+    ("prisoners10", 20),  # prisoners_released count=10 (200*8 + 20*10 = 1800 = 3 x 600)
+    ("aid", 50),  # aid_delivered, received, 4 trucks (200 = the daily target)
+    ("claim", 10),
+]
+COUNTED_PER_DAY = 600
+assert sum(n for _, n in DAY_MIX) == PER_DAY
+
+
+def bench_terms() -> Terms:
+    """The Gaza example terms, moved and re-quoted so that every day earns exactly one more day."""
+    data = tomllib.loads(TERMS_FILE.read_text(encoding="utf-8"))
+    data["agreement"]["start"] = START
+    data["agreement"]["initial_days"] = 1
+    data["initial"]["captives"] = COUNTED_PER_DAY
+    data["extension"]["captives_per_day"] = COUNTED_PER_DAY
+    return parse_terms(data, where="benchmark terms")
+
+
+def day_pattern(seed: int = 1) -> list[str]:
+    """A fixed interleaving of one day's kinds in which every credit is covered by the pool."""
+    kinds = [k for k, n in DAY_MIX for _ in range(n)]
+    rng = random.Random(seed)
+    while True:
+        rng.shuffle(kinds)
+        outside = credits = 0
+        ok = True
+        for k in kinds:  # even on day 1 (empty pool), credits never exceed outside releases
+            if k == "outside":
+                outside += 1
+            elif k == "credit":
+                credits += 1
+                if credits > outside:
+                    ok = False
+                    break
+        if ok:
+            return list(kinds)
+
+
+def _constructor(cls: type[Any]) -> Callable[..., Any]:
+    """A constructor that does what ``cls.model_construct`` does for a complete set of fields,
+    about 8x faster (model_construct walks every field and its default per call).
+
+    Checked against ``model_construct`` once per kind in :func:`build_events`.
+    """
+    new = object.__new__
+    put = object.__setattr__
+    names = tuple(cls.model_fields)
+
+    def make(**values: Any) -> Any:
+        m = new(cls)
+        put(m, "__dict__", {k: values[k] for k in names})
+        put(m, "__pydantic_fields_set__", set(values))
+        put(m, "__pydantic_extra__", None)
+        put(m, "__pydantic_private__", None)
+        return m
+
+    return make
+
+
+def build_events(terms: Terms, days: int, per_day: int = PER_DAY) -> list[Event]:
+    """``days`` x ``per_day`` events with every field set and aware ``at``/``recorded_at``,
+    built without validation (equivalent to ``model_construct``)."""
+    assert terms.agreement.start is not None
+    cal = PauseCalendar(terms.agreement.start, terms.agreement.zone)
+    bounds = [cal.boundary_ts(k) for k in range(days + 1)]
+    pattern = day_pattern()
+    if per_day != PER_DAY:
+        pattern = [pattern[i % PER_DAY] for i in range(per_day)]
+    fromts = datetime.fromtimestamp
+    cr = _constructor(CaptivesReleased)
+    pr = _constructor(PrisonersReleased)
+    cg = _constructor(CreditGranted)
+    ad = _constructor(AidDelivered)
+    cl = _constructor(Claim)
+    events: list[Event] = []
+    append = events.append
+    checked: set[str] = set()
+    n = 0
+    for day in range(1, days + 1):
+        t0 = bounds[day - 1]
+        step = (bounds[day] - t0) / per_day
+        for j, kind in enumerate(pattern):
+            n += 1
+            at = fromts(round(t0 + (j + 0.5) * step, 3), UTC)
+            # Every field is given (sources=[] too: a default_factory costs model_construct a
+            # signature inspection per call).
+            common = {
+                "id": f"e{n}",
+                "at": at,
+                "recorded_at": at,
+                "recorded_by": "bench",
+                "sources": [],
+                "supersedes": None,
+                "act": None,
+                "note": None,
+            }
+            if kind == "live_women" or kind == "live_children":
+                make, fields = cr, {
+                    "declared_by": "qatar",
+                    "type": "captives_released",
+                    "track": "framework",
+                    "live": 1,
+                    "bodies": 0,
+                    "category": "women" if kind == "live_women" else "children",
+                    "captives": None,
+                }
+            elif kind == "bodies":
+                make, fields = cr, {
+                    "declared_by": "qatar",
+                    "type": "captives_released",
+                    "track": "framework",
+                    "live": 0,
+                    "bodies": 1,
+                    "category": "women",
+                    "captives": None,
+                }
+            elif kind == "men":
+                make, fields = cr, {
+                    "declared_by": "qatar",
+                    "type": "captives_released",
+                    "track": "framework",
+                    "live": 1,
+                    "bodies": 0,
+                    "category": "men",
+                    "captives": None,
+                }
+            elif kind == "outside":
+                make, fields = cr, {
+                    "declared_by": "hamas",
+                    "type": "captives_released",
+                    "track": "outside",
+                    "live": 1,
+                    "bodies": 0,
+                    "category": None,
+                    "captives": None,
+                }
+            elif kind == "credit":
+                make, fields = cg, {
+                    "declared_by": "qatar",
+                    "type": "credit_granted",
+                    "toward_day": day,
+                    "count": 1,
+                    "releases": [],
+                    "captives": [],
+                }
+            elif kind == "prisoners8" or kind == "prisoners10":
+                make, fields = pr, {
+                    "declared_by": "israel",
+                    "type": "prisoners_released",
+                    "count": 8 if kind == "prisoners8" else 10,
+                    "prisoners": None,
+                }
+            elif kind == "aid":
+                make, fields = ad, {
+                    "declared_by": "unrwa",
+                    "type": "aid_delivered",
+                    "basis": "received",
+                    "trucks": 4,
+                    "fuel_litres": None,
+                    "date": None,
+                }
+            else:
+                make, fields = cl, {
+                    "declared_by": "hamas" if n % 2 else "israel",
+                    "type": "claim",
+                    "text": "a violation is alleged",
+                    "concerns": [],
+                }
+            ev = make(**common, **fields)
+            if kind not in checked:
+                checked.add(kind)
+                ref = type(ev).model_construct(**common, **fields)
+                assert ev == ref and ev.model_fields_set == ref.model_fields_set, kind
+                # ... and the event would pass validation as built.
+                type(ev).model_validate(ev.model_dump())
+            append(ev)
+    return events
+
+
+def baseline_fold(entries: list[Entry], bounds: list[float]) -> dict[int, list[int]]:
+    """The floor for a pure-Python fold: per-day counters, nothing traced, nothing checked.
+
+    Per day: [live, bodies, outside, prisoners, credited, aid trucks]. The day is found by
+    comparing the precomputed timestamp to the next boundary (bisect only when crossing one).
+    """
+    days: dict[int, list[int]] = {}
+    k = -1
+    nxt = float("-inf")
+    row: list[int] = []
+    inf = float("inf")
+    for en in entries:
+        ts = en.ts
+        if ts >= nxt:
+            k = bisect_right(bounds, ts)
+            nxt = bounds[k] if k < len(bounds) else inf
+            row = days.get(k) or days.setdefault(k, [0, 0, 0, 0, 0, 0])
+        ev: Any = en.event
+        t = ev.type
+        if t == "captives_released":
+            if ev.track == "framework":
+                row[0] += ev.live
+                row[1] += ev.bodies
+            else:
+                row[2] += ev.live + ev.bodies
+        elif t == "prisoners_released":
+            row[3] += ev.count
+        elif t == "credit_granted":
+            row[4] += ev.count
+        elif t == "aid_delivered":
+            row[5] += ev.trucks
+    return days
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The best wall time of ``repeat`` runs (GC collected before, enabled during) and a result."""
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        dt = time.perf_counter() - t0
+        best = min(best, dt)
+    return best, result
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.release()} {platform.machine()}, {cpu}, "
+        f"{os.cpu_count()} CPUs; Python {platform.python_version()} "
+        f"({platform.python_implementation()})"
+    )
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rate(n: float, seconds: float) -> str:
+    return f"{n / seconds:,.0f}/s" if seconds > 0 else "inf"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="100,000 events instead of 1,000,000")
+    ap.add_argument("--days", type=int, help=f"pause days of {PER_DAY} events (overrides --quick)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per timing, best kept (default 3)")
+    ap.add_argument("--checks", type=int, default=2000, help="proposal checks per timing run")
+    ap.add_argument("--check-days", type=int, default=100, help="days in the checks' ledger")
+    ap.add_argument("--parse-events", type=int, default=100_000, help="JSONL lines to parse")
+    ap.add_argument("--skip-parse", action="store_true", help="skip the JSON parse figure")
+    args = ap.parse_args(argv)
+    days = args.days or (100 if args.quick else 1000)
+    n = days * PER_DAY
+    rows: list[tuple[str, str, str]] = []
+
+    print(f"machine: {machine()}")
+    print(f"ledger: {days} pause days x {PER_DAY} events = {n:,} events")
+    sys.stdout.flush()
+
+    terms = bench_terms()
+    assert terms.agreement.start is not None
+    t0 = time.perf_counter()
+    events = build_events(terms, days)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    history = History.of(events)
+    t_history = time.perf_counter() - t0
+    rows.append(("build events (model_construct)", f"{t_build:.2f} s", rate(n, t_build)))
+    rows.append(("History.of (ids, refs, timestamps)", f"{t_history:.2f} s", rate(n, t_history)))
+    print(f"built in {t_build:.2f} s, history in {t_history:.2f} s")
+    sys.stdout.flush()
+
+    # (a) replay, and its two phases.
+    t_replay, state = best_of(lambda: replay(terms, history), args.repeat)
+    assert isinstance(state, State)
+    # Sanity: day 1 meets the initial quota, each later day earns one more: all days inside.
+    assert state.pause_days == days, (state.pause_days, days)
+    assert state.active and state.current_day == days, (state.active, state.current_day)
+    assert state.counted == COUNTED_PER_DAY * days, state.counted
+    assert len(state.entries) == n
+    del state
+    rows.append(("(a) replay(terms, history)", f"{t_replay:.3f} s", rate(n, t_replay)))
+    t_select, selected = best_of(lambda: select(history, terms, None, None), args.repeat)
+    entries, disputes, at_ts = selected
+    t_fold, _ = best_of(lambda: fold(terms, entries, disputes, at_ts, None), 1)
+    rows.append(("    select()", f"{t_select:.3f} s", rate(n, t_select)))
+    rows.append(("    fold() (tally + schedule)", f"{t_fold:.3f} s", rate(n, t_fold)))
+    print(f"replay {t_replay:.3f} s (select {t_select:.3f} s, fold {t_fold:.3f} s)")
+    sys.stdout.flush()
+
+    # (b) the bare-loop floor over the same entries.
+    cal = PauseCalendar(terms.agreement.start, terms.agreement.zone)
+    bounds = [cal.boundary_ts(k) for k in range(days + 2)]
+    t_base, tally = best_of(lambda: baseline_fold(history.entries, bounds), args.repeat)
+    assert tally[1][0] == 560 and tally[days][4] == 40, (tally[1], tally[days])
+    rows.append(("(b) bare loop, per-day counters", f"{t_base:.3f} s", rate(n, t_base)))
+    del entries, selected, tally
+
+    # (c) proposal checks against a smaller ledger's state.
+    cdays = args.check_days
+    small = History.of(build_events(terms, cdays))
+    small_state = replay(terms, small)
+    proposal = Proposal(live=10)
+    decision = check(small_state, proposal)
+    assert decision.for_day == cdays + 1, decision.for_day
+
+    def checks() -> None:
+        for _ in range(args.checks):
+            check(small_state, proposal)
+
+    t_checks, _ = best_of(checks, args.repeat)
+    rows.append(
+        (
+            f"(c) check(state, Proposal(live=10)) x{args.checks}, {cdays * PER_DAY:,}-event state",
+            f"{t_checks:.3f} s",
+            rate(args.checks, t_checks),
+        )
+    )
+
+    # (d) JSON Lines parsing, for context (not part of replay).
+    if not args.skip_parse:
+        m = min(args.parse_events, len(small.entries))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "ledger.jsonl"
+            with path.open("w", encoding="utf-8") as f:
+                for en in small.entries[:m]:
+                    f.write(json.dumps(en.event.model_dump(mode="json", exclude_none=True)))
+                    f.write("\n")
+            t_parse, parsed = best_of(lambda: load_events_jsonl(path, terms), 1)
+            assert len(parsed) == m
+            del parsed
+        rows.append(
+            (f"(d) load_events_jsonl, {m:,} lines", f"{t_parse:.2f} s", rate(m, t_parse))
+        )
+
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(f"{'figure':<{width}}  {'time':>10}  {'rate':>16}")
+    print(f"{'-' * width}  {'-' * 10}  {'-' * 16}")
+    for name, t, r in rows:
+        print(f"{name:<{width}}  {t:>10}  {r:>16}")
+    print()
+    print(f"replay / bare loop: {t_replay / t_base:.1f}x slower than the floor")
+    print(f"replay: {n / t_replay / 1e6:.2f}x the goal of 1,000,000 events/s")
+    print(f"checks: {args.checks / t_checks / 1e5:.2f}x the goal of 100,000 checks/s")
+    print(f"peak RSS: {rss_mib():,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
