@@ -14,6 +14,7 @@ from rich.console import Console
 
 from truce import api
 from truce.engine.decide import Proposal
+from truce.engine.explain import explain
 from truce.errors import BadInput, TruceError
 from truce.exit_codes import exit_code_for
 from truce.outputs import CheckOut, StatusOut, check_out, status_out
@@ -120,10 +121,27 @@ def status(
     at: AtOpt = None,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
+    why: Annotated[
+        str | None,
+        typer.Option(
+            "--why",
+            help="Explain one figure from its trace: pause_days, ends_at, counted, prisoners_due, ...",
+        ),
+    ] = None,
 ) -> None:
     """The state of the pause: when it ends, what was counted, who owes what, and why."""
     t, h = api.load(terms, ledger)
     state = api.status(t, h, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of"))
+    if why is not None:
+        if why not in state.trace:
+            raise BadInput(
+                f"no trace for {why!r}: expected one of {', '.join(sorted(state.trace))}",
+                where="--why",
+            )
+        out.print(f"[bold]{why}[/] comes from:")
+        for line in explain(state.trace[why], t, h):
+            out.print(f"  - {line}")
+        return
     if as_json:
         _emit_json(status_out(state))
     else:
@@ -179,29 +197,19 @@ def demo() -> None:
 
 
 def main() -> None:
-    """Entry point: run the app, mapping errors to exit statuses in one place."""
+    """Entry point: run the app, mapping errors to exit statuses in one place.
+
+    Usage errors (unknown option, missing argument) are handled by Typer itself: exit status 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except TruceError as exc:
         err.print(f"[red]error:[/] {exc}")
         sys.exit(exit_code_for(exc))
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", None)
-        sys.exit(code if code is not None else getattr(exc, "code", 0))
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # anything unexpected is an internal error
         if os.environ.get("TRUCE_DEBUG"):
             raise
         err.print(
             f"[red]internal error:[/] {type(exc).__name__}: {exc} (set TRUCE_DEBUG=1 for a traceback)"
         )
-        sys.exit(1)
+        sys.exit(exit_code_for(exc))
