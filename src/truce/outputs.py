@@ -160,11 +160,11 @@ def status_out(state: State) -> StatusOut:
             )
             for d in state.days
         ],
-        findings=[FindingOut(**f.__dict__) for f in state.findings],
+        findings=[FindingOut.model_validate(f.as_dict()) for f in state.findings],
         disputed=[DisputedOut(**d.__dict__) for d in state.disputed],
         acts=state.acts,
         notes=state.notes,
-        trace=state.trace,
+        trace=dict(state.trace),
     )
 
 
@@ -185,5 +185,5 @@ def check_out(d: Decision) -> CheckOut:
         pause_active=d.pause_active,
         ineligible=[IneligibleOut(**i.__dict__) for i in d.ineligible],
         explanation=d.explanation,
-        trace=d.trace,
+        trace=dict(d.trace),
     )

@@ -9,9 +9,11 @@ from fractions import Fraction
 from truce.engine import rules
 from truce.engine.clock import PauseCalendar
 from truce.engine.state import State
+from truce.engine.trace import Trace
 from truce.errors import ProposalError
 from truce.events import Captive
 from truce.exact import show
+from truce.terms import Terms
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Decision:
     pause_active: bool
     ineligible: list[Ineligible]
     explanation: list[str]
-    trace: dict[str, list[str]] = field(default_factory=dict)
+    trace: Trace = field(default_factory=Trace)
 
 
 def check(state: State, proposal: Proposal) -> Decision:
@@ -121,13 +123,22 @@ def check(state: State, proposal: Proposal) -> Decision:
     counted = Fraction(rules.counted(live, credit, bodies, w))
     n0 = terms.agreement.initial_days or 0
     explanation: list[str] = []
-    trace: dict[str, list[str]] = {
-        "available": ["terms:extension.body_weight", *state.trace.get("balance", []), *list_refs],
-        "extension_days": ["terms:extension.captives_per_day"],
-        "ends_at": [*state.trace.get("ends_at", [])],
-        "prisoners_due": ["terms:exchange.prisoners_per_captive", *list_refs],
-        "creditable": list(state.trace.get("creditable", [])),
-    }
+    trace = Trace()
+    trace.put(
+        "available",
+        lambda: ["terms:extension.body_weight", *state.trace.get("balance", []), *list_refs],
+    )
+    trace.put("extension_days", ["terms:extension.captives_per_day", "terms:extension.body_weight"])
+    trace.put(
+        "ends_at", lambda: [*state.trace.get("ends_at", []), "terms:extension.captives_per_day"]
+    )
+    trace.put(
+        "prisoners_due",
+        ["terms:exchange.prisoners_per_captive", *_category_keys(terms), *list_refs],
+    )
+    trace.put("shortfall", ["terms:extension.captives_per_day"])
+    if proposal.credit:
+        trace.put("creditable", lambda: list(state.trace.get("creditable", [])))
     day_desc = f"day {for_day} ({cal.date_of(for_day)})"
     what = _describe(live, bodies, credit, w)
     if not state.active:
@@ -238,6 +249,14 @@ def check(state: State, proposal: Proposal) -> Decision:
         explanation,
         trace,
     )
+
+
+def _category_keys(terms: Terms) -> list[str]:
+    return [
+        f"terms:category.{c.id}.prisoners_per_captive"
+        for c in terms.categories
+        if c.prisoners_per_captive is not None
+    ]
 
 
 def _add_days(cal: PauseCalendar, current: datetime, pause_days: int, days: int) -> datetime:

@@ -1,66 +1,70 @@
-"""Fold a history of events over the terms into the state of the pause (pure).
+"""The state of a pause: fold the tallied events through the rules, day by day (pure).
 
-Steps: keep what was recorded by ``as_of``; drop superseded events; resolve conflicting
-declarations of one act by the reference party; keep what happened by ``at``; tally each pause
-day; then walk the days applying the rules in :mod:`truce.engine.rules`.
+``replay`` = select the events that count (``tally.select``), add them up per pause day
+(``tally.tally``), then walk the days: the initial phase is judged at its last deadline, each
+later day on ``available = balance + counted(day)``, prisoners cumulatively against their
+deadlines, aid per day on the terms' basis, and each recorded extension against its list. The
+rules themselves are in :mod:`truce.engine.rules`; traces are built lazily (:mod:`.trace`).
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 from truce.engine import rules
 from truce.engine.clock import PauseCalendar
-from truce.errors import LedgerError
-from truce.events import (
-    AidDelivered,
-    CaptivesReleased,
-    CreditGranted,
-    ExtensionAgreed,
-    ListAnnounced,
-    PauseEnded,
-    PrisonersReleased,
-)
+from truce.engine.tally import DayTally, Disputed, Tally, select, tally
+from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
+from truce.events import ListAnnounced
+from truce.exact import show
 from truce.ledger.history import Entry, History
 from truce.terms import Terms
 
-Refs = list[str]
+__all__ = ["DayRow", "Disputed", "Finding", "State", "replay"]
+
+_KIND_ORDER = ("captives", "extension", "prisoners", "aid")
 
 
-@dataclass(slots=True)
-class DayTally:
-    """What the events say about one pause day (indices point into the folded entries)."""
-
-    live: int = 0  # live captives of covered categories released inside the framework
-    bodies: int = 0  # bodies of covered categories released inside the framework
-    not_covered: int = 0  # inside the framework but of a category the framework does not cover
-    credited: int = 0
-    outside: int = 0
-    separate: int = 0
-    due: Fraction = Fraction(0)  # prisoners due for this day's counted live captives and credits
-    prisoners: int = 0
-    last_release_ts: float | None = None
-    last_credit_ts: float | None = None
-    aid: int | None = None  # trucks of the terms' basis
-    refs: list[int] = field(default_factory=list)
-    credit_refs: list[int] = field(default_factory=list)
-    prisoner_refs: list[int] = field(default_factory=list)
-    aid_refs: list[int] = field(default_factory=list)
-
-
-@dataclass
 class Finding:
-    """An obligation met or not, with its explanation and the references that produced it."""
+    """An obligation met or not (``met|short|over|pending|unknown``), explained and traced."""
 
-    day: int | None
-    date: str | None
-    kind: str  # captives | prisoners | aid | extension
-    status: str  # met | short | over | pending | unknown
-    detail: str
-    trace: Refs
+    __slots__ = ("_trace", "date", "day", "detail", "kind", "status")
+
+    def __init__(
+        self,
+        day: int | None,
+        date: str | None,
+        kind: str,
+        status: str,
+        detail: str,
+        trace: Refs | Thunk,
+    ) -> None:
+        self.day = day
+        self.date = date
+        self.kind = kind  # captives | prisoners | aid | extension
+        self.status = status
+        self.detail = detail
+        self._trace = LazyRefs(trace)
+
+    @property
+    def trace(self) -> Refs:
+        """The references behind this finding."""
+        return self._trace.get()
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain fields, trace included."""
+        return {
+            "day": self.day,
+            "date": self.date,
+            "kind": self.kind,
+            "status": self.status,
+            "detail": self.detail,
+            "trace": self.trace,
+        }
 
 
 @dataclass
@@ -83,17 +87,12 @@ class DayRow:
     aid: int | None
     granted: int  # days granted on this day (recorded extensions, or inferred)
     phase: str  # initial | extension | beyond
-    trace: Refs
+    lazy_trace: LazyRefs
 
-
-@dataclass
-class Disputed:
-    """A declaration the engine did not use because another party's figure for the act was used."""
-
-    act: str
-    used: str
-    set_aside: list[str]
-    reason: str
+    @property
+    def trace(self) -> Refs:
+        """The events and rows behind this day's figures."""
+        return self.lazy_trace.get()
 
 
 @dataclass
@@ -122,263 +121,579 @@ class State:
     disputed: list[Disputed]
     acts: list[dict[str, object]]
     notes: list[str]
-    trace: dict[str, Refs]
+    trace: Trace
     entries: list[Entry]  # the events the state was folded from, in time order
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
     last_day_with_data: int
 
 
-def select(
-    history: History, terms: Terms, at: datetime | None, as_of: datetime | None
-) -> tuple[list[Entry], list[Disputed], float]:
-    """The entries that count at ``at`` as known at ``as_of``, in time order, and the disputes set aside."""
-    entries = history.entries
-    if as_of is not None:
-        cut = as_of.timestamp()
-        entries = [e for e in entries if e.rts <= cut]
-    superseded = {e.event.supersedes for e in entries if e.event.supersedes}
-    if superseded:
-        entries = [e for e in entries if e.event.id not in superseded]
-    disputes: list[Disputed] = []
-    acts: dict[str, list[Entry]] = {}
-    for e in entries:
-        if e.event.act is not None:
-            acts.setdefault(e.event.act, []).append(e)
-    drop: set[int] = set()
-    for act, group in acts.items():
-        if len(group) < 2:
-            continue
-        ref_party = terms.parties.reference
-        by_ref = [e for e in group if e.event.declared_by == ref_party]
-        if by_ref:
-            used = max(by_ref, key=lambda e: (e.rts, e.seq))
-            reason = f"declarations differ; the reference party ({ref_party}) figure is used"
-        else:
-            used = min(group, key=lambda e: (e.rts, e.seq))
-            reason = (
-                f"declarations differ and none is by the reference party ({ref_party}); "
-                "the first recorded is used"
-            )
-        others = [e for e in group if e is not used]
-        drop.update(id(e) for e in others)
-        disputes.append(Disputed(act, used.ref, [e.ref for e in others], reason))
-    if drop:
-        entries = [e for e in entries if id(e) not in drop]
-    at_ts = (
-        at.timestamp() if at is not None else max((e.ts for e in entries), default=float("-inf"))
-    )
-    entries = [e for e in entries if e.ts <= at_ts]
-    entries.sort(key=lambda e: e.ts)
-    return entries, disputes, at_ts
-
-
 def replay(
-    terms: Terms,
-    history: History,
-    at: datetime | None = None,
-    as_of: datetime | None = None,
+    terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None
 ) -> State:
     """The state at ``at`` (default: the latest event) from what was recorded by ``as_of``."""
     entries, disputes, at_ts = select(history, terms, at, as_of)
-    return fold(terms, entries, disputes, at_ts, as_of)
-
-
-def fold(
-    terms: Terms,
-    entries: list[Entry],
-    disputes: list[Disputed],
-    at_ts: float,
-    as_of: datetime | None,
-) -> State:
-    """Tally time-ordered entries into pause days, then apply the rules day by day."""
-    zone = terms.agreement.zone
-    start_local = terms.agreement.start
-    cal = PauseCalendar(start_local, zone) if start_local is not None else None
+    start = terms.agreement.start
+    cal = PauseCalendar(start, terms.agreement.zone) if start is not None else None
     if at_ts == float("-inf"):
         at_ts = cal.boundary_ts(0) if cal else 0.0
-    at = datetime.fromtimestamp(at_ts, zone)
+    return _Judge(terms, cal, tally(terms, cal, entries, disputes, at_ts), as_of).state()
 
-    tallies: dict[int, DayTally] = {}
-    released: dict[str, tuple[str | None, str, str]] = {}
-    release_track: dict[str, str] = {}
-    prisoner_times: list[float] = []
-    prisoner_cum: list[int] = []
-    prisoners_total = 0
-    outside_total = 0
-    credits_used = 0
-    extensions: list[tuple[int, ExtensionAgreed]] = []
-    lists: dict[str, int] = {}
-    ended: Entry | None = None
-    acts: list[dict[str, object]] = []
-    basis_aid = terms.aid.basis if terms.aid else None
-    counts_cache: dict[str | None, bool] = {}
-    ratio_cache: dict[str | None, Fraction] = {}
 
-    def covered(cid: str | None) -> bool:
-        hit = counts_cache.get(cid)
+class _Totals(NamedTuple):
+    counted: Fraction
+    creditable: int
+    credits_used: int
+    outside_released: int
+    prisoners_due: Fraction
+    prisoners_released: int
+
+
+class _Judge:
+    """Applies the rules to a Tally; one instance per replay."""
+
+    def __init__(
+        self, terms: Terms, cal: PauseCalendar | None, t: Tally, as_of: datetime | None
+    ) -> None:
+        self.terms = terms
+        self.cal = cal
+        self.t = t
+        self.as_of = as_of
+        self.at_ts = t.at_ts
+        self.at = datetime.fromtimestamp(t.at_ts, terms.agreement.zone)
+        self.empty = DayTally()
+        self.findings: list[Finding] = []
+        self.notes: list[str] = []
+        self.trace = Trace()
+        self.w = terms.extension.body_weight if terms.extension else Fraction(0)
+        self._due: dict[int, Fraction] = {}
+
+    # -- small helpers ------------------------------------------------------------------------
+
+    def day(self, d: int) -> DayTally:
+        return self.t.days.get(d, self.empty)
+
+    def counted(self, d: int) -> Fraction:
+        x = self.day(d)
+        return Fraction(rules.counted(x.live, x.credited, x.bodies, self.w))
+
+    def due(self, d: int) -> Fraction:
+        """Prisoners due for day d: each counted live captive and credit at its category's ratio."""
+        hit = self._due.get(d)
         if hit is None:
-            hit = counts_cache[cid] = terms.category_counts(cid)
+            x = self.day(d)
+            hit = Fraction(0)
+            for cat, n in (*x.live_by_category.items(), *x.credit_by_category.items()):
+                hit += rules.prisoners_due(n, self.terms.ratio(cat))
+            self._due[d] = hit
         return hit
 
-    def ratio(cid: str | None) -> Fraction:
-        hit = ratio_cache.get(cid)
-        if hit is None:
-            hit = ratio_cache[cid] = terms.ratio(cid)
-        return hit
+    def refs_of_days(self, lo: int, hi: int) -> Thunk:
+        """A thunk: references of the releases and credits on days lo..hi."""
+        entries = self.t.entries
+        days = self.t.days
 
-    k = 0
-    next_ts = float("-inf")
-    for i, en in enumerate(entries):
-        ev = en.event
-        ts = en.ts
-        if cal is not None and ts >= next_ts:
-            k = cal.day_of_ts(ts)
-            next_ts = cal.boundary_ts(k)
-        if isinstance(ev, CaptivesReleased):
-            tally = tallies.get(k)
-            if tally is None:
-                tally = tallies[k] = DayTally()
-            track = ev.track
-            release_track[ev.id] = track
-            if ev.captives is not None:
-                for c in ev.captives:
-                    if c.id in released:
-                        raise LedgerError(
-                            f"captive {c.id!r} is released again (already released in {released[c.id][2]})",
-                            where=en.ref,
-                        )
-                    released[c.id] = (c.category, track, en.ref)
-                    if track == "framework":
-                        if covered(c.category):
-                            if c.status == "live":
-                                tally.live += 1
-                                tally.due += ratio(c.category)
-                            else:
-                                tally.bodies += 1
-                        else:
-                            tally.not_covered += 1
-                    elif track == "outside":
-                        tally.outside += 1
-                    else:
-                        tally.separate += 1
-                n_live, n_bodies = 0, 0
-            else:
-                n_live, n_bodies = ev.live, ev.bodies
-                if track == "framework":
-                    if covered(ev.category):
-                        tally.live += n_live
-                        tally.bodies += n_bodies
-                        tally.due += ratio(ev.category) * n_live
-                    else:
-                        tally.not_covered += n_live + n_bodies
-                elif track == "outside":
-                    tally.outside += n_live + n_bodies
-                else:
-                    tally.separate += n_live + n_bodies
-            if track == "framework":
-                if cal is not None and k < 1:
-                    raise LedgerError(
-                        f"a release inside the framework at {ev.at.isoformat()} precedes the pause start "
-                        f"{cal.start.isoformat()}",
-                        where=en.ref,
-                    )
-                tally.last_release_ts = ts
-            elif track == "outside":
-                outside_total += len(ev.captives) if ev.captives is not None else n_live + n_bodies
-            tally.refs.append(i)
-        elif isinstance(ev, PrisonersReleased):
-            tally = tallies.get(k)
-            if tally is None:
-                tally = tallies[k] = DayTally()
-            tally.prisoners += ev.count
-            tally.prisoner_refs.append(i)
-            prisoners_total += ev.count
-            prisoner_times.append(ts)
-            prisoner_cum.append(prisoners_total)
-        elif isinstance(ev, CreditGranted):
-            pool = rules.creditable(outside_total, credits_used)
-            if ev.count > pool:
-                raise LedgerError(
-                    f"credits {ev.count} but only {pool} outside-framework release(s) are creditable "
-                    f"at {ev.at.isoformat()} ({outside_total} released outside the framework, "
-                    f"{credits_used} already credited)",
-                    where=en.ref,
+        def refs() -> Refs:
+            out: Refs = []
+            for d in sorted(x for x in days if lo <= x <= hi):
+                x = days[d]
+                out += [entries[i].ref for i in x.refs + x.credit_refs]
+            return out
+
+        return refs
+
+    def ref(self, i: int) -> str:
+        return self.t.entries[i].ref
+
+    def date(self, d: int) -> str | None:
+        return self.cal.date_of(d).isoformat() if self.cal is not None and d >= 1 else None
+
+    def ratio_keys(self) -> Refs:
+        keys = ["terms:exchange.prisoners_per_captive"]
+        keys += [
+            f"terms:category.{c.id}.prisoners_per_captive"
+            for c in self.terms.categories
+            if c.prisoners_per_captive is not None
+        ]
+        return keys
+
+    # -- the judgement --------------------------------------------------------------------------
+
+    def state(self) -> State:
+        terms, t, cal = self.terms, self.t, self.cal
+        last_data = max((d for d, x in t.days.items() if x.refs or x.credit_refs), default=0)
+        counted_total = sum((self.counted(d) for d in t.days if d >= 1), Fraction(0))
+        due_total = sum((self.due(d) for d in t.days), Fraction(0))
+        self._global_traces(last_data)
+        ended = t.ended
+        base = _Totals(
+            counted_total,
+            t.outside_total - t.credits_used,
+            t.credits_used,
+            t.outside_total,
+            due_total,
+            t.prisoners_total,
+        )
+        if (
+            cal is None
+            or terms.initial is None
+            or terms.extension is None
+            or terms.agreement.initial_days is None
+        ):
+            self._prisoners()
+            return self._make(
+                False, None, None, ended, "none", 0, None, Fraction(0), [], last_data, base
+            )
+
+        pause_days, basis, granted_on, judged_through, balance = self._days()
+        self._extensions()
+        self._prisoners()
+        self._aid(pause_days)
+        for k in (0, pause_days):
+            adj = cal.resolved(k).describe()
+            if adj:
+                self.notes.append(adj)
+        starts_at = cal.boundary(0)
+        ends_at = cal.boundary(pause_days)
+        active = cal.boundary_ts(0) <= self.at_ts < cal.boundary_ts(pause_days) and ended is None
+        current = cal.day_of_ts(self.at_ts) if active else None
+        rows = self._rows(pause_days, last_data, judged_through, granted_on)
+        return self._make(
+            active,
+            starts_at,
+            ends_at,
+            ended,
+            basis,
+            pause_days,
+            current,
+            balance,
+            rows,
+            last_data,
+            base,
+        )
+
+    def _make(
+        self,
+        active: bool,
+        starts_at: datetime | None,
+        ends_at: datetime | None,
+        ended: Entry | None,
+        basis: str,
+        pause_days: int,
+        current: int | None,
+        balance: Fraction,
+        rows: list[DayRow],
+        last_data: int,
+        base: _Totals,
+    ) -> State:
+        self.findings.sort(key=lambda f: ((f.day or 0), _KIND_ORDER.index(f.kind)))
+        t = self.t
+        return State(
+            terms=self.terms,
+            at=self.at,
+            as_of=self.as_of,
+            active=active,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            ended_at=ended.event.at if ended is not None else None,
+            basis=basis,
+            pause_days=pause_days,
+            current_day=current,
+            counted=base.counted,
+            balance=balance,
+            creditable=base.creditable,
+            credits_used=base.credits_used,
+            outside_released=base.outside_released,
+            prisoners_due=base.prisoners_due,
+            prisoners_released=base.prisoners_released,
+            days=rows,
+            findings=self.findings,
+            disputed=t.disputes,
+            acts=[_act(t.entries[i], self.cal) for i in t.acts],
+            notes=self.notes,
+            trace=self.trace,
+            entries=t.entries,
+            released_ids=t.released,
+            last_day_with_data=last_data,
+        )
+
+    def _global_traces(self, last_data: int) -> None:
+        t, tr = self.t, self.trace
+        hi = max(t.days, default=0)
+        if self.terms.extension is not None:
+            tr.put("counted", lambda: ["terms:extension.body_weight", *self.refs_of_days(1, hi)()])
+        tr.put("prisoners_due", lambda: [*self.ratio_keys(), *self.refs_of_days(0, hi)()])
+        tr.put(
+            "prisoners_released",
+            lambda: [self.ref(i) for d in sorted(t.days) for i in t.days[d].prisoner_refs],
+        )
+
+        def creditable() -> Refs:
+            out = []
+            for d in sorted(t.days):
+                x = t.days[d]
+                out += [
+                    self.ref(i)
+                    for i in x.refs
+                    if getattr(t.entries[i].event, "track", None) == "outside"
+                ]
+                out += [self.ref(i) for i in x.credit_refs]
+            return out
+
+        tr.put("creditable", creditable)
+
+    def _days(self) -> tuple[int, str, dict[int, int], int, Fraction]:
+        """Walk the pause days: initial phase, then each later day. Returns the schedule."""
+        terms, cal, t = self.terms, self.cal, self.t
+        assert cal is not None and terms.initial is not None and terms.extension is not None
+        n0 = terms.agreement.initial_days or 0
+        P = terms.extension.captives_per_day
+        carry = terms.extension.carry_surplus
+        at_ts = self.at_ts
+        basis = "recorded" if t.extensions else "inferred"
+        pause_days = n0
+        granted_on: dict[int, int] = {}
+        ext_refs: Refs = []
+        for i, ev in t.extensions:
+            d = cal.day_of_ts(t.entries[i].ts)
+            granted_on[d] = granted_on.get(d, 0) + ev.days
+            pause_days += ev.days
+            ext_refs.append(self.ref(i))
+        grant_days: list[int] = []  # days whose counted captives granted days (inferred)
+
+        # Initial phase, judged at its last deadline.
+        init_counted = sum((self.counted(d) for d in range(1, n0 + 1)), Fraction(0))
+        init_keys = [
+            "terms:initial.captives",
+            "terms:agreement.initial_days",
+            "terms:extension.body_weight",
+        ]
+        init_thunk = self.refs_of_days(1, n0)
+        balance = Fraction(0)
+        bal_from = n0 + 1  # the first day whose counted captives the balance still carries
+        if at_ts >= cal.boundary_ts(n0):
+            surplus = rules.initial_surplus(init_counted, terms.initial.captives)
+            balance = Fraction(
+                rules.initial_balance(surplus, carry, terms.initial.shortfall == "debt")
+            )
+            status = "met" if surplus == 0 else ("over" if surplus > 0 else "short")
+            detail = f"days 1-{n0}: {show(init_counted)} of {terms.initial.captives} counted"
+            if surplus < 0:
+                debt = terms.initial.shortfall == "debt"
+                detail += f"; short by {show(-surplus)}" + (
+                    " (owed as a debt on later days)" if debt else ""
                 )
-            for rid in ev.releases:
-                if release_track.get(rid) != "outside":
-                    raise LedgerError(
-                        f"releases names {rid!r}, which is not an earlier release outside the framework",
-                        where=en.ref,
-                    )
-            credits_used += ev.count
-            day = ev.toward_day
-            tally = tallies.get(day)
-            if tally is None:
-                tally = tallies[day] = DayTally()
-            tally.credited += ev.count
-            if ev.captives:
-                for cid in ev.captives:
-                    info = released.get(cid)
-                    if info is None or info[1] != "outside":
-                        raise LedgerError(
-                            f"captive {cid!r} is credited but was not released outside the framework",
-                            where=en.ref,
-                        )
-                    tally.due += ratio(info[0])
-            else:
-                tally.due += ratio(None) * ev.count
-            tally.last_credit_ts = ts
-            tally.credit_refs.append(i)
-        elif isinstance(ev, AidDelivered):
-            if ev.basis == basis_aid and ev.trucks is not None:
-                day = cal.day_of_date(ev.date) if (cal is not None and ev.date is not None) else k
-                tally = tallies.get(day)
-                if tally is None:
-                    tally = tallies[day] = DayTally()
-                tally.aid = (tally.aid or 0) + ev.trucks
-                tally.aid_refs.append(i)
-        elif isinstance(ev, ExtensionAgreed):
-            extensions.append((i, ev))
-        elif isinstance(ev, ListAnnounced):
-            lists[ev.id] = i
-            acts.append(_act(en, k))
-        elif isinstance(ev, PauseEnded):
-            if ended is None:
-                ended = en
-            acts.append(_act(en, k))
+            elif surplus > 0:
+                detail += f"; {show(surplus)} beyond the initial quota" + (
+                    " carried forward" if carry else " (not carried: carry_surplus is false)"
+                )
+            keys = [*init_keys, "terms:initial.shortfall", "terms:extension.carry_surplus"]
+            self.findings.append(
+                Finding(
+                    n0, self.date(n0), "captives", status, detail, lambda: [*keys, *init_thunk()]
+                )
+            )
+            if basis == "inferred":
+                g = int(rules.extension_days(balance, P))
+                if g:
+                    pause_days += g
+                    granted_on[n0] = granted_on.get(n0, 0) + g
+                    grant_days.extend(range(1, n0 + 1))
+                    balance = Fraction(rules.leftover(balance, g, P))
+            if balance != 0:
+                bal_from = 1
         else:
-            acts.append(_act(en, k))
+            detail = f"days 1-{n0}: {show(init_counted)} of {terms.initial.captives} counted so far; judged at {cal.boundary(n0).isoformat()}"
+            self.findings.append(
+                Finding(
+                    n0,
+                    self.date(n0),
+                    "captives",
+                    "pending",
+                    detail,
+                    lambda: [*init_keys, *init_thunk()],
+                )
+            )
 
-    return _schedule(
-        terms,
-        cal,
-        entries,
-        tallies,
-        extensions,
-        lists,
-        disputes,
-        acts,
-        at,
-        at_ts,
-        as_of,
-        ended,
-        released,
-        outside_total,
-        credits_used,
-        prisoners_total,
-        prisoner_times,
-        prisoner_cum,
-    )
+        # Later days: each judged on available = balance + counted(day).
+        day_keys = [
+            "terms:extension.captives_per_day",
+            "terms:extension.body_weight",
+            "terms:extension.carry_surplus",
+        ]
+        k = n0 + 1
+        while cal.boundary_ts(k - 1) <= at_ts:
+            x = self.day(k)
+            has_data = bool(x.refs or x.credit_refs)
+            if k > pause_days and not (basis == "inferred" and k == pause_days + 1 and has_data):
+                break
+            c = self.counted(k)
+            available = balance + c
+            g = int(rules.extension_days(available, P))
+            balance = Fraction(rules.next_balance(available, g, P, carry))
+            lo = min(bal_from, k)
+            thunk = self.refs_of_days(lo, k)
+            if basis == "inferred" and g:
+                pause_days += g
+                granted_on[k] = granted_on.get(k, 0) + g
+                grant_days.extend(range(lo, k + 1))
+            done = at_ts >= cal.boundary_ts(k)
+            detail = f"day {k}: {show(available)} of {P} counted"
+            if rules.day_met(available, P):
+                status = "met"
+            elif done:
+                status = "short"
+                detail += f"; {show(rules.shortfall(available, P))} short of one more day"
+            else:
+                status = "pending"
+                detail += " so far"
+            if available > c:
+                detail += f" ({show(c)} this day + {show(available - c)} balance)"
+            elif available < c:
+                detail += f" ({show(c)} this day - {show(c - available)} owed from earlier days)"
+            self.findings.append(
+                Finding(k, self.date(k), "captives", status, detail, _prefixed(day_keys, thunk))
+            )
+            bal_from = lo if balance != 0 else k + 1
+            k += 1
+        judged_through = k - 1
+
+        for d in sorted(
+            d
+            for d, x in t.days.items()
+            if d > pause_days and x.refs and cal.boundary_ts(d - 1) <= at_ts
+        ):
+            self.notes.append(
+                f"releases recorded on day {d} ({cal.date_of(d)}), after the pause end as {basis}; not counted toward extensions"
+            )
+
+        all_grants = sorted(set(grant_days))
+        entries = t.entries
+        days = t.days
+
+        def pause_trace() -> Refs:
+            out = ["terms:agreement.start", "terms:agreement.initial_days", *ext_refs]
+            if all_grants:
+                out += [
+                    "terms:extension.captives_per_day",
+                    "terms:extension.body_weight",
+                    "terms:extension.carry_surplus",
+                ]
+                for d in all_grants:
+                    x = days.get(d)
+                    if x is not None:
+                        out += [entries[i].ref for i in x.refs + x.credit_refs]
+            return out
+
+        self.trace.put("pause_days", pause_trace)
+        self.trace.put("ends_at", lambda: [*pause_trace(), "terms:agreement.timezone"])
+        self.trace.put(
+            "active",
+            lambda: [
+                *pause_trace(),
+                "terms:agreement.timezone",
+                *([t.ended.ref] if t.ended else []),
+            ],
+        )
+        bal_lo = bal_from
+        bal_thunk = self.refs_of_days(bal_lo, judged_through)
+        self.trace.put(
+            "balance", lambda: [*init_keys, "terms:initial.shortfall", *day_keys, *bal_thunk()]
+        )
+        return pause_days, basis, granted_on, judged_through, balance
+
+    def _extensions(self) -> None:
+        """Each recorded extension against the list (or committed counts) it was agreed for."""
+        terms, t, cal = self.terms, self.t, self.cal
+        assert cal is not None and terms.extension is not None
+        P = terms.extension.captives_per_day
+        for i, ev in t.extensions:
+            need = ev.days * P
+            d = cal.day_of_ts(t.entries[i].ts)
+            tr = [self.ref(i), "terms:extension.captives_per_day", "terms:extension.body_weight"]
+            offered: Fraction | None = None
+            if ev.for_list is not None and ev.for_list in t.lists:
+                le = t.entries[t.lists[ev.for_list]].event
+                assert isinstance(le, ListAnnounced)
+                offered = _list_counted(terms, le, self.w)
+                tr.append(self.ref(t.lists[ev.for_list]))
+                what = f"list {ev.for_list}"
+            elif ev.for_list is not None:
+                what = f"list {ev.for_list} (not recorded by {self.at.isoformat()})"
+            elif ev.committed is not None:
+                c = ev.committed
+                offered = Fraction(rules.counted(c.live, c.credit, c.bodies, self.w))
+                what = "the committed counts"
+            else:
+                what = "no list or committed counts recorded"
+            if offered is None:
+                self.findings.append(
+                    Finding(
+                        d,
+                        self.date(d),
+                        "extension",
+                        "unknown",
+                        f"extension of {ev.days} day(s) recorded; {what}",
+                        tr,
+                    )
+                )
+            else:
+                status = "met" if offered >= need else "short"
+                detail = f"extension of {ev.days} day(s) recorded for {what}, counting {show(offered)}; the terms as encoded call for {need}"
+                self.findings.append(Finding(d, self.date(d), "extension", status, detail, tr))
+
+    def _prisoners(self) -> None:
+        """Cumulative prisoners due vs released, judged at each day's deadline (releases + grace)."""
+        terms, t, cal = self.terms, self.t, self.cal
+        grace = terms.exchange.prisoners_due_within_hours * 3600
+        keys = [*self.ratio_keys(), "terms:exchange.prisoners_due_within_hours"]
+        days = [d for d in sorted(t.days) if self.due(d) != 0]
+        anchors: list[float] = []
+        for d in days:
+            x = t.days[d]
+            anchor = x.last_release_ts
+            if anchor is None:
+                start = cal.boundary_ts(d - 1) if cal is not None else 0.0
+                anchor = max(start, x.last_credit_ts or start)
+            anchors.append(anchor)
+        # Due arising by time T: prefix sums over anchors sorted by time.
+        order = sorted(range(len(days)), key=lambda j: anchors[j])
+        sorted_anchor_ts = [anchors[j] for j in order]
+        due_prefix: list[Fraction] = []
+        run = Fraction(0)
+        for j in order:
+            run += self.due(days[j])
+            due_prefix.append(run)
+        due_cum = Fraction(0)
+        for j, d in enumerate(days):
+            due_cum += self.due(d)
+            deadline = anchors[j] + grace
+            done = self.at_ts >= deadline
+            cut = min(deadline, self.at_ts)
+            n = bisect.bisect_right(t.prisoner_times, cut)
+            released_cum = t.prisoner_cum[n - 1] if n else 0
+            m = bisect.bisect_right(sorted_anchor_ts, cut)
+            due_by_cut = due_prefix[m - 1] if m else Fraction(0)
+            if released_cum < due_cum:
+                status = "short" if done else "pending"
+            elif released_cum > max(due_by_cut, due_cum):
+                status = "over"
+            else:
+                status = "met"
+            when = datetime.fromtimestamp(deadline, terms.agreement.zone)
+            detail = f"day {d}: {show(due_cum)} due cumulatively by {when.isoformat()}; {released_cum} released by then"
+            if status == "met" and released_cum > due_cum:
+                detail += " (the excess answers later days' releases)"
+            thunk = self.refs_of_days(0, d)
+
+            def refs(th: Thunk = thunk, cut: float = cut) -> Refs:
+                pr = [
+                    self.ref(i)
+                    for x in sorted(t.days)
+                    for i in t.days[x].prisoner_refs
+                    if t.entries[i].ts <= cut
+                ]
+                return [*keys, *th(), *pr]
+
+            self.findings.append(Finding(d, self.date(d), "prisoners", status, detail, refs))
+
+    def _aid(self, pause_days: int) -> None:
+        """Aid per pause day begun: delivered (of the terms' basis) against the commitment."""
+        terms, cal = self.terms, self.cal
+        if terms.aid is None or cal is None:
+            return
+        target = terms.aid.trucks_per_day
+        for d in range(1, pause_days + 1):
+            if cal.boundary_ts(d - 1) > self.at_ts:
+                break
+            x = self.day(d)
+            tr = ["terms:aid.trucks_per_day", "terms:aid.basis", *(self.ref(i) for i in x.aid_refs)]
+            if x.aid is None:
+                detail = (
+                    f"day {d}: no {terms.aid.basis} figure recorded (commitment {target} trucks)"
+                )
+                self.findings.append(Finding(d, self.date(d), "aid", "unknown", detail, tr))
+                continue
+            done = self.at_ts >= cal.boundary_ts(d)
+            if x.aid == target:
+                status = "met"
+            elif x.aid > target:
+                status = "over"
+            else:
+                status = "short" if done else "pending"
+            self.findings.append(
+                Finding(
+                    d,
+                    self.date(d),
+                    "aid",
+                    status,
+                    f"day {d}: {x.aid} trucks {terms.aid.basis} of {target}",
+                    tr,
+                )
+            )
+
+    def _rows(
+        self, pause_days: int, last_data: int, judged_through: int, granted_on: dict[int, int]
+    ) -> list[DayRow]:
+        cal = self.cal
+        assert cal is not None
+        n0 = self.terms.agreement.initial_days or 0
+        rows: list[DayRow] = []
+        last = max(pause_days, last_data)
+        for d in range(1, last + 1):
+            if cal.boundary_ts(d - 1) > self.at_ts and d > pause_days:
+                break
+            x = self.day(d)
+            phase = "initial" if d <= n0 else ("extension" if d <= pause_days else "beyond")
+            rows.append(
+                DayRow(
+                    d,
+                    cal.date_of(d).isoformat(),
+                    cal.boundary(d - 1),
+                    cal.boundary(d),
+                    x.live,
+                    x.bodies,
+                    x.credited,
+                    self.counted(d),
+                    x.outside,
+                    x.separate,
+                    x.not_covered,
+                    self.due(d),
+                    x.prisoners,
+                    x.aid,
+                    granted_on.get(d, 0),
+                    phase,
+                    LazyRefs(self.refs_of_days(d, d)),
+                )
+            )
+        return rows
 
 
-def _act(en: Entry, day: int) -> dict[str, object]:
+def _prefixed(keys: Refs, thunk: Thunk) -> Thunk:
+    """A thunk: terms keys, then the references another thunk gives."""
+    return lambda: [*keys, *thunk()]
+
+
+def _list_counted(terms: Terms, ev: ListAnnounced, w: Fraction) -> Fraction:
+    """What a recorded list counts: covered live + credit + weighted bodies."""
+    live, bodies = ev.live, ev.bodies
+    for c in ev.captives or ():
+        if terms.category_counts(c.category):
+            if c.status == "live":
+                live += 1
+            else:
+                bodies += 1
+    return Fraction(rules.counted(live, ev.credit, bodies, w))
+
+
+def _act(en: Entry, cal: PauseCalendar | None) -> dict[str, object]:
+    """A recorded act or claim, attributed, in plain words (never judged)."""
     ev = en.event
+    day = cal.day_of_ts(en.ts) if cal is not None else None
     what = ""
     if ev.type == "claim":
         what = ev.text
     elif ev.type == "list_announced":
-        n = len(ev.captives) if ev.captives is not None else ev.live
-        parts = [f"{n} listed" if ev.captives is not None else f"{ev.live} live"]
+        parts = [f"{len(ev.captives)} listed" if ev.captives is not None else f"{ev.live} live"]
         if ev.bodies:
             parts.append(f"{ev.bodies} bodies")
         if ev.credit:
@@ -386,12 +701,10 @@ def _act(en: Entry, day: int) -> dict[str, object]:
         what = (f"for day {ev.for_day}: " if ev.for_day else "") + " + ".join(parts)
     elif ev.type in ("list_accepted", "list_rejected"):
         what = f"list {ev.list}"
-    elif ev.type == "terms_agreed":
-        what = "terms agreed"
-    elif ev.type == "pause_ended":
-        what = "pause ended"
+    else:
+        what = ev.type.replace("_", " ")
     return {
-        "day": day if day >= 1 else None,
+        "day": day if day is not None and day >= 1 else None,
         "at": ev.at.isoformat(),
         "type": ev.type,
         "declared_by": ev.declared_by,
@@ -399,462 +712,3 @@ def _act(en: Entry, day: int) -> dict[str, object]:
         "note": ev.note,
         "ref": en.ref,
     }
-
-
-def _status(value: Fraction | int, target: Fraction | int, over_is: str, done: bool) -> str:
-    if value == target:
-        return "met"
-    if value > target:
-        return over_is
-    return "short" if done else "pending"
-
-
-def _schedule(
-    terms: Terms,
-    cal: PauseCalendar | None,
-    entries: list[Entry],
-    tallies: dict[int, DayTally],
-    extensions: list[tuple[int, ExtensionAgreed]],
-    lists: dict[str, int],
-    disputes: list[Disputed],
-    acts: list[dict[str, object]],
-    at: datetime,
-    at_ts: float,
-    as_of: datetime | None,
-    ended: Entry | None,
-    released: dict[str, tuple[str | None, str, str]],
-    outside_total: int,
-    credits_used: int,
-    prisoners_total: int,
-    prisoner_times: list[float],
-    prisoner_cum: list[int],
-) -> State:
-    refs = [e.ref for e in entries]
-    findings: list[Finding] = []
-    notes: list[str] = []
-    trace: dict[str, Refs] = {}
-    days: list[DayRow] = []
-    w = terms.extension.body_weight if terms.extension else Fraction(0)
-    grace = terms.exchange.prisoners_due_within_hours * 3600
-    empty = DayTally()
-    last_data = max((d for d, t in tallies.items() if t.refs or t.credit_refs), default=0)
-
-    def counted_of(t: DayTally) -> Fraction:
-        return Fraction(rules.counted(t.live, t.credited, t.bodies, w))
-
-    def day_refs(t: DayTally) -> Refs:
-        return [refs[i] for i in t.refs + t.credit_refs]
-
-    due_total = sum((t.due for t in tallies.values()), Fraction(0))
-    counted_total = sum((counted_of(t) for d, t in tallies.items() if d >= 1), Fraction(0))
-    trace["counted"] = (
-        ["terms:extension.body_weight", *(r for d in sorted(tallies) for r in day_refs(tallies[d]))]
-        if terms.extension
-        else []
-    )
-    trace["prisoners_due"] = [
-        "terms:exchange.prisoners_per_captive",
-        *(
-            f"terms:category.{c.id}.prisoners_per_captive"
-            for c in terms.categories
-            if c.prisoners_per_captive is not None
-        ),
-        *(r for d in sorted(tallies) for r in day_refs(tallies[d])),
-    ]
-    trace["prisoners_released"] = [
-        refs[i] for d in sorted(tallies) for i in tallies[d].prisoner_refs
-    ]
-    trace["creditable"] = [
-        refs[i]
-        for d in sorted(tallies)
-        for i in tallies[d].refs
-        if isinstance(entries[i].event, CaptivesReleased)
-        and getattr(entries[i].event, "track", None) == "outside"
-    ] + [refs[i] for d in sorted(tallies) for i in tallies[d].credit_refs]
-
-    if (
-        cal is None
-        or terms.initial is None
-        or terms.extension is None
-        or terms.agreement.initial_days is None
-    ):
-        _prisoner_findings(
-            terms, None, tallies, refs, findings, at_ts, grace, prisoner_times, prisoner_cum
-        )
-        return State(
-            terms,
-            at,
-            as_of,
-            False,
-            None,
-            None,
-            ended.event.at if ended else None,
-            "none",
-            0,
-            None,
-            counted_total,
-            Fraction(0),
-            outside_total - credits_used,
-            credits_used,
-            outside_total,
-            due_total,
-            prisoners_total,
-            [],
-            findings,
-            disputes,
-            acts,
-            notes,
-            trace,
-            entries,
-            released,
-            last_data,
-        )
-
-    P = terms.extension.captives_per_day
-    carry = terms.extension.carry_surplus
-    n0 = terms.agreement.initial_days
-    basis = "recorded" if extensions else "inferred"
-    pause_days = n0
-    ext_by_day: dict[int, int] = {}
-    ext_refs: list[str] = []
-    for i, ev in extensions:
-        d = cal.day_of_ts(entries[i].ts)
-        ext_by_day[d] = ext_by_day.get(d, 0) + ev.days
-        pause_days += ev.days
-        ext_refs.append(refs[i])
-    days_trace: Refs = ["terms:agreement.start", "terms:agreement.initial_days", *ext_refs]
-    granted_on: dict[int, int] = dict(ext_by_day) if basis == "recorded" else {}
-
-    # Initial phase, judged at its last deadline.
-    deadline_ts = cal.boundary_ts(n0)
-    init_counted = sum((counted_of(tallies.get(d, empty)) for d in range(1, n0 + 1)), Fraction(0))
-    init_refs = [r for d in range(1, n0 + 1) for r in day_refs(tallies.get(d, empty))]
-    balance = Fraction(0)
-    balance_trace: Refs = []
-    init_trace = [
-        "terms:initial.captives",
-        "terms:agreement.initial_days",
-        "terms:extension.body_weight",
-        *init_refs,
-    ]
-    if at_ts >= deadline_ts:
-        surplus = rules.initial_surplus(init_counted, terms.initial.captives)
-        balance = Fraction(rules.initial_balance(surplus, carry, terms.initial.shortfall == "debt"))
-        status = "met" if surplus == 0 else ("over" if surplus > 0 else "short")
-        detail = f"days 1-{n0}: {_n(init_counted)} of {terms.initial.captives} counted"
-        if surplus < 0:
-            detail += f"; short by {_n(-surplus)}" + (
-                " (owed as a debt on later days)" if terms.initial.shortfall == "debt" else ""
-            )
-        elif surplus > 0:
-            detail += f"; {_n(surplus)} beyond the initial quota" + (
-                " carried forward" if carry else " (not carried: carry_surplus is false)"
-            )
-        findings.append(
-            Finding(
-                n0,
-                cal.date_of(n0).isoformat(),
-                "captives",
-                status,
-                detail,
-                [*init_trace, "terms:initial.shortfall", "terms:extension.carry_surplus"],
-            )
-        )
-        balance_trace = [*init_trace, "terms:extension.carry_surplus", "terms:initial.shortfall"]
-        if basis == "inferred":
-            g = int(rules.extension_days(balance, P))
-            if g:
-                pause_days += g
-                granted_on[n0] = granted_on.get(n0, 0) + g
-                balance = Fraction(rules.leftover(balance, g, P))
-                days_trace += [*init_trace, "terms:extension.captives_per_day"]
-    else:
-        findings.append(
-            Finding(
-                n0,
-                cal.date_of(n0).isoformat(),
-                "captives",
-                "pending",
-                f"days 1-{n0}: {_n(init_counted)} of {terms.initial.captives} counted so far; judged at {cal.boundary(n0).isoformat()}",
-                init_trace,
-            )
-        )
-
-    # Later days: each judged on available = balance + counted(day).
-    k = n0 + 1
-    while True:
-        if cal.boundary_ts(k - 1) > at_ts:
-            break
-        tally = tallies.get(k, empty)
-        has_data = bool(tally.refs or tally.credit_refs)
-        if k > pause_days and not (basis == "inferred" and k == pause_days + 1 and has_data):
-            break
-        c = counted_of(tally)
-        available = balance + c
-        g = int(rules.extension_days(available, P))
-        balance = Fraction(rules.next_balance(available, g, P, carry))
-        day_trace = [
-            "terms:extension.captives_per_day",
-            "terms:extension.body_weight",
-            *day_refs(tally),
-            *balance_trace,
-        ]
-        balance_trace = [*day_trace, "terms:extension.carry_surplus"]
-        if basis == "inferred" and g:
-            pause_days += g
-            granted_on[k] = granted_on.get(k, 0) + g
-            days_trace += day_trace
-        done = at_ts >= cal.boundary_ts(k)
-        if rules.day_met(available, P):
-            status = "met"
-            detail = f"day {k}: {_n(available)} of {P} counted"
-        else:
-            status = "short" if done else "pending"
-            detail = f"day {k}: {_n(available)} of {P} counted" + (
-                f"; {_n(rules.shortfall(available, P))} short of one more day"
-                if done
-                else " so far"
-            )
-        if available > c:
-            detail += f" ({_n(c)} this day + {_n(available - c)} balance)"
-        elif available < c:
-            detail += f" ({_n(c)} this day - {_n(c - available)} owed from earlier days)"
-        findings.append(
-            Finding(k, cal.date_of(k).isoformat(), "captives", status, detail, day_trace)
-        )
-        k += 1
-    judged_through = k - 1
-
-    beyond = [
-        d
-        for d in tallies
-        if d > pause_days and (tallies[d].refs) and cal.boundary_ts(d - 1) <= at_ts
-    ]
-    for d in sorted(beyond):
-        notes.append(
-            f"releases recorded on day {d} ({cal.date_of(d)}), after the pause end as {basis}; not counted toward extensions"
-        )
-
-    # Extension findings: a recorded extension against the list it was for.
-    for i, ev in extensions:
-        need = ev.days * P
-        lst = ev.for_list
-        committed = ev.committed
-        d = cal.day_of_ts(entries[i].ts)
-        tr = [refs[i], "terms:extension.captives_per_day", "terms:extension.body_weight"]
-        if lst is not None and lst in lists:
-            le = entries[lists[lst]].event
-            offered = _list_counted(terms, le, w)
-            tr.append(refs[lists[lst]])
-            what = f"list {lst}"
-        elif lst is not None:
-            offered = None
-            what = f"list {lst} (not recorded by {at.isoformat()})"
-        elif committed is not None:
-            offered = Fraction(rules.counted(committed.live, committed.credit, committed.bodies, w))
-            what = "the committed counts"
-        else:
-            offered = None
-            what = "no list or committed counts recorded"
-        if offered is None:
-            findings.append(
-                Finding(
-                    d,
-                    cal.date_of(d).isoformat() if d >= 1 else None,
-                    "extension",
-                    "unknown",
-                    f"extension of {ev.days} day(s) recorded; {what}",
-                    tr,
-                )
-            )
-        else:
-            st = "met" if offered >= need else "short"
-            detail = f"extension of {ev.days} day(s) recorded for {what}, counting {_n(offered)}; the terms as encoded call for {need}"
-            findings.append(
-                Finding(
-                    d, cal.date_of(d).isoformat() if d >= 1 else None, "extension", st, detail, tr
-                )
-            )
-
-    _prisoner_findings(
-        terms, cal, tallies, refs, findings, at_ts, grace, prisoner_times, prisoner_cum
-    )
-
-    # Aid per pause day begun.
-    if terms.aid is not None:
-        target = terms.aid.trucks_per_day
-        for d in range(1, pause_days + 1):
-            if cal.boundary_ts(d - 1) > at_ts:
-                break
-            tally = tallies.get(d, empty)
-            tr = ["terms:aid.trucks_per_day", "terms:aid.basis", *(refs[i] for i in tally.aid_refs)]
-            if tally.aid is None:
-                findings.append(
-                    Finding(
-                        d,
-                        cal.date_of(d).isoformat(),
-                        "aid",
-                        "unknown",
-                        f"day {d}: no {terms.aid.basis} figure recorded (commitment {target} trucks)",
-                        tr,
-                    )
-                )
-            else:
-                done = at_ts >= cal.boundary_ts(d)
-                st = _status(tally.aid, target, "over", done)
-                findings.append(
-                    Finding(
-                        d,
-                        cal.date_of(d).isoformat(),
-                        "aid",
-                        st,
-                        f"day {d}: {tally.aid} trucks {terms.aid.basis} of {target}",
-                        tr,
-                    )
-                )
-
-    findings.sort(
-        key=lambda f: ((f.day or 0), ("captives", "extension", "prisoners", "aid").index(f.kind))
-    )
-    ends_at = cal.boundary(pause_days)
-    for kk in (0, pause_days):
-        adj = cal.resolved(kk).describe()
-        if adj:
-            notes.append(adj)
-    starts_at = cal.boundary(0)
-    ended_at = ended.event.at if ended is not None else None
-    active = starts_at.timestamp() <= at_ts < ends_at.timestamp() and ended is None
-    current = cal.day_of_ts(at_ts) if active else None
-    trace["pause_days"] = days_trace
-    trace["ends_at"] = [*days_trace, "terms:agreement.timezone"]
-    trace["active"] = [*trace["ends_at"], *([ended.ref] if ended else [])]
-    trace["balance"] = balance_trace
-    last_row = max(pause_days, min(last_data, judged_through + 1) if last_data else 0)
-    for d in range(1, max(last_row, last_data) + 1):
-        if cal.boundary_ts(d - 1) > at_ts and d > pause_days:
-            break
-        t = tallies.get(d, empty)
-        days.append(
-            DayRow(
-                d,
-                cal.date_of(d).isoformat(),
-                cal.boundary(d - 1),
-                cal.boundary(d),
-                t.live,
-                t.bodies,
-                t.credited,
-                counted_of(t),
-                t.outside,
-                t.separate,
-                t.not_covered,
-                t.due,
-                t.prisoners,
-                t.aid,
-                granted_on.get(d, 0),
-                "initial" if d <= n0 else ("extension" if d <= pause_days else "beyond"),
-                day_refs(t),
-            )
-        )
-    return State(
-        terms,
-        at,
-        as_of,
-        active,
-        starts_at,
-        ends_at,
-        ended_at,
-        basis,
-        pause_days,
-        current,
-        counted_total,
-        balance,
-        outside_total - credits_used,
-        credits_used,
-        outside_total,
-        due_total,
-        prisoners_total,
-        days,
-        findings,
-        disputes,
-        acts,
-        notes,
-        trace,
-        entries,
-        released,
-        last_data,
-    )
-
-
-def _prisoner_findings(
-    terms: Terms,
-    cal: PauseCalendar | None,
-    tallies: dict[int, DayTally],
-    refs: list[str],
-    findings: list[Finding],
-    at_ts: float,
-    grace: int,
-    prisoner_times: list[float],
-    prisoner_cum: list[int],
-) -> None:
-    """Cumulative prisoners due vs released, judged at each day's deadline (releases + grace)."""
-    due_cum = Fraction(0)
-    tr: Refs = ["terms:exchange.prisoners_per_captive", "terms:exchange.prisoners_due_within_hours"]
-    tr += [
-        f"terms:category.{c.id}.prisoners_per_captive"
-        for c in terms.categories
-        if c.prisoners_per_captive is not None
-    ]
-    anchors: list[tuple[float, Fraction]] = []  # (when each day's due arises, its amount)
-    days = [d for d in sorted(tallies) if tallies[d].due != 0]
-    for d in days:
-        t = tallies[d]
-        anchor = t.last_release_ts
-        if anchor is None:
-            base = cal.boundary_ts(d - 1) if cal is not None else 0.0
-            anchor = max(base, t.last_credit_ts or base)
-        anchors.append((anchor, t.due))
-    for d, (anchor, due) in zip(days, anchors, strict=True):
-        t = tallies[d]
-        due_cum += due
-        deadline = anchor + grace
-        done = at_ts >= deadline
-        cut = min(deadline, at_ts)
-        j = bisect.bisect_right(prisoner_times, cut)
-        released_cum = prisoner_cum[j - 1] if j else 0
-        # Everything due by the cut, including later days whose releases came before it.
-        due_by_cut = sum((a for when, a in anchors if when <= cut), Fraction(0))
-        tr = [*tr, *(refs[i] for i in t.refs + t.credit_refs + t.prisoner_refs)]
-        if released_cum < due_cum:
-            status = "short" if done else "pending"
-        elif released_cum > max(due_by_cut, due_cum):
-            status = "over"
-        else:
-            status = "met"
-        when = datetime.fromtimestamp(deadline, terms.agreement.zone)
-        detail = f"day {d}: {_n(due_cum)} due cumulatively by {when.isoformat()}; {released_cum} released by then"
-        if status == "met" and released_cum > due_cum:
-            detail += " (the excess answers later days' releases)"
-        date = cal.date_of(d).isoformat() if cal is not None else None
-        findings.append(Finding(d, date, "prisoners", status, detail, list(tr)))
-
-
-def _list_counted(terms: Terms, ev: object, w: Fraction) -> Fraction:
-    """What a recorded list counts: covered live + credit + weighted bodies."""
-    captives = getattr(ev, "captives", None)
-    live = getattr(ev, "live", 0)
-    bodies = getattr(ev, "bodies", 0)
-    credit = getattr(ev, "credit", 0)
-    if captives:
-        for c in captives:
-            if terms.category_counts(c.category):
-                if c.status == "live":
-                    live += 1
-                else:
-                    bodies += 1
-    return Fraction(rules.counted(live, credit, bodies, w))
-
-
-def _n(x: Fraction | int) -> str:
-    from truce.exact import show
-
-    return show(x)

@@ -26,6 +26,9 @@ class History:
 
     entries: list[Entry] = field(default_factory=list)
     _by_id: dict[str, Entry] = field(default_factory=dict)
+    has_supersedes: bool = False  # lets the engine skip passes that would find nothing
+    has_acts: bool = False
+    in_time_order: bool = True  # appended in non-decreasing event time
 
     @classmethod
     def of(cls, events: Iterable[Event], refs: Iterable[str] | None = None) -> History:
@@ -52,6 +55,15 @@ class History:
         known = self._by_id.keys() | staged.keys()
         for entry in new:
             _check_refs(entry, known)
+        last = self.entries[-1].ts if self.entries else float("-inf")
+        for entry in new:
+            if entry.ts < last:
+                self.in_time_order = False
+            last = entry.ts
+            if entry.event.supersedes:
+                self.has_supersedes = True
+            if entry.event.act is not None:
+                self.has_acts = True
         self.entries.extend(new)
         self._by_id.update(staged)
 
