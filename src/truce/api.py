@@ -21,16 +21,29 @@ from truce.validation import describe_error
 
 
 def load(terms_path: str | Path, ledger_path: str | Path) -> tuple[Terms, History]:
-    """Read a terms file and a ledger file (JSONL events or day-summary CSV)."""
+    """Read a terms file and a ledger file (JSONL events or day-summary CSV).
+
+    The whole ledger is replayed once, so an inconsistency anywhere in it (a credit beyond the
+    creditable pool, a captive released twice) is reported now, naming its file and line.
+    """
     terms = load_terms(terms_path)
-    return terms, load_ledger(ledger_path, terms)
+    history = load_ledger(ledger_path, terms)
+    replay(terms, history)
+    return terms, history
+
+
+def _aware(t: datetime | None, terms: Terms) -> datetime | None:
+    """A time without a UTC offset is local wall-clock time in the agreement's zone."""
+    if t is not None and t.tzinfo is None:
+        return t.replace(tzinfo=terms.agreement.zone)
+    return t
 
 
 def status(
     terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None
 ) -> State:
     """The state of the pause at ``at`` (default: the latest event), as known at ``as_of``."""
-    return replay(terms, history, at=at, as_of=as_of)
+    return replay(terms, history, at=_aware(at, terms), as_of=_aware(as_of, terms))
 
 
 def check(
@@ -41,7 +54,9 @@ def check(
     as_of: datetime | None = None,
 ) -> Decision:
     """Evaluate a list for the pause day after the one containing ``at``."""
-    return _check(replay(terms, history, at=at, as_of=as_of), proposal)
+    return _check(
+        replay(terms, history, at=_aware(at, terms), as_of=_aware(as_of, terms)), proposal
+    )
 
 
 def load_list(path: str | Path) -> tuple[Captive, ...]:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from truce import api
 from truce.engine.decide import Proposal
@@ -83,7 +84,7 @@ def _emit_json(model: Any) -> None:
 def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) -> None:
     """Check a terms file and say what it encodes."""
     t = load_terms(terms)
-    out.print(f"{terms}: valid terms for [bold]{t.agreement.name}[/]")
+    out.print(f"{escape(str(terms))}: valid terms for [bold]{escape(t.agreement.name)}[/]")
     if t.agreement.start is not None and t.extension is not None and t.initial is not None:
         out.print(
             f"  pause from {t.agreement.start:%Y-%m-%d %H:%M} {t.agreement.timezone}, {t.agreement.initial_days} "
@@ -140,7 +141,7 @@ def status(
             )
         out.print(f"[bold]{why}[/] comes from:")
         for line in explain(state.trace[why], t, h):
-            out.print(f"  - {line}")
+            out.print(f"  - {escape(line)}")
         return
     if as_json:
         _emit_json(status_out(state))
@@ -204,7 +205,7 @@ def main() -> None:
     try:
         app()
     except TruceError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(exit_code_for(exc))
     except Exception as exc:  # anything unexpected is an internal error
         if os.environ.get("TRUCE_DEBUG"):

@@ -194,6 +194,23 @@ Event = Annotated[
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
+EVENT_MODELS: dict[str, type[EventBase]] = {
+    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in (
+        TermsAgreed,
+        ListAnnounced,
+        ListAccepted,
+        ListRejected,
+        ExtensionAgreed,
+        CaptivesReleased,
+        CreditGranted,
+        PrisonersReleased,
+        AidDelivered,
+        Claim,
+        PauseEnded,
+    )
+}
+
 EVENT_TYPES = (
     "terms_agreed",
     "list_announced",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from truce.engine.decide import Decision
@@ -19,7 +20,7 @@ def _st(status: str) -> str:
 def render_status(console: Console, state: State) -> None:
     """The day-by-day table, the summary, findings, recorded acts and claims, and disputes."""
     t = state.terms
-    console.print(f"[bold]{t.agreement.name}[/]")
+    console.print(f"[bold]{escape(t.agreement.name)}[/]")
     table = Table(title="Pause days", title_justify="left")
     heads = (
         "Day",
@@ -69,7 +70,7 @@ def render_status(console: Console, state: State) -> None:
     for col in ("Day", "Kind", "Status", "Detail"):
         ft.add_column(col)
     for f in state.findings:
-        ft.add_row(str(f.day or ""), f.kind, _st(f.status), f.detail)
+        ft.add_row(str(f.day or ""), f.kind, _st(f.status), escape(f.detail))
     console.print(ft)
     if state.acts:
         at = Table(
@@ -82,21 +83,21 @@ def render_status(console: Console, state: State) -> None:
                 str(a["at"]),
                 str(a["declared_by"]),
                 str(a["type"]).replace("_", " "),
-                str(a["what"]),
+                escape(str(a["what"])),
             )
         console.print(at)
     for dis in state.disputed:
         console.print(
-            f"[yellow]Disputed[/] {dis.act}: used {dis.used}; set aside {', '.join(dis.set_aside)} ({dis.reason})."
+            f"[yellow]Disputed[/] {escape(dis.act)}: used {escape(dis.used)}; set aside {escape(', '.join(dis.set_aside))} ({escape(dis.reason)})."
         )
     for n in state.notes:
-        console.print(f"[dim]Note:[/] {n}")
+        console.print(f"[dim]Note:[/] {escape(n)}")
 
 
 def render_decision(console: Console, d: Decision, title: str | None = None) -> None:
     """The check's verdict against the terms as encoded, with its explanation lines."""
     if title:
-        console.print(f"[bold]{title}[/]")
+        console.print(f"[bold]{escape(title)}[/]")
     if d.meets_terms is None:
         verdict = "[yellow]not decided yet (initial phase)[/]"
     elif d.meets_terms:
@@ -105,4 +106,4 @@ def render_decision(console: Console, d: Decision, title: str | None = None) -> 
         verdict = f"[red]does not meet the terms as encoded[/]: short by {show(d.shortfall)}"
     console.print(f"  {verdict}; prisoners due {show(d.prisoners_due)}")
     for line in d.explanation:
-        console.print(f"  - {line}")
+        console.print(f"  - {escape(line)}")

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -94,21 +95,22 @@ class Agreement(Sourced):
 
     @field_validator("start")
     @classmethod
-    def _local(cls, v: datetime | None) -> datetime | None:
+    def _local(cls, v: datetime | None, info: ValidationInfo) -> datetime | None:
         if v is not None and v.tzinfo is not None:
             raise ValueError(
                 "start is a local wall-clock time in agreement.timezone: write it without a UTC "
                 'offset, e.g. "2023-11-24T07:00"'
             )
+        zone = info.data.get("timezone")
+        if v is not None and zone is not None and is_in_gap(v, ZoneInfo(zone)):
+            raise ValueError(
+                f"{v:%Y-%m-%dT%H:%M} does not exist in {zone}: clocks go forward at that time "
+                "(a daylight-saving gap); choose a time outside the gap"
+            )
         return v
 
     @model_validator(mode="after")
     def _start_exists(self) -> Agreement:
-        if self.start is not None and is_in_gap(self.start, ZoneInfo(self.timezone)):
-            raise ValueError(
-                f"start {self.start:%Y-%m-%dT%H:%M} does not exist in {self.timezone}: clocks "
-                "go forward at that time (a daylight-saving gap); choose a time outside the gap"
-            )
         if (self.start is None) != (self.initial_days is None):
             raise ValueError(
                 "start and initial_days go together: give both, or neither for an exchange with no pause"

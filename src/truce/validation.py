@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from typing import Any
@@ -88,8 +89,12 @@ def describe_error(
     path = format_loc(prefix + loc)
     if typ == "extra_forbidden":
         parent = _model_at(root, loc[:-1]) if root else None
-        allowed = f" (expected one of: {', '.join(_keys(parent))})" if parent else ""
-        return f"{path}: unknown key{allowed}"
+        if parent is None:
+            return f"{path}: unknown key"
+        keys = _keys(parent)
+        close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"{path}: unknown key ({hint}expected one of: {', '.join(keys)})"
     if typ == "missing":
         return f"{path}: required key is missing"
     if typ in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
@@ -112,7 +117,10 @@ def describe_error(
     if typ == "string_too_short":
         return f"{path}: must not be empty"
     if typ == "union_tag_invalid":
-        return f"{path}: unknown type {got!r} (expected one of: {err['ctx']['expected_tags']})"
+        tag = err.get("ctx", {}).get("tag", got)
+        expected = str(err["ctx"]["expected_tags"]).replace("'", "")
+        where = f"{path}.type" if loc else "type"
+        return f"{where}: unknown event type {tag!r} (expected one of: {expected})"
     if typ == "union_tag_not_found":
         return f"{path}: missing key 'type'"
     if typ in _TYPE_WORDS:
@@ -143,7 +151,7 @@ def describe_validation_error(
     exc: ValidationError, root: type[BaseModel] | None = None, prefix: tuple[int | str, ...] = ()
 ) -> str:
     """The first few errors of ``exc`` as one paragraph."""
-    errs = exc.errors()
+    errs = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     parts = [describe_error(e, root, prefix) for e in errs[:3]]
     more = f" (and {len(errs) - 3} more)" if len(errs) > 3 else ""
     return "; also ".join(parts) + more

@@ -36,7 +36,9 @@ def _findings(data: dict[str, Any], kind: str) -> list[tuple[int, str]]:
 
 @pytest.fixture(scope="module")
 def gaza_status(gaza_dir: Path) -> dict[str, Any]:
-    return run_json("status", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms.toml"))
+    return run_json(
+        "status", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms.toml")
+    )
 
 
 def test_gaza_pause_days_and_end(gaza_status: dict[str, Any]) -> None:
@@ -82,7 +84,13 @@ def test_gaza_no_captive_shortfall(gaza_status: dict[str, Any]) -> None:
 def test_gaza_aid_findings_on_received_series(gaza_status: dict[str, Any]) -> None:
     assert [d["aid_trucks"] for d in gaza_status["days"]] == [200, 199, 201, 106, 300, 104, 99]
     assert _findings(gaza_status, "aid") == [
-        (1, "met"), (2, "short"), (3, "over"), (4, "short"), (5, "over"), (6, "short"), (7, "short"),
+        (1, "met"),
+        (2, "short"),
+        (3, "over"),
+        (4, "short"),
+        (5, "over"),
+        (6, "short"),
+        (7, "short"),
     ]
 
 
@@ -102,8 +110,16 @@ def test_gaza_claims_attributed_not_adjudicated(gaza_status: dict[str, Any]) -> 
 
 def test_gaza_check_0500_short_by_3(gaza_dir: Path) -> None:
     d = run_json(
-        "check", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms.toml"),
-        "--at", "2023-11-30T05:00+02:00", "--live", "7", "--bodies", "3",
+        "check",
+        str(gaza_dir / "ledger.jsonl"),
+        "--terms",
+        str(gaza_dir / "terms.toml"),
+        "--at",
+        "2023-11-30T05:00+02:00",
+        "--live",
+        "7",
+        "--bodies",
+        "3",
     )
     assert d["meets_terms"] is False
     assert d["available"] == 7
@@ -117,8 +133,16 @@ def test_gaza_check_0500_short_by_3(gaza_dir: Path) -> None:
 
 def test_gaza_check_0650_one_day(gaza_dir: Path) -> None:
     d = run_json(
-        "check", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms.toml"),
-        "--at", "2023-11-30T06:50+02:00", "--live", "8", "--credit", "2",
+        "check",
+        str(gaza_dir / "ledger.jsonl"),
+        "--terms",
+        str(gaza_dir / "terms.toml"),
+        "--at",
+        "2023-11-30T06:50+02:00",
+        "--live",
+        "8",
+        "--credit",
+        "2",
     )
     assert d["meets_terms"] is True
     assert d["extension_days"] == 1
@@ -129,8 +153,17 @@ def test_gaza_check_0650_one_day(gaza_dir: Path) -> None:
 
 def test_gaza_check_credit_4_refused(gaza_dir: Path) -> None:
     code, out, err = run(
-        "check", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms.toml"),
-        "--at", "2023-11-30T06:50+02:00", "--live", "8", "--credit", "4", "--json",
+        "check",
+        str(gaza_dir / "ledger.jsonl"),
+        "--terms",
+        str(gaza_dir / "terms.toml"),
+        "--at",
+        "2023-11-30T06:50+02:00",
+        "--live",
+        "8",
+        "--credit",
+        "4",
+        "--json",
     )
     assert code == 2
     assert out == ""
@@ -139,14 +172,24 @@ def test_gaza_check_credit_4_refused(gaza_dir: Path) -> None:
 
 def test_gaza_csv_agrees_with_jsonl(gaza_dir: Path, gaza_status: dict[str, Any]) -> None:
     csv = run_json("status", str(gaza_dir / "days.csv"), "--terms", str(gaza_dir / "terms.toml"))
-    for key in ("pause_days", "ends_at", "basis", "counted", "prisoners_due", "prisoners_released", "creditable"):
+    for key in (
+        "pause_days",
+        "ends_at",
+        "basis",
+        "counted",
+        "prisoners_due",
+        "prisoners_released",
+        "creditable",
+    ):
         assert csv[key] == gaza_status[key], key
     assert [d["counted"] for d in csv["days"]] == [d["counted"] for d in gaza_status["days"]]
     assert [d["aid_trucks"] for d in csv["days"]] == [d["aid_trucks"] for d in gaza_status["days"]]
 
 
 def test_gaza_aid_300_reading(gaza_dir: Path) -> None:
-    d = run_json("status", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms-aid-300.toml"))
+    d = run_json(
+        "status", str(gaza_dir / "ledger.jsonl"), "--terms", str(gaza_dir / "terms-aid-300.toml")
+    )
     assert _findings(d, "aid") == [(i, "met" if i == 5 else "short") for i in range(1, 8)]
     assert d["pause_days"] == 7
 
@@ -156,7 +199,9 @@ def test_gaza_aid_300_reading(gaza_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def london_status(london_dir: Path) -> dict[str, Any]:
-    return run_json("status", str(london_dir / "days.csv"), "--terms", str(london_dir / "terms.toml"))
+    return run_json(
+        "status", str(london_dir / "days.csv"), "--terms", str(london_dir / "terms.toml")
+    )
 
 
 def test_london_status(london_status: dict[str, Any]) -> None:
@@ -170,13 +215,23 @@ def test_london_status(london_status: dict[str, Any]) -> None:
     assert [d["counted"] for d in london_status["days"]][:6] == [5, 4, 5, 2, 4, 9]
     first = next(f for f in london_status["findings"] if f["kind"] == "captives")
     assert (first["day"], first["status"]) == (3, "over")
-    assert first["detail"].startswith("days 1-3: 14 of 12 counted; 2 beyond the initial quota carried forward")
+    assert first["detail"].startswith(
+        "days 1-3: 14 of 12 counted; 2 beyond the initial quota carried forward"
+    )
 
 
 def test_london_check_meets(london_dir: Path) -> None:
     d = run_json(
-        "check", str(london_dir / "days.csv"), "--terms", str(london_dir / "terms.toml"),
-        "--live", "2", "--bodies", "1", "--credit", "1",
+        "check",
+        str(london_dir / "days.csv"),
+        "--terms",
+        str(london_dir / "terms.toml"),
+        "--live",
+        "2",
+        "--bodies",
+        "1",
+        "--credit",
+        "1",
     )
     assert d["meets_terms"] is True
     assert d["available"] == 4.5
@@ -186,7 +241,14 @@ def test_london_check_meets(london_dir: Path) -> None:
 
 
 def test_london_check_short(london_dir: Path) -> None:
-    d = run_json("check", str(london_dir / "days.csv"), "--terms", str(london_dir / "terms.toml"), "--live", "1")
+    d = run_json(
+        "check",
+        str(london_dir / "days.csv"),
+        "--terms",
+        str(london_dir / "terms.toml"),
+        "--live",
+        "1",
+    )
     assert d["meets_terms"] is False
     assert d["shortfall"] == 2
     assert any("add 2 live captives or 4 bodies" in line for line in d["explanation"])
@@ -194,7 +256,14 @@ def test_london_check_short(london_dir: Path) -> None:
 
 def test_london_check_credit_2_refused(london_dir: Path) -> None:
     code, _, err = run(
-        "check", str(london_dir / "days.csv"), "--terms", str(london_dir / "terms.toml"), "--live", "1", "--credit", "2",
+        "check",
+        str(london_dir / "days.csv"),
+        "--terms",
+        str(london_dir / "terms.toml"),
+        "--live",
+        "1",
+        "--credit",
+        "2",
     )
     assert code == 2
     assert "1 creditable" in err
@@ -209,16 +278,31 @@ def test_api_gaza(gaza_dir: Path) -> None:
     assert state.pause_days == 7
     assert state.ends_at == datetime.fromisoformat("2023-12-01T07:00+02:00")
     assert state.counted == 80 and isinstance(state.counted, Fraction)
-    d = truce.check(terms, history, truce.Proposal(live=8, credit=2), at=datetime.fromisoformat("2023-11-30T06:50+02:00"))
+    d = truce.check(
+        terms,
+        history,
+        truce.Proposal(live=8, credit=2),
+        at=datetime.fromisoformat("2023-11-30T06:50+02:00"),
+    )
     assert (d.meets_terms, d.extension_days, d.prisoners_due) == (True, 1, 30)
     with pytest.raises(truce.ProposalError, match="3 creditable"):
-        truce.check(terms, history, truce.Proposal(live=8, credit=4), at=datetime.fromisoformat("2023-11-30T06:50+02:00"))
+        truce.check(
+            terms,
+            history,
+            truce.Proposal(live=8, credit=4),
+            at=datetime.fromisoformat("2023-11-30T06:50+02:00"),
+        )
 
 
 def test_api_london(london_dir: Path) -> None:
     terms, history = truce.load(london_dir / "terms.toml", london_dir / "days.csv")
     state = truce.status(terms, history)
-    assert (state.pause_days, state.basis, state.prisoners_due, state.creditable) == (7, "inferred", 140, 1)
+    assert (state.pause_days, state.basis, state.prisoners_due, state.creditable) == (
+        7,
+        "inferred",
+        140,
+        1,
+    )
     assert state.ends_at is not None and state.ends_at.isoformat() == "2025-04-03T07:00:00+01:00"
     d = truce.check(terms, history, truce.Proposal(live=2, bodies=1, credit=1))
     assert d.available == Fraction(9, 2)

@@ -12,7 +12,12 @@ from truce.terms import Terms, parse_terms
 def make_terms(**over: Any) -> Terms:
     """A small pause: 2 initial days for 6 captives, +1 day per 3, ratio 3, London clock."""
     data: dict[str, Any] = {
-        "agreement": {"name": "unit", "timezone": "Europe/London", "start": "2025-01-10T07:00", "initial_days": 2},
+        "agreement": {
+            "name": "unit",
+            "timezone": "Europe/London",
+            "start": "2025-01-10T07:00",
+            "initial_days": 2,
+        },
         "parties": {
             "holder": {"id": "h", "name": "Holder"},
             "receiver": {"id": "r", "name": "Receiver"},
@@ -39,12 +44,22 @@ def make_terms(**over: Any) -> Terms:
     return parse_terms(data)
 
 
-def E(type_: str, id_: str, at: str, by: str = "m", recorded: str | None = None, **kw: Any) -> Event:
+def E(
+    type_: str, id_: str, at: str, by: str = "m", recorded: str | None = None, **kw: Any
+) -> Event:
     """An event; ``at`` is local London time written like '2025-01-10T16:00' (offset added)."""
     at_full = at if "+" in at[10:] else at + "+00:00"
     rec = recorded or at
     rec_full = rec if "+" in rec[10:] else rec + "+00:00"
-    obj = {"id": id_, "type": type_, "at": at_full, "recorded_at": rec_full, "declared_by": by, "recorded_by": "test", **kw}
+    obj = {
+        "id": id_,
+        "type": type_,
+        "at": at_full,
+        "recorded_at": rec_full,
+        "declared_by": by,
+        "recorded_by": "test",
+        **kw,
+    }
     return EVENT_ADAPTER.validate_python(obj)
 
 

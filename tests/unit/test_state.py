@@ -19,8 +19,18 @@ def T(s: str) -> datetime:
     return datetime.fromisoformat(s if "+" in s[10:] else s + "+00:00")
 
 
-def rel(id_: str, at: str, live: int = 0, bodies: int = 0, track: str = "framework", category: str | None = None, **kw: object):  # noqa: ANN201
-    return E("captives_released", id_, at, live=live, bodies=bodies, track=track, category=category, **kw)
+def rel(
+    id_: str,
+    at: str,
+    live: int = 0,
+    bodies: int = 0,
+    track: str = "framework",
+    category: str | None = None,
+    **kw: object,
+):
+    return E(
+        "captives_released", id_, at, live=live, bodies=bodies, track=track, category=category, **kw
+    )
 
 
 def test_initial_pending_then_judged() -> None:
@@ -46,7 +56,7 @@ def test_debt_carries_initial_shortfall() -> None:
     assert st.basis == "inferred"
     assert st.pause_days == 3
     assert st.balance == 0
-    day3 = [f for f in st.findings if f.kind == "captives" and f.day == 3][0]
+    day3 = next(f for f in st.findings if f.kind == "captives" and f.day == 3)
     assert day3.status == "met" and "(4 this day - 1 owed from earlier days)" in day3.detail
 
 
@@ -85,8 +95,24 @@ def test_conflicting_declarations_use_the_reference_party() -> None:
 def test_conflict_without_reference_uses_first_recorded_and_says_so() -> None:
     terms = make_terms()
     h = hist(
-        E("prisoners_released", "p-r", "2025-01-10T20:00", by="r", count=9, act="p1", recorded="2025-01-10T21:00"),
-        E("prisoners_released", "p-o", "2025-01-10T20:00", by="o", count=10, act="p1", recorded="2025-01-10T20:30"),
+        E(
+            "prisoners_released",
+            "p-r",
+            "2025-01-10T20:00",
+            by="r",
+            count=9,
+            act="p1",
+            recorded="2025-01-10T21:00",
+        ),
+        E(
+            "prisoners_released",
+            "p-o",
+            "2025-01-10T20:00",
+            by="o",
+            count=10,
+            act="p1",
+            recorded="2025-01-10T20:30",
+        ),
     )
     st = replay(terms, h)
     assert st.prisoners_released == 10
@@ -117,8 +143,22 @@ def test_credit_beyond_pool_is_an_error_naming_the_event() -> None:
 def test_credit_ratio_follows_captive_category() -> None:
     terms = make_terms()
     h = hist(
-        E("captives_released", "out", "2025-01-10T12:00", track="outside", captives=[{"id": "x1", "category": "children"}]),
-        E("credit_granted", "cr", "2025-01-11T06:00", toward_day=2, count=1, captives=["x1"], releases=["out"]),
+        E(
+            "captives_released",
+            "out",
+            "2025-01-10T12:00",
+            track="outside",
+            captives=[{"id": "x1", "category": "children"}],
+        ),
+        E(
+            "credit_granted",
+            "cr",
+            "2025-01-11T06:00",
+            toward_day=2,
+            count=1,
+            captives=["x1"],
+            releases=["out"],
+        ),
     )
     st = replay(terms, h)
     assert st.prisoners_due == 4  # children override: 4 per captive
@@ -128,12 +168,17 @@ def test_credit_ratio_follows_captive_category() -> None:
 def test_not_covered_category_and_unknown_category_do_not_count() -> None:
     terms = make_terms()
     h = hist(
-        E("captives_released", "a", "2025-01-10T16:00", captives=[
-            {"id": "x1", "category": "women"},
-            {"id": "x2", "category": "men"},
-            {"id": "x3", "category": "martians"},
-            {"id": "x4", "category": "children", "status": "body"},
-        ]),
+        E(
+            "captives_released",
+            "a",
+            "2025-01-10T16:00",
+            captives=[
+                {"id": "x1", "category": "women"},
+                {"id": "x2", "category": "men"},
+                {"id": "x3", "category": "martians"},
+                {"id": "x4", "category": "children", "status": "body"},
+            ],
+        ),
     )
     st = replay(terms, h)
     assert st.counted == 1
@@ -145,8 +190,18 @@ def test_not_covered_category_and_unknown_category_do_not_count() -> None:
 def test_captive_released_twice_is_an_error() -> None:
     terms = make_terms()
     h = hist(
-        E("captives_released", "a", "2025-01-10T16:00", captives=[{"id": "x1", "category": "women"}]),
-        E("captives_released", "b", "2025-01-11T16:00", captives=[{"id": "x1", "category": "women"}]),
+        E(
+            "captives_released",
+            "a",
+            "2025-01-10T16:00",
+            captives=[{"id": "x1", "category": "women"}],
+        ),
+        E(
+            "captives_released",
+            "b",
+            "2025-01-11T16:00",
+            captives=[{"id": "x1", "category": "women"}],
+        ),
     )
     with pytest.raises(LedgerError, match="x1"):
         replay(terms, h)
@@ -160,12 +215,18 @@ def test_release_before_start_is_an_error() -> None:
 
 def test_prisoner_findings_pending_short_over() -> None:
     terms = make_terms()
-    h = hist(rel("a", "2025-01-10T16:00", live=2), E("prisoners_released", "p", "2025-01-10T20:00", count=5))
+    h = hist(
+        rel("a", "2025-01-10T16:00", live=2),
+        E("prisoners_released", "p", "2025-01-10T20:00", count=5),
+    )
     st = replay(terms, h, at=T("2025-01-10T21:00"))
     assert [f.status for f in st.findings if f.kind == "prisoners"] == ["pending"]
     st = replay(terms, h, at=T("2025-01-11T17:00"))
     assert [f.status for f in st.findings if f.kind == "prisoners"] == ["short"]
-    h2 = hist(rel("a", "2025-01-10T16:00", live=2), E("prisoners_released", "p", "2025-01-10T20:00", count=8))
+    h2 = hist(
+        rel("a", "2025-01-10T16:00", live=2),
+        E("prisoners_released", "p", "2025-01-10T20:00", count=8),
+    )
     assert [f.status for f in replay(terms, h2).findings if f.kind == "prisoners"] == ["over"]
 
 
@@ -176,7 +237,10 @@ def test_aid_unknown_where_not_recorded_and_other_basis_ignored() -> None:
         E("aid_delivered", "ar", "2025-01-11T20:00", by="o", basis="received", trucks=100),
     )
     st = replay(terms, h, at=T("2025-01-12T06:00"))
-    assert [(f.day, f.status) for f in st.findings if f.kind == "aid"] == [(1, "unknown"), (2, "met")]
+    assert [(f.day, f.status) for f in st.findings if f.kind == "aid"] == [
+        (1, "unknown"),
+        (2, "met"),
+    ]
 
 
 def test_extension_finding_neutral_wording() -> None:
@@ -195,7 +259,9 @@ def test_extension_finding_neutral_wording() -> None:
 
 def test_pause_ended_event_ends_activity_and_checks_say_so() -> None:
     terms = make_terms()
-    h = hist(rel("a", "2025-01-10T16:00", live=3), E("pause_ended", "end", "2025-01-10T18:00", by="r"))
+    h = hist(
+        rel("a", "2025-01-10T16:00", live=3), E("pause_ended", "end", "2025-01-10T18:00", by="r")
+    )
     st = replay(terms, h)
     assert not st.active and st.ended_at is not None
     d = check(st, Proposal(live=3))
@@ -208,7 +274,12 @@ def test_list_file_entries_ineligible_with_reasons() -> None:
 
     terms = make_terms()
     h = hist(
-        E("captives_released", "a", "2025-01-10T16:00", captives=[{"id": f"w{i}", "category": "women"} for i in range(6)]),
+        E(
+            "captives_released",
+            "a",
+            "2025-01-10T16:00",
+            captives=[{"id": f"w{i}", "category": "women"} for i in range(6)],
+        ),
     )
     st = replay(terms, h, at=T("2025-01-12T06:00"))
     listed = (
@@ -234,7 +305,11 @@ def test_list_file_entries_ineligible_with_reasons() -> None:
 def test_every_trace_reference_resolves(gaza_dir: object) -> None:
     import truce
 
-    for name, ledger in (("gaza-2023", "ledger.jsonl"), ("gaza-2023", "days.csv"), ("synthetic-london", "days.csv")):
+    for name, ledger in (
+        ("gaza-2023", "ledger.jsonl"),
+        ("gaza-2023", "days.csv"),
+        ("synthetic-london", "days.csv"),
+    ):
         from tests.conftest import EXAMPLES
 
         terms, h = truce.load(EXAMPLES / name / "terms.toml", EXAMPLES / name / ledger)

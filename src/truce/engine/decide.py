@@ -30,6 +30,8 @@ class Proposal:
         for name in ("live", "bodies", "credit"):
             if getattr(self, name) < 0:
                 raise ProposalError(f"--{name} must be >= 0, got {getattr(self, name)}")
+        if self.captives is not None and (self.live or self.bodies):
+            raise ProposalError("give either live/bodies counts or a list of captives, not both")
 
 
 @dataclass

@@ -181,8 +181,8 @@ def tally(
                 for c in ev.captives:
                     if c.id in released:
                         raise LedgerError(
-                            f"captive {c.id!r} is released again (already released in {released[c.id][2]})",
-                            where=en.ref,
+                            f"captive {c.id!r} is released again (already released at {released[c.id][2]})",
+                            where=en.where,
                         )
                     released[c.id] = (c.category, track, en.ref)
                     if track == "framework":
@@ -222,7 +222,7 @@ def tally(
                     raise LedgerError(
                         f"a release inside the framework at {ev.at.isoformat()} precedes the pause start "
                         f"{cal.start.isoformat()}",
-                        where=en.ref,
+                        where=en.where,
                     )
                 t.last_release_ts = ts
             t.refs.append(i)
@@ -241,13 +241,13 @@ def tally(
                     f"credits {ev.count} but only {pool} outside-framework release(s) are creditable "
                     f"at {ev.at.isoformat()} ({outside_total} released outside the framework, "
                     f"{credits_used} already credited)",
-                    where=en.ref,
+                    where=en.where,
                 )
             for rid in ev.releases:
                 if release_track.get(rid) != "outside":
                     raise LedgerError(
                         f"releases names {rid!r}, which is not an earlier release outside the framework",
-                        where=en.ref,
+                        where=en.where,
                     )
             credits_used += ev.count
             t = day_tally(ev.toward_day)
@@ -258,7 +258,7 @@ def tally(
                     if info is None or info[1] != "outside":
                         raise LedgerError(
                             f"captive {cid!r} is credited but was not released outside the framework",
-                            where=en.ref,
+                            where=en.where,
                         )
                     t.credit_by_category[info[0]] = t.credit_by_category.get(info[0], 0) + 1
             else:

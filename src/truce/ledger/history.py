@@ -18,6 +18,14 @@ class Entry:
     ref: str  # "event:<id>" or "csv:<line>"
     ts: float  # event.at as POSIX seconds (parsed once)
     rts: float  # event.recorded_at as POSIX seconds
+    origin: str = ""  # where it was read from, e.g. "ledger.jsonl:12" (for error messages)
+
+    @property
+    def where(self) -> str:
+        """The place to name in an error: file and line when known, and the reference."""
+        return (
+            f"{self.origin} ({self.ref})" if self.origin and self.origin != self.ref else self.ref
+        )
 
 
 @dataclass
@@ -31,24 +39,44 @@ class History:
     in_time_order: bool = True  # appended in non-decreasing event time
 
     @classmethod
-    def of(cls, events: Iterable[Event], refs: Iterable[str] | None = None) -> History:
+    def of(
+        cls,
+        events: Iterable[Event],
+        refs: Iterable[str] | None = None,
+        origins: Iterable[str] | None = None,
+    ) -> History:
         """A history from events (refs default to ``event:<id>``), checked for consistency."""
         h = cls()
-        h.extend(events, refs)
+        h.extend(events, refs, origins)
         return h
 
-    def extend(self, events: Iterable[Event], refs: Iterable[str] | None = None) -> None:
+    def extend(
+        self,
+        events: Iterable[Event],
+        refs: Iterable[str] | None = None,
+        origins: Iterable[str] | None = None,
+    ) -> None:
         """Append events in order; a duplicate id or a dangling reference is an error, nothing added."""
         evs = list(events)
         ref_list = list(refs) if refs is not None else [f"event:{e.id}" for e in evs]
+        origin_list = list(origins) if origins is not None else ref_list
         staged: dict[str, Entry] = {}
         new: list[Entry] = []
-        for i, (ev, ref) in enumerate(zip(evs, ref_list, strict=True)):
+        for i, (ev, ref, origin) in enumerate(zip(evs, ref_list, origin_list, strict=True)):
             if ev.id in self._by_id or ev.id in staged:
-                first = (self._by_id.get(ev.id) or staged[ev.id]).ref
-                raise LedgerError(f"event id {ev.id!r} is used twice (first at {first})", where=ref)
+                first = self._by_id.get(ev.id) or staged[ev.id]
+                here = Entry(0, ev, ref, 0.0, 0.0, origin)
+                raise LedgerError(
+                    f"event id {ev.id!r} is used twice (first at {first.origin or first.ref})",
+                    where=here.where,
+                )
             entry = Entry(
-                len(self.entries) + i, ev, ref, ev.at.timestamp(), ev.recorded_at.timestamp()
+                len(self.entries) + i,
+                ev,
+                ref,
+                ev.at.timestamp(),
+                ev.recorded_at.timestamp(),
+                origin,
             )
             staged[ev.id] = entry
             new.append(entry)
@@ -92,5 +120,5 @@ def _check_refs(entry: Entry, known: object) -> None:
     for key, target in targets:
         if target not in known:  # type: ignore[operator]
             raise LedgerError(
-                f"{key} refers to event {target!r}, which is not in the ledger", where=entry.ref
+                f"{key} refers to event {target!r}, which is not in the ledger", where=entry.where
             )

@@ -15,6 +15,7 @@ from truce.engine.clock import PauseCalendar
 from truce.errors import LedgerError
 from truce.events import (
     EVENT_ADAPTER,
+    EVENT_MODELS,
     AidDelivered,
     CaptivesReleased,
     CreditGranted,
@@ -42,7 +43,7 @@ IMPORTER = "importer"
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise LedgerError("file not found", where=str(path)) from None
     except UnicodeDecodeError:
@@ -56,20 +57,16 @@ def parse_event(obj: Any, where: str) -> Event:
     try:
         return EVENT_ADAPTER.validate_python(obj)
     except ValidationError as exc:
-        errs = exc.errors()
-        # The discriminated union prefixes locations with the type tag; drop it.
+        model = EVENT_MODELS.get(str(obj.get("type"))) if isinstance(obj, dict) else None
+        errs = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         parts = []
         for err in errs[:3]:
             e: dict[str, Any] = dict(err)
             loc = tuple(e["loc"])
-            if (
-                loc
-                and isinstance(loc[0], str)
-                and isinstance(obj, dict)
-                and loc[0] == obj.get("type")
-            ):
+            # The discriminated union prefixes locations with the type tag; drop it.
+            if loc and isinstance(obj, dict) and loc[0] == obj.get("type"):
                 e["loc"] = loc[1:]
-            parts.append(describe_error(e, None))
+            parts.append(describe_error(e, model))
         raise LedgerError("; also ".join(parts), where=where) from None
 
 
@@ -107,13 +104,7 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
         refs.append(f"event:{events[-1].id}")
         lines.append(where)
     history = History()
-    try:
-        history.extend(events, refs)
-    except LedgerError as exc:
-        # Re-anchor the message at the file line of the offending event.
-        idx = refs.index(exc.where) if exc.where in refs else None
-        where = lines[idx] if idx is not None else str(p)
-        raise LedgerError(str(exc).split(": ", 1)[-1], where=f"{where} ({exc.where})") from None
+    history.extend(events, refs, lines)
     return history
 
 
@@ -255,7 +246,8 @@ def load_days_csv(path: str | Path, terms: Terms, declared_by: str = IMPORTER) -
                     )
                 )
         refs.extend([ref] * (len(events) - len(refs)))
-    return History.of(events, refs)
+    origins = [f"{p}:{r.split(':', 1)[1]}" for r in refs]
+    return History.of(events, refs, origins)
 
 
 def load_ledger(path: str | Path, terms: Terms) -> History:
