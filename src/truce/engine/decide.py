@@ -1,8 +1,13 @@
-"""Evaluate a proposal (a list for the next pause day) against a State (pure)."""
+"""Evaluate a proposal (a list for the next pause day) against a State (pure).
+
+The numbers are computed at once; the explanation and trace are rendered only when asked for,
+so checks stay fast when many are run against one state.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
@@ -43,88 +48,258 @@ class Ineligible:
     ref: str
 
 
-@dataclass
 class Decision:
     """What a proposal would do under the terms as encoded; never an acceptance or rejection."""
 
-    meets_terms: bool | None
-    for_day: int | None
-    for_date: str | None
-    available: Fraction
-    counted: Fraction
-    balance: Fraction
-    extension_days: int
-    shortfall: Fraction
-    ends_at: datetime | None
-    current_end: datetime | None
-    prisoners_due: Fraction
-    pause_active: bool
-    ineligible: list[Ineligible]
-    explanation: list[str]
-    trace: Trace = field(default_factory=Trace)
+    def __init__(
+        self,
+        *,
+        meets_terms: bool | None,
+        for_day: int | None,
+        for_date: str | None,
+        available: Fraction | int,
+        counted: Fraction | int,
+        balance: Fraction | int,
+        extension_days: int,
+        shortfall: Fraction | int,
+        ends_at: datetime | None,
+        current_end: datetime | None,
+        prisoners_due: Fraction | int,
+        pause_active: bool,
+        ineligible: list[Ineligible],
+        explain: Callable[[], list[str]],
+        trace: Trace,
+    ) -> None:
+        self.meets_terms = meets_terms
+        self.for_day = for_day
+        self.for_date = for_date
+        self.available = available
+        self.counted = counted
+        self.balance = balance
+        self.extension_days = extension_days
+        self.shortfall = shortfall
+        self.ends_at = ends_at
+        self.current_end = current_end
+        self.prisoners_due = prisoners_due
+        self.pause_active = pause_active
+        self.ineligible = ineligible
+        self.trace = trace
+        self._explain = explain
+        self._explanation: list[str] | None = None
+
+    @property
+    def explanation(self) -> list[str]:
+        """Plain-language lines saying how each number came about (rendered on first use)."""
+        if self._explanation is None:
+            self._explanation = self._explain()
+        return self._explanation
+
+
+_CALENDARS: dict[tuple[datetime, str], PauseCalendar] = {}
+
+
+def _calendar(terms: Terms) -> PauseCalendar:
+    """One calendar per (start, zone), reused across checks."""
+    assert terms.agreement.start is not None
+    key = (terms.agreement.start, terms.agreement.timezone)
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        cal = _CALENDARS[key] = PauseCalendar(terms.agreement.start, terms.agreement.zone)
+    return cal
 
 
 def check(state: State, proposal: Proposal) -> Decision:
     """Would this list extend the pause, to when, and what would then be owed?"""
     terms = state.terms
-    if terms.extension is None or terms.agreement.start is None or state.ends_at is None:
+    ext = terms.extension
+    if ext is None or terms.agreement.start is None or state.ends_at is None:
         raise ProposalError(
             "these terms have no pause to extend (no agreement.start / [extension])"
         )
-    P = terms.extension.captives_per_day
-    w = terms.extension.body_weight
-    cal = PauseCalendar(terms.agreement.start, terms.agreement.zone)
-    base_day = max(cal.day_of(state.at), 0)
-    for_day = base_day + 1 if base_day >= 1 else 1
     if proposal.credit > state.creditable:
         raise ProposalError(
             f"--credit {proposal.credit} is more than the {state.creditable} creditable: "
             f"{state.outside_released} released outside the framework by {state.at.isoformat()}, "
             f"{state.credits_used} already credited"
         )
+    P = ext.captives_per_day
+    w = _small(ext.body_weight)
+    cal = _calendar(terms)
+    at_ts = state.at.timestamp()
+    for_day = max(cal.day_of_ts(at_ts), 0) + 1
     live, bodies, credit = proposal.live, proposal.bodies, proposal.credit
     ineligible: list[Ineligible] = []
-    due = Fraction(0)
     list_refs: list[str] = []
     if proposal.captives is not None:
-        seen: set[str] = set()
-        for n, c in enumerate(proposal.captives, start=1):
-            ref = f"{proposal.source}:{n}"
-            list_refs.append(ref)
-            if c.id in seen:
-                ineligible.append(Ineligible(c.id, "listed twice", ref))
-                continue
-            seen.add(c.id)
-            if c.id in state.released_ids:
-                ineligible.append(
-                    Ineligible(c.id, f"already released ({state.released_ids[c.id][2]})", ref)
-                )
-                continue
-            if terms.category(c.category) is None:
-                ineligible.append(
-                    Ineligible(c.id, f"category {c.category!r} is not in the terms", ref)
-                )
-                continue
-            if not terms.category_counts(c.category):
-                ineligible.append(
-                    Ineligible(
-                        c.id,
-                        f"category {c.category!r} is not covered by the framework (counts = false)",
-                        ref,
-                    )
-                )
-                continue
-            if c.status == "live":
-                live += 1
-                due += terms.ratio(c.category)
-            else:
-                bodies += 1
+        live, bodies, due = _count_list(state, proposal, ineligible, list_refs)
     else:
-        due += terms.ratio(None) * live
-    due += terms.ratio(None) * credit
-    counted = Fraction(rules.counted(live, credit, bodies, w))
+        due = _small(terms.ratio(None)) * live
+    due += _small(terms.ratio(None)) * credit
+    counted = rules.counted(live, credit, bodies, w)
+    what = _describe(live, bodies, credit, w)
+    trace = _trace(state, terms, list_refs, bool(credit))
+    ends_ts = state.ends_at.timestamp()
+    ended = at_ts >= ends_ts or state.ended_at is not None
     n0 = terms.agreement.initial_days or 0
-    explanation: list[str] = []
+
+    if not state.active and ended:
+        why = (
+            f"the pause ended at {state.ended_at.isoformat()} (recorded)"
+            if state.ended_at is not None
+            else f"the pause ended at {state.ends_at.isoformat()}"
+        )
+
+        def explain_ended() -> list[str]:
+            return [
+                f"At {state.at.isoformat()} {why}: a list cannot extend it under the terms as encoded.",
+                f"The list would count {show(counted)} ({what}).",
+            ]
+
+        return Decision(
+            meets_terms=False,
+            for_day=None,
+            for_date=None,
+            available=counted,
+            counted=counted,
+            balance=Fraction(0),
+            extension_days=0,
+            shortfall=Fraction(0),
+            ends_at=state.ends_at,
+            current_end=state.ends_at,
+            prisoners_due=due,
+            pause_active=False,
+            ineligible=ineligible,
+            explain=explain_ended,
+            trace=trace,
+        )
+
+    for_date = cal.date_of(for_day)
+    day_desc = f"day {for_day} ({for_date})"
+    if for_day <= n0:
+        so_far = sum((r.counted for r in state.days if r.day <= n0), Fraction(0))
+        total = so_far + counted
+        quota = terms.initial.captives if terms.initial else 0
+        deadline = cal.boundary(n0)
+
+        def explain_initial() -> list[str]:
+            return [
+                f"{day_desc} is in the initial phase (days 1-{n0}); the initial quota of {quota} is judged at {deadline.isoformat()}.",
+                f"With this list ({what}) the initial days count {show(total)} of {quota}.",
+            ]
+
+        return Decision(
+            meets_terms=(total >= quota) if for_day == n0 else None,
+            for_day=for_day,
+            for_date=for_date.isoformat(),
+            available=total,
+            counted=counted,
+            balance=Fraction(0),
+            extension_days=0,
+            shortfall=Fraction(rules.clamp0(quota - total)),
+            ends_at=state.ends_at,
+            current_end=state.ends_at,
+            prisoners_due=due,
+            pause_active=state.active,
+            ineligible=ineligible,
+            explain=explain_initial,
+            trace=trace,
+        )
+
+    available = _small(state.balance) + counted
+    days = int(rules.extension_days(available, P))
+    meets = days >= 1
+    short = 0 if meets else rules.shortfall(available, P)
+    new_end = cal.boundary(state.pause_days + days) if meets else state.ends_at
+
+    def explain() -> list[str]:
+        lines = [f"List for {day_desc}: {what}, counting {show(counted)}."]
+        if state.balance:
+            lines.append(
+                f"Balance carried from earlier days: {show(state.balance)}; available {show(available)}."
+            )
+        if meets:
+            lines.append(
+                f"{show(available)} counted against {P} per day (terms:extension.captives_per_day): "
+                f"meets the terms as encoded for {days} more day(s); the pause would end at {new_end.isoformat()}."
+            )
+        else:
+            alt = (
+                f" or {show(rules.bodies_needed(short, w))} bodies (each counts {show(w)})"
+                if w > 0
+                else ""
+            )
+            lines.append(
+                f"{show(available)} counted against {P} per day: does not meet the terms as encoded; short by "
+                f"{show(short)}: add {show(-((-short) // 1))} live captives{alt}. "
+                f"The pause would still end at {state.ends_at.isoformat()}."  # type: ignore[union-attr]
+            )
+        if credit:
+            lines.append(
+                f"{credit} credited from {state.creditable} creditable outside-framework release(s)."
+            )
+        if bodies and w == 0:
+            lines.append(f"{bodies} bodies count 0 each (terms:extension.body_weight = 0).")
+        lines += [f"{bad.id} does not count: {bad.reason}." for bad in ineligible]
+        lines.append(f"Prisoners due for this list: {show(due)} (ratio x (live + credited)).")
+        return lines
+
+    return Decision(
+        meets_terms=meets,
+        for_day=for_day,
+        for_date=for_date.isoformat(),
+        available=available,
+        counted=counted,
+        balance=state.balance,
+        extension_days=days,
+        shortfall=short,
+        ends_at=new_end,
+        current_end=state.ends_at,
+        prisoners_due=due,
+        pause_active=state.active,
+        ineligible=ineligible,
+        explain=explain,
+        trace=trace,
+    )
+
+
+def _small(x: Fraction) -> Fraction | int:
+    """An integral Fraction as an int: exact either way, and much faster to add and compare."""
+    return x.numerator if x.denominator == 1 else x
+
+
+def _count_list(
+    state: State, proposal: Proposal, ineligible: list[Ineligible], list_refs: list[str]
+) -> tuple[int, int, Fraction | int]:
+    """Count a list of captives: each counts, or is ineligible with the reason."""
+    terms = state.terms
+    live, bodies = 0, 0
+    due: Fraction | int = 0
+    seen: set[str] = set()
+    for n, c in enumerate(proposal.captives or (), start=1):
+        ref = f"{proposal.source}:{n}"
+        list_refs.append(ref)
+        if c.id in seen:
+            ineligible.append(Ineligible(c.id, "listed twice", ref))
+            continue
+        seen.add(c.id)
+        if c.id in state.released_ids:
+            ineligible.append(
+                Ineligible(c.id, f"already released ({state.released_ids[c.id][2]})", ref)
+            )
+        elif terms.category(c.category) is None:
+            ineligible.append(Ineligible(c.id, f"category {c.category!r} is not in the terms", ref))
+        elif not terms.category_counts(c.category):
+            reason = f"category {c.category!r} is not covered by the framework (counts = false)"
+            ineligible.append(Ineligible(c.id, reason, ref))
+        elif c.status == "live":
+            live += 1
+            due += _small(terms.ratio(c.category))
+        else:
+            bodies += 1
+    return live, bodies, due
+
+
+def _trace(state: State, terms: Terms, list_refs: list[str], credited: bool) -> Trace:
     trace = Trace()
     trace.put(
         "available",
@@ -134,139 +309,19 @@ def check(state: State, proposal: Proposal) -> Decision:
     trace.put(
         "ends_at", lambda: [*state.trace.get("ends_at", []), "terms:extension.captives_per_day"]
     )
-    trace.put(
-        "prisoners_due",
-        ["terms:exchange.prisoners_per_captive", *_category_keys(terms), *list_refs],
-    )
-    trace.put("shortfall", ["terms:extension.captives_per_day"])
-    if proposal.credit:
-        trace.put("creditable", lambda: list(state.trace.get("creditable", [])))
-    day_desc = f"day {for_day} ({cal.date_of(for_day)})"
-    what = _describe(live, bodies, credit, w)
-    if not state.active:
-        why = (
-            f"the pause ended at {state.ended_at.isoformat()} (recorded)"
-            if state.ended_at is not None
-            else f"the pause ended at {state.ends_at.isoformat()}"
-            if state.at.timestamp() >= state.ends_at.timestamp()
-            else f"the pause has not started (it starts at {cal.start.isoformat()})"
-        )
-        ended = state.at.timestamp() >= state.ends_at.timestamp() or state.ended_at is not None
-        if ended:
-            explanation.append(
-                f"At {state.at.isoformat()} {why}: a list cannot extend it under the terms as encoded."
-            )
-            explanation.append(f"The list would count {show(counted)} ({what}).")
-            return Decision(
-                False,
-                None,
-                None,
-                counted,
-                counted,
-                Fraction(0),
-                0,
-                Fraction(0),
-                state.ends_at,
-                state.ends_at,
-                due,
-                False,
-                ineligible,
-                explanation,
-                trace,
-            )
-    if for_day <= n0:
-        counted_so_far = sum((r.counted for r in state.days if r.day <= n0), Fraction(0))
-        total = counted_so_far + counted
-        quota = terms.initial.captives if terms.initial else 0
-        explanation.append(
-            f"{day_desc} is in the initial phase (days 1-{n0}); the initial quota of {quota} is judged at {cal.boundary(n0).isoformat()}."
-        )
-        explanation.append(
-            f"With this list ({what}) the initial days count {show(total)} of {quota}."
-        )
-        meets = (total >= quota) if for_day == n0 else None
-        return Decision(
-            meets,
-            for_day,
-            cal.date_of(for_day).isoformat(),
-            total,
-            counted,
-            Fraction(0),
-            0,
-            Fraction(rules.clamp0(quota - total)),
-            state.ends_at,
-            state.ends_at,
-            due,
-            state.active,
-            ineligible,
-            explanation,
-            trace,
-        )
-    available = state.balance + counted
-    days = int(rules.extension_days(available, P))
-    meets = days >= 1
-    short = Fraction(rules.shortfall(available, P)) if not meets else Fraction(0)
-    new_end = _add_days(cal, state.ends_at, state.pause_days, days) if meets else state.ends_at
-    explanation.append(f"List for {day_desc}: {what}, counting {show(counted)}.")
-    if state.balance:
-        explanation.append(
-            f"Balance carried from earlier days: {show(state.balance)}; available {show(available)}."
-        )
-    if meets:
-        explanation.append(
-            f"{show(available)} counted against {P} per day (terms:extension.captives_per_day): "
-            f"meets the terms as encoded for {days} more day(s); the pause would end at {new_end.isoformat()}."
-        )
-    else:
-        alt = ""
-        if w > 0:
-            alt = f" or {show(rules.bodies_needed(short, w))} bodies (each counts {show(w)})"
-        explanation.append(
-            f"{show(available)} counted against {P} per day: does not meet the terms as encoded; short by "
-            f"{show(short)}: add {show(-((-short) // 1))} live captives{alt}. The pause would still end at {state.ends_at.isoformat()}."
-        )
-    if proposal.credit:
-        explanation.append(
-            f"{proposal.credit} credited from {state.creditable} creditable outside-framework release(s)."
-        )
-    if bodies and w == 0:
-        explanation.append(f"{bodies} bodies count 0 each (terms:extension.body_weight = 0).")
-    for bad in ineligible:
-        explanation.append(f"{bad.id} does not count: {bad.reason}.")
-    explanation.append(f"Prisoners due for this list: {show(due)} (ratio x (live + credited)).")
-    return Decision(
-        meets,
-        for_day,
-        cal.date_of(for_day).isoformat(),
-        available,
-        counted,
-        state.balance,
-        days,
-        short,
-        new_end,
-        state.ends_at,
-        due,
-        state.active,
-        ineligible,
-        explanation,
-        trace,
-    )
-
-
-def _category_keys(terms: Terms) -> list[str]:
-    return [
+    cats = [
         f"terms:category.{c.id}.prisoners_per_captive"
         for c in terms.categories
         if c.prisoners_per_captive is not None
     ]
+    trace.put("prisoners_due", ["terms:exchange.prisoners_per_captive", *cats, *list_refs])
+    trace.put("shortfall", ["terms:extension.captives_per_day"])
+    if credited:
+        trace.put("creditable", lambda: list(state.trace.get("creditable", [])))
+    return trace
 
 
-def _add_days(cal: PauseCalendar, current: datetime, pause_days: int, days: int) -> datetime:
-    """The end moves by whole calendar days at the same local wall-clock time."""
-    return cal.boundary(pause_days + days)
-
-
-def _describe(live: int, bodies: int, credit: int, w: Fraction) -> str:
+def _describe(live: int, bodies: int, credit: int, w: Fraction | int) -> str:
     parts = [f"{live} live"]
     if bodies:
         parts.append(f"{bodies} bodies x {show(w)}")

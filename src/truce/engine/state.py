@@ -19,7 +19,7 @@ from truce.engine import rules
 from truce.engine.clock import PauseCalendar
 from truce.engine.tally import DayTally, Disputed, Tally, select, tally
 from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
-from truce.events import ListAnnounced
+from truce.events import CaptivesReleased, ListAnnounced, PrisonersReleased
 from truce.exact import show
 from truce.ledger.history import Entry, History
 from truce.terms import Terms
@@ -189,14 +189,14 @@ class _Judge:
 
     def refs_of_days(self, lo: int, hi: int) -> Thunk:
         """A thunk: references of the releases and credits on days lo..hi."""
-        entries = self.t.entries
-        days = self.t.days
+        t = self.t
+        entries = t.entries
+        days = t.days
 
         def refs() -> Refs:
             out: Refs = []
             for d in sorted(x for x in days if lo <= x <= hi):
-                x = days[d]
-                out += [entries[i].ref for i in x.refs + x.credit_refs]
+                out += [entries[i].ref for i in t.release_indices(d)]
             return out
 
         return refs
@@ -220,7 +220,7 @@ class _Judge:
 
     def state(self) -> State:
         terms, t, cal = self.terms, self.t, self.cal
-        last_data = max((d for d, x in t.days.items() if x.refs or x.credit_refs), default=0)
+        last_data = max((d for d, x in t.days.items() if x.has_releases()), default=0)
         counted_total = sum((self.counted(d) for d in t.days if d >= 1), Fraction(0))
         due_total = sum((self.due(d) for d in t.days), Fraction(0))
         self._global_traces(last_data)
@@ -324,19 +324,18 @@ class _Judge:
         tr.put("prisoners_due", lambda: [*self.ratio_keys(), *self.refs_of_days(0, hi)()])
         tr.put(
             "prisoners_released",
-            lambda: [self.ref(i) for d in sorted(t.days) for i in t.days[d].prisoner_refs],
+            lambda: [self.ref(i) for d in sorted(t.days) for i in t.indices(d, PrisonersReleased)],
         )
 
         def creditable() -> Refs:
             out = []
             for d in sorted(t.days):
-                x = t.days[d]
                 out += [
                     self.ref(i)
-                    for i in x.refs
+                    for i in t.indices(d, CaptivesReleased)
                     if getattr(t.entries[i].event, "track", None) == "outside"
                 ]
-                out += [self.ref(i) for i in x.credit_refs]
+                out += [self.ref(i) for i in t.days[d].credit_refs]
             return out
 
         tr.put("creditable", creditable)
@@ -423,7 +422,7 @@ class _Judge:
         k = n0 + 1
         while cal.boundary_ts(k - 1) <= at_ts:
             x = self.day(k)
-            has_data = bool(x.refs or x.credit_refs)
+            has_data = x.has_releases()
             if k > pause_days and not (basis == "inferred" and k == pause_days + 1 and has_data):
                 break
             c = self.counted(k)
@@ -460,7 +459,7 @@ class _Judge:
         for d in sorted(
             d
             for d, x in t.days.items()
-            if d > pause_days and x.refs and cal.boundary_ts(d - 1) <= at_ts
+            if d > pause_days and x.has_releases() and cal.boundary_ts(d - 1) <= at_ts
         ):
             self.notes.append(
                 f"releases recorded on day {d} ({cal.date_of(d)}), after the pause end as {basis}; not counted toward extensions"
@@ -481,7 +480,7 @@ class _Judge:
                 for d in all_grants:
                     x = days.get(d)
                     if x is not None:
-                        out += [entries[i].ref for i in x.refs + x.credit_refs]
+                        out += [entries[i].ref for i in t.release_indices(d)]
             return out
 
         self.trace.put("pause_days", pause_trace)
@@ -589,7 +588,7 @@ class _Judge:
                 pr = [
                     self.ref(i)
                     for x in sorted(t.days)
-                    for i in t.days[x].prisoner_refs
+                    for i in t.indices(x, PrisonersReleased)
                     if t.entries[i].ts <= cut
                 ]
                 return [*keys, *th(), *pr]

@@ -43,10 +43,19 @@ class DayTally:
     last_release_ts: float | None = None
     last_credit_ts: float | None = None
     aid: int | None = None  # trucks of the terms' basis
-    refs: list[int] = field(default_factory=list)  # releases
     credit_refs: list[int] = field(default_factory=list)
-    prisoner_refs: list[int] = field(default_factory=list)
     aid_refs: list[int] = field(default_factory=list)
+
+    def has_releases(self) -> bool:
+        """Whether any captive release or credit is recorded for this day."""
+        return bool(
+            self.live
+            or self.bodies
+            or self.not_covered
+            or self.outside
+            or self.separate
+            or self.credited
+        )
 
 
 @dataclass
@@ -77,6 +86,20 @@ class Tally:
     lists: dict[str, int] = field(default_factory=dict)
     ended: Entry | None = None
     acts: list[int] = field(default_factory=list)
+    ranges: dict[int, tuple[int, int]] = field(
+        default_factory=dict
+    )  # day -> [lo, hi) entry indices
+
+    def indices(self, day: int, kind: type) -> list[int]:
+        """Indices of the events of one kind that happened during a day (entries are time-ordered)."""
+        lo, hi = self.ranges.get(day, (0, 0))
+        entries = self.entries
+        return [i for i in range(lo, hi) if type(entries[i].event) is kind]
+
+    def release_indices(self, day: int) -> list[int]:
+        """Releases that happened during a day, then credits granted toward it."""
+        x = self.days.get(day)
+        return self.indices(day, CaptivesReleased) + (x.credit_refs if x is not None else [])
 
 
 def select(
@@ -98,8 +121,12 @@ def select(
         at_ts = at.timestamp()
         if not entries or entries[-1].ts > at_ts or not history.in_time_order:
             entries = [e for e in entries if e.ts <= at_ts]
+    elif not entries:
+        at_ts = float("-inf")
+    elif history.in_time_order:
+        at_ts = entries[-1].ts
     else:
-        at_ts = max((e.ts for e in entries), default=float("-inf")) if entries else float("-inf")
+        at_ts = max(e.ts for e in entries)
     if not history.in_time_order:
         entries = sorted(entries, key=lambda e: e.ts)
     return entries, disputes, at_ts
@@ -140,83 +167,65 @@ def tally(
     disputes: list[Disputed],
     at_ts: float,
 ) -> Tally:
-    """One pass over time-ordered entries, adding them up per pause day."""
+    """One pass over time-ordered entries, adding them up per pause day.
+
+    This is the hot loop of a replay: it keeps per-event work to a few attribute reads and
+    integer additions; anything needed only for explanations is recovered later from each
+    day's contiguous range of entries.
+    """
     out = Tally(entries, disputes, at_ts)
     days = out.days
     released = out.released
-    release_track: dict[str, str] = {}
+    ranges = out.ranges
+    prisoner_times = out.prisoner_times
+    prisoner_cum = out.prisoner_cum
     basis_aid = terms.aid.basis if terms.aid else None
     covered_cache: dict[str | None, bool] = {}
     outside_total = credits_used = prisoners_total = 0
 
-    def covered(cid: str | None) -> bool:
-        hit = covered_cache.get(cid)
-        if hit is None:
-            hit = covered_cache[cid] = terms.category_counts(cid)
-        return hit
-
-    def day_tally(d: int) -> DayTally:
-        t = days.get(d)
-        if t is None:
-            t = days[d] = DayTally()
-        return t
-
     k = 0
-    next_ts = float("-inf")
-    cur = day_tally(0) if cal is None else None
+    lo = 0
+    next_ts = float("inf") if cal is None else float("-inf")
+    cur = DayTally()  # replaced at the first event when there is a calendar
+    if cal is None:
+        days[0] = cur
     for i, en in enumerate(entries):
-        ev = en.event
         ts = en.ts
-        if cal is not None and ts >= next_ts:
+        if ts >= next_ts:
+            assert cal is not None
+            if i:
+                ranges[k] = (lo, i)
+            lo = i
             k = cal.day_of_ts(ts)
             next_ts = cal.boundary_ts(k)
-            cur = None
-        if isinstance(ev, CaptivesReleased):
-            if cur is None:
-                cur = day_tally(k)
-            t = cur
-            track = ev.track
-            release_track[ev.id] = track
-            if ev.captives is not None:
-                for c in ev.captives:
-                    if c.id in released:
-                        raise LedgerError(
-                            f"captive {c.id!r} is released again (already released at {released[c.id][2]})",
-                            where=en.where,
-                        )
-                    released[c.id] = (c.category, track, en.ref)
-                    if track == "framework":
-                        if covered(c.category):
-                            if c.status == "live":
-                                t.live += 1
-                                t.live_by_category[c.category] = (
-                                    t.live_by_category.get(c.category, 0) + 1
-                                )
-                            else:
-                                t.bodies += 1
-                        else:
-                            t.not_covered += 1
-                    elif track == "outside":
-                        t.outside += 1
-                        outside_total += 1
-                    else:
-                        t.separate += 1
-            else:
-                n = ev.live + ev.bodies
+            cur = days.get(k) or days.setdefault(k, DayTally())
+        ev = en.event
+        cls = ev.__class__
+        if cls is CaptivesReleased:
+            track = ev.track  # type: ignore[union-attr]
+            if ev.captives is None:  # type: ignore[union-attr]
                 if track == "framework":
-                    cat = ev.category
-                    if covered(cat):
-                        t.live += ev.live
-                        t.bodies += ev.bodies
-                        if ev.live:
-                            t.live_by_category[cat] = t.live_by_category.get(cat, 0) + ev.live
+                    cat = ev.category  # type: ignore[union-attr]
+                    cov = covered_cache.get(cat)
+                    if cov is None:
+                        cov = covered_cache[cat] = terms.category_counts(cat)
+                    if cov:
+                        n = ev.live  # type: ignore[union-attr]
+                        cur.live += n
+                        cur.bodies += ev.bodies  # type: ignore[union-attr]
+                        if n:
+                            lbc = cur.live_by_category
+                            lbc[cat] = lbc.get(cat, 0) + n
                     else:
-                        t.not_covered += n
+                        cur.not_covered += ev.live + ev.bodies  # type: ignore[union-attr]
                 elif track == "outside":
-                    t.outside += n
+                    n = ev.live + ev.bodies  # type: ignore[union-attr]
+                    cur.outside += n
                     outside_total += n
                 else:
-                    t.separate += n
+                    cur.separate += ev.live + ev.bodies  # type: ignore[union-attr]
+            else:
+                outside_total += _count_ids(ev, en, cur, released, covered_cache, terms)  # type: ignore[arg-type]
             if track == "framework":
                 if k < 1 and cal is not None:
                     raise LedgerError(
@@ -224,17 +233,14 @@ def tally(
                         f"{cal.start.isoformat()}",
                         where=en.where,
                     )
-                t.last_release_ts = ts
-            t.refs.append(i)
-        elif isinstance(ev, PrisonersReleased):
-            if cur is None:
-                cur = day_tally(k)
-            cur.prisoners += ev.count
-            cur.prisoner_refs.append(i)
-            prisoners_total += ev.count
-            out.prisoner_times.append(ts)
-            out.prisoner_cum.append(prisoners_total)
-        elif isinstance(ev, CreditGranted):
+                cur.last_release_ts = ts
+        elif cls is PrisonersReleased:
+            cur.prisoners += ev.count  # type: ignore[union-attr]
+            prisoners_total += ev.count  # type: ignore[union-attr]
+            prisoner_times.append(ts)
+            prisoner_cum.append(prisoners_total)
+        elif cls is CreditGranted:
+            assert isinstance(ev, CreditGranted)
             pool = rules.creditable(outside_total, credits_used)
             if ev.count > pool:
                 raise LedgerError(
@@ -243,46 +249,105 @@ def tally(
                     f"{credits_used} already credited)",
                     where=en.where,
                 )
-            for rid in ev.releases:
-                if release_track.get(rid) != "outside":
-                    raise LedgerError(
-                        f"releases names {rid!r}, which is not an earlier release outside the framework",
-                        where=en.where,
-                    )
+            _check_credited(ev, en, entries[:i], released)
             credits_used += ev.count
-            t = day_tally(ev.toward_day)
+            t = days.get(ev.toward_day) or days.setdefault(ev.toward_day, DayTally())
             t.credited += ev.count
             if ev.captives:
                 for cid in ev.captives:
-                    info = released.get(cid)
-                    if info is None or info[1] != "outside":
-                        raise LedgerError(
-                            f"captive {cid!r} is credited but was not released outside the framework",
-                            where=en.where,
-                        )
-                    t.credit_by_category[info[0]] = t.credit_by_category.get(info[0], 0) + 1
+                    cat = released[cid][0]
+                    t.credit_by_category[cat] = t.credit_by_category.get(cat, 0) + 1
             else:
                 t.credit_by_category[None] = t.credit_by_category.get(None, 0) + ev.count
             t.last_credit_ts = ts
             t.credit_refs.append(i)
-        elif isinstance(ev, AidDelivered):
+        elif cls is AidDelivered:
+            assert isinstance(ev, AidDelivered)
             if ev.basis == basis_aid and ev.trucks is not None:
                 d = cal.day_of_date(ev.date) if (cal is not None and ev.date is not None) else k
-                t = day_tally(d)
+                t = days.get(d) or days.setdefault(d, DayTally())
                 t.aid = (t.aid or 0) + ev.trucks
                 t.aid_refs.append(i)
-        elif isinstance(ev, ExtensionAgreed):
+        elif cls is ExtensionAgreed:
+            assert isinstance(ev, ExtensionAgreed)
             out.extensions.append((i, ev))
-        elif isinstance(ev, ListAnnounced):
+        elif cls is ListAnnounced:
             out.lists[ev.id] = i
             out.acts.append(i)
-        elif isinstance(ev, PauseEnded):
+        elif cls is PauseEnded:
             if out.ended is None:
                 out.ended = en
             out.acts.append(i)
         else:
             out.acts.append(i)
+    if entries:
+        ranges[k] = (lo, len(entries))
     out.outside_total = outside_total
     out.credits_used = credits_used
     out.prisoners_total = prisoners_total
     return out
+
+
+def _count_ids(
+    ev: CaptivesReleased,
+    en: Entry,
+    cur: DayTally,
+    released: dict[str, tuple[str | None, str, str]],
+    covered_cache: dict[str | None, bool],
+    terms: Terms,
+) -> int:
+    """Tally a release given as pseudonymous ids; returns how many were outside the framework."""
+    track = ev.track
+    outside = 0
+    for c in ev.captives or ():
+        if c.id in released:
+            raise LedgerError(
+                f"captive {c.id!r} is released again (already released at {released[c.id][2]})",
+                where=en.where,
+            )
+        released[c.id] = (c.category, track, en.ref)
+        if track == "framework":
+            cov = covered_cache.get(c.category)
+            if cov is None:
+                cov = covered_cache[c.category] = terms.category_counts(c.category)
+            if not cov:
+                cur.not_covered += 1
+            elif c.status == "live":
+                cur.live += 1
+                cur.live_by_category[c.category] = cur.live_by_category.get(c.category, 0) + 1
+            else:
+                cur.bodies += 1
+        elif track == "outside":
+            cur.outside += 1
+            outside += 1
+        else:
+            cur.separate += 1
+    return outside
+
+
+def _check_credited(
+    ev: CreditGranted,
+    en: Entry,
+    earlier: list[Entry],
+    released: dict[str, tuple[str | None, str, str]],
+) -> None:
+    """A credit names only earlier outside-framework releases and captives."""
+    if ev.releases:
+        tracks = {
+            e.event.id: getattr(e.event, "track", None)
+            for e in earlier
+            if type(e.event) is CaptivesReleased
+        }
+        for rid in ev.releases:
+            if tracks.get(rid) != "outside":
+                raise LedgerError(
+                    f"releases names {rid!r}, which is not an earlier release outside the framework",
+                    where=en.where,
+                )
+    for cid in ev.captives:
+        info = released.get(cid)
+        if info is None or info[1] != "outside":
+            raise LedgerError(
+                f"captive {cid!r} is credited but was not released outside the framework",
+                where=en.where,
+            )

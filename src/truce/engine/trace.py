@@ -30,8 +30,7 @@ class Trace(Mapping[str, Refs]):
         if callable(value):
             self._thunks[key] = value
         else:
-            refs = dedupe(value)
-            self._thunks[key] = lambda: refs
+            self._thunks[key] = value.copy  # deduplicated on first access
 
     def __getitem__(self, key: str) -> Refs:
         hit = self._cache.get(key)
