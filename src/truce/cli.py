@@ -17,6 +17,7 @@ from truce import api
 from truce.engine.decide import Proposal
 from truce.engine.explain import explain
 from truce.errors import BadInput, TruceError
+from truce.exact import show
 from truce.exit_codes import exit_code_for
 from truce.outputs import CheckOut, StatusOut, check_out, status_out
 from truce.render import render_decision, render_status
@@ -91,7 +92,7 @@ def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) 
             f"initial days for {t.initial.captives} counted captives; +1 day per {t.extension.captives_per_day}"
         )
     out.print(
-        f"  {t.exchange.prisoners_per_captive} prisoners per counted live captive; digest {t.digest()[:16]}"
+        f"  {show(t.exchange.prisoners_per_captive)} prisoners per counted live captive; digest {t.digest()[:16]}"
     )
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$", max_length=200)]
 PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=100)]
@@ -13,7 +20,7 @@ Track = Literal["framework", "outside", "separate"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Captive(_Strict):
@@ -45,8 +52,10 @@ class EventBase(_Strict):
     reference party. ``supersedes`` names an event this one corrects (which then no longer counts)."""
 
     id: EventId
-    at: AwareDatetime = Field(description="When it happened, with UTC offset.")
-    recorded_at: AwareDatetime = Field(description="When it was recorded, with UTC offset.")
+    at: AwareDatetime = Field(strict=False, description="When it happened, with UTC offset.")
+    recorded_at: AwareDatetime = Field(
+        strict=False, description="When it was recorded, with UTC offset."
+    )
     declared_by: str = Field(min_length=1, description="The party id whose declaration this is.")
     recorded_by: str = Field(min_length=1)
     sources: list[str] = Field(default_factory=list)
@@ -159,7 +168,7 @@ class AidDelivered(EventBase):
     trucks: int | None = Field(default=None, ge=0)
     fuel_litres: int | None = Field(default=None, ge=0)
     date: _dt.date | None = Field(
-        default=None, description="Local calendar date the figure is for."
+        default=None, strict=False, description="Local calendar date the figure is for."
     )
 
 

@@ -98,8 +98,12 @@ def render_decision(console: Console, d: Decision, title: str | None = None) -> 
     """The check's verdict against the terms as encoded, with its explanation lines."""
     if title:
         console.print(f"[bold]{escape(title)}[/]")
-    if d.meets_terms is None:
+    if d.for_day is None:
+        verdict = "[yellow]the pause has ended: a list cannot extend it[/]"
+    elif d.meets_terms is None:
         verdict = "[yellow]not decided yet (initial phase)[/]"
+    elif d.meets_terms and d.extension_days == 0:
+        verdict = "[green]meets the initial quota as encoded[/]"
     elif d.meets_terms:
         verdict = f"[green]meets the terms as encoded[/]: +{d.extension_days} day(s), to {d.ends_at.isoformat() if d.ends_at else '-'}"
     else:

@@ -51,7 +51,7 @@ Exact = Annotated[
 class Sourced(BaseModel):
     """Every table may say where its terms come from and add a note (e.g. "stated by one party only")."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     source: str | None = Field(default=None, description="Where these terms come from.")
     note: str | None = Field(default=None, description="Anything a reader should know.")
@@ -214,7 +214,7 @@ class Aid(Sourced):
 class Terms(BaseModel):
     """One agreement, as a terms file encodes it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     agreement: Agreement
     parties: Parties

@@ -35,7 +35,9 @@ def test_next_balance_carry_and_debt() -> None:
     assert rules.next_balance(Fraction(9), 2, 4, False) == 0
     # ... but a debt always carries
     assert rules.next_balance(Fraction(-3), 0, 4, False) == -3
-    arr = rules.next_balance(np.array([9, 3, -2]), np.array([2, 0, 0]), 4, np.array([True, False, False]))
+    arr = rules.next_balance(
+        np.array([9, 3, -2]), np.array([2, 0, 0]), 4, np.array([True, False, False])
+    )
     assert arr.tolist() == [1, 0, -2]
 
 
@@ -71,4 +73,7 @@ def test_pick_clamp() -> None:
     assert rules.clamp0(-2) == 0 and rules.clamp0(Fraction(3, 2)) == Fraction(3, 2)
     assert rules.neg_part(-2) == -2 and rules.neg_part(2) == 0
     assert rules.pick(True, 5, 7) == 5 and rules.pick(False, 5, 7) == 7
-    assert rules.pick(np.array([True, False]), np.array([5, 5]), np.array([7, 7])).tolist() == [5, 7]
+    assert rules.pick(np.array([True, False]), np.array([5, 5]), np.array([7, 7])).tolist() == [
+        5,
+        7,
+    ]

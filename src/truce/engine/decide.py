@@ -205,17 +205,39 @@ def check(state: State, proposal: Proposal) -> Decision:
             trace=trace,
         )
 
-    available = _small(state.balance) + counted
+    balance: Fraction | int = _small(state.balance)
+    pending_initial = ""
+    initial_grant = 0
+    if for_day == n0 + 1 and terms.initial is not None and at_ts < cal.boundary_ts(n0):
+        # The initial phase is judged at its deadline, after this check: project it from what is
+        # counted so far, as it would stand at the deadline with nothing more released.
+        so_far = sum((r.counted for r in state.days if r.day <= n0), Fraction(0))
+        surplus = rules.initial_surplus(so_far, terms.initial.captives)
+        debt = terms.initial.shortfall == "debt"
+        balance = _small(Fraction(rules.initial_balance(surplus, ext.carry_surplus, debt)))
+        if state.basis == "inferred":
+            initial_grant = int(rules.extension_days(balance, P))
+            balance = rules.leftover(balance, initial_grant, P)
+        pending_initial = (
+            f"The initial phase is judged at {cal.boundary(n0).isoformat()}; with {show(so_far)} of "
+            f"{terms.initial.captives} counted so far it would leave a balance of {show(balance)}"
+            + (f" and grant {initial_grant} day(s)" if initial_grant else "")
+            + "."
+        )
+    available = balance + counted
     days = int(rules.extension_days(available, P))
     meets = days >= 1
     short = 0 if meets else rules.shortfall(available, P)
-    new_end = cal.boundary(state.pause_days + days) if meets else state.ends_at
+    base_days = state.pause_days + initial_grant
+    new_end = cal.boundary(base_days + days) if meets else cal.boundary(base_days)
 
     def explain() -> list[str]:
         lines = [f"List for {day_desc}: {what}, counting {show(counted)}."]
-        if state.balance:
+        if pending_initial:
+            lines.append(pending_initial)
+        if balance:
             lines.append(
-                f"Balance carried from earlier days: {show(state.balance)}; available {show(available)}."
+                f"Balance carried from earlier days: {show(balance)}; available {show(available)}."
             )
         if meets:
             lines.append(
@@ -231,7 +253,7 @@ def check(state: State, proposal: Proposal) -> Decision:
             lines.append(
                 f"{show(available)} counted against {P} per day: does not meet the terms as encoded; short by "
                 f"{show(short)}: add {show(-((-short) // 1))} live captives{alt}. "
-                f"The pause would still end at {state.ends_at.isoformat()}."  # type: ignore[union-attr]
+                f"The pause would still end at {new_end.isoformat()}."
             )
         if credit:
             lines.append(
@@ -249,7 +271,7 @@ def check(state: State, proposal: Proposal) -> Decision:
         for_date=for_date.isoformat(),
         available=available,
         counted=counted,
-        balance=state.balance,
+        balance=balance,
         extension_days=days,
         shortfall=short,
         ends_at=new_end,
@@ -286,7 +308,7 @@ def _count_list(
             ineligible.append(
                 Ineligible(c.id, f"already released ({state.released_ids[c.id][2]})", ref)
             )
-        elif terms.category(c.category) is None:
+        elif c.category is not None and terms.category(c.category) is None:
             ineligible.append(Ineligible(c.id, f"category {c.category!r} is not in the terms", ref))
         elif not terms.category_counts(c.category):
             reason = f"category {c.category!r} is not covered by the framework (counts = false)"

@@ -60,9 +60,12 @@ def describe_ref(ref: str, terms: Terms, history: History | None = None) -> str:
     value = resolve_ref(ref, terms, history)
     kind, _, rest = ref.partition(":")
     if kind == "terms":
-        shown = show(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if hasattr(value, "numerator"):
+        if isinstance(value, bool):
+            shown: object = "true" if value else "false"
+        elif isinstance(value, int) or hasattr(value, "numerator"):
             shown = show(value)
+        else:
+            shown = value
         return f"{rest} = {shown} (terms)"
     if kind == "event":
         ev = value

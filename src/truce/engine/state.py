@@ -221,7 +221,7 @@ class _Judge:
     def state(self) -> State:
         terms, t, cal = self.terms, self.t, self.cal
         last_data = max((d for d, x in t.days.items() if x.has_releases()), default=0)
-        counted_total = sum((self.counted(d) for d in t.days if d >= 1), Fraction(0))
+        counted_total = sum((self.counted(d) for d in t.days if d >= 1 or cal is None), Fraction(0))
         due_total = sum((self.due(d) for d in t.days), Fraction(0))
         self._global_traces(last_data)
         ended = t.ended
@@ -579,7 +579,8 @@ class _Judge:
             else:
                 status = "met"
             when = datetime.fromtimestamp(deadline, terms.agreement.zone)
-            detail = f"day {d}: {show(due_cum)} due cumulatively by {when.isoformat()}; {released_cum} released by then"
+            head = f"day {d}: " if cal is not None else ""
+            detail = f"{head}{show(due_cum)} due cumulatively by {when.isoformat()}; {released_cum} released by then"
             if status == "met" and released_cum > due_cum:
                 detail += " (the excess answers later days' releases)"
             thunk = self.refs_of_days(0, d)
@@ -593,7 +594,8 @@ class _Judge:
                 ]
                 return [*keys, *th(), *pr]
 
-            self.findings.append(Finding(d, self.date(d), "prisoners", status, detail, refs))
+            label = d if cal is not None else None
+            self.findings.append(Finding(label, self.date(d), "prisoners", status, detail, refs))
 
     def _aid(self, pause_days: int) -> None:
         """Aid per pause day begun: delivered (of the terms' basis) against the commitment."""

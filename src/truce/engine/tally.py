@@ -129,6 +129,9 @@ def select(
         at_ts = max(e.ts for e in entries)
     if not history.in_time_order:
         entries = sorted(entries, key=lambda e: e.ts)
+    if disputes and at is not None:
+        kept = {e.ref for e in entries}
+        disputes = [d for d in disputes if d.used in kept]
     return entries, disputes, at_ts
 
 

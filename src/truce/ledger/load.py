@@ -22,6 +22,7 @@ from truce.events import (
     Event,
     ExtensionAgreed,
     PrisonersReleased,
+    Track,
 )
 from truce.ledger.history import History
 from truce.terms import Terms
@@ -203,7 +204,11 @@ def load_days_csv(path: str | Path, terms: Terms, declared_by: str = IMPORTER) -
                     **base,
                 )
             )
-        for col, track in (("outside_framework", "outside"), ("separate_track", "separate")):
+        tracks: tuple[tuple[str, Track], ...] = (
+            ("outside_framework", "outside"),
+            ("separate_track", "separate"),
+        )
+        for col, track in tracks:
             n = _cell_int(row, col, where)
             if n:
                 events.append(
