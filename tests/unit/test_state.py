@@ -329,3 +329,62 @@ def test_status_json_numbers_are_decimals() -> None:
     out = status_out(replay(terms, h)).model_dump()
     assert out["counted"] == 7.333333
     assert replay(terms, h).counted == Fraction(22, 3)
+
+
+def test_list_entry_without_category_counts_like_a_release() -> None:
+    from truce.events import Captive
+
+    terms = make_terms()
+    h = hist(rel("a", "2025-01-10T16:00", live=6))
+    st = replay(terms, h, at=T("2025-01-12T06:00"))
+    d = check(
+        st,
+        Proposal(
+            captives=(Captive(id="q1"), Captive(id="q2"), Captive(id="q3")), source="list:l.csv"
+        ),
+    )
+    assert d.ineligible == [] and d.counted == 3 and d.meets_terms is True
+
+
+def test_check_before_initial_deadline_projects_the_initial_balance() -> None:
+    terms = make_terms(extension__carry_surplus=True)
+    h = hist(rel("a", "2025-01-10T16:00", live=8))  # 8 of 6 so far: surplus 2 would carry
+    st = replay(terms, h, at=T("2025-01-11T10:00"))  # day 2, before the initial deadline
+    d = check(st, Proposal(live=1))
+    assert d.for_day == 3
+    assert d.balance == 2 and d.available == 3 and d.meets_terms is True
+    assert any("initial phase is judged" in line for line in d.explanation)
+
+
+def test_no_pause_exchange_counts_releases() -> None:
+    terms = make_terms(
+        agreement={"name": "one-off", "timezone": "UTC"}, extension=None, initial=None
+    )
+    h = hist(
+        rel("a", "2025-01-10T16:00", live=2),
+        E("prisoners_released", "p", "2025-01-10T20:00", count=6),
+    )
+    st = replay(terms, h)
+    assert st.counted == 2 and st.prisoners_due == 6 and st.basis == "none"
+    (f,) = st.findings
+    assert f.day is None and f.status == "met"
+
+
+def test_disputes_only_listed_once_the_act_is_known() -> None:
+    terms = make_terms()
+    h = hist(
+        rel("a", "2025-01-10T16:00", live=2),
+        E("prisoners_released", "p-r", "2025-01-10T20:00", by="r", count=9, act="p1"),
+        E("prisoners_released", "p-m", "2025-01-10T20:00", by="m", count=6, act="p1"),
+    )
+    assert replay(terms, h, at=T("2025-01-10T17:00")).disputed == []
+    assert len(replay(terms, h).disputed) == 1
+
+
+def test_strict_types_in_terms() -> None:
+    from truce.errors import TermsError
+
+    with pytest.raises(TermsError, match="captives_per_day: expected a whole number"):
+        make_terms(extension={"captives_per_day": "10"})
+    with pytest.raises(TermsError, match="counts: expected true or false"):
+        make_terms(category=[{"id": "women", "counts": "no"}])
