@@ -29,7 +29,7 @@ class Proposal:
     bodies: int = 0
     credit: int = 0
     captives: tuple[Captive, ...] | None = None
-    source: str = "proposal"  # how to cite the list in the trace, e.g. "list:tonight.csv"
+    source: str = "list:proposal"  # how to cite the list in the trace, e.g. "list:tonight.csv"
 
     def __post_init__(self) -> None:
         for name in ("live", "bodies", "credit"):
