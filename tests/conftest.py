@@ -45,5 +45,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.write_sep("-", "per-suite timings")
     for suite in sorted(_durations):
-        terminalreporter.write_line(f"{suite:<28} {_counts[suite]:>5} tests {_durations[suite]:>8.1f} s")
-    terminalreporter.write_line(f"{'total':<28} {sum(_counts.values()):>5} tests {sum(_durations.values()):>8.1f} s")
+        terminalreporter.write_line(
+            f"{suite:<28} {_counts[suite]:>5} tests {_durations[suite]:>8.1f} s"
+        )
+    terminalreporter.write_line(
+        f"{'total':<28} {sum(_counts.values()):>5} tests {sum(_durations.values()):>8.1f} s"
+    )

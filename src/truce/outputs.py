@@ -32,7 +32,9 @@ class DayOut(BaseModel):
     date: str
     starts: str
     ends: str
-    phase: str
+    phase: str = Field(
+        description="initial | extension | beyond (after the pause end) | ahead (not begun, credited in advance)"
+    )
     live_released: int
     bodies_released: int
     credited: int

@@ -317,3 +317,19 @@ def test_demo_prints_table_and_checks() -> None:
     assert "3 creditable" in out
     for counted in ("13", "11", "10"):
         assert counted in out
+
+
+def test_gaza_check_after_credit_recorded_in_advance(gaza_dir: Path) -> None:
+    """At 06:56 the credit of 2 toward day 7 is already recorded: 8 live are enough."""
+    d = run_json(
+        "check",
+        str(gaza_dir / "ledger.jsonl"),
+        "--terms",
+        str(gaza_dir / "terms.toml"),
+        "--at",
+        "2023-11-30T06:56+02:00",
+        "--live",
+        "8",
+    )
+    assert (d["meets_terms"], d["available"], d["counted"], d["extension_days"]) == (True, 10, 8, 1)
+    assert any("credited in advance" in line for line in d["explanation"])

@@ -36,7 +36,7 @@ from truce.terms import Terms, parse_terms
 
 # -- test budgets -------------------------------------------------------------------------------
 
-DEEP_FACTOR = 25  # the deep twin of each property runs this many times the fast examples
+DEEP_FACTOR = 20  # the deep twin of each property runs this many times the fast examples
 
 
 def property_test(examples: int, *strategies: Any, **kw_strategies: Any) -> Callable[..., Any]:
@@ -54,7 +54,7 @@ def property_test(examples: int, *strategies: Any, **kw_strategies: Any) -> Call
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
             )(given(*strategies, **kw_strategies)(body))
 
-        deep = pytest.mark.deep(make(examples * DEEP_FACTOR))
+        deep = pytest.mark.timeout(3600)(pytest.mark.deep(make(examples * DEEP_FACTOR)))
         vars(sys.modules[body.__module__])[f"{body.__name__}_deep"] = deep
         return make(examples)
 
@@ -74,6 +74,14 @@ ZONES: dict[str, list[date]] = {
 # Wall-clock start times, including ones inside the gap / repeated hour of some zones above.
 TIMES = [time(0, 0), time(0, 30), time(1, 0), time(1, 30), time(2, 0), time(2, 30), time(7, 0)]
 TIMES += [time(12, 0), time(23, 30)]
+CHANGE_TIMES = [time(1, 30), time(2, 30)]  # inside the gap or repeated hour in the zones above
+# A day clocks go forward, and a wall-clock time that does not exist on it.
+SPRING_FORWARD = {
+    "Europe/London": (date(2025, 3, 30), time(1, 30)),
+    "America/New_York": (date(2025, 3, 9), time(2, 30)),
+    "Asia/Jerusalem": (date(2024, 3, 29), time(2, 30)),
+    "Australia/Sydney": (date(2024, 10, 6), time(2, 30)),
+}
 
 BODY_WEIGHTS = ["0", "1/2", "1/3", "0.25", "1"]
 RATIOS: list[int | str] = [1, 3, "3/2", "0.5", "2/3"]
@@ -116,15 +124,29 @@ def day_of(start_local: datetime, zone: ZoneInfo, instant: datetime) -> int:
 
 
 @st.composite
-def terms_dicts(draw: st.DrawFn, *, aid: bool | None = None) -> dict[str, Any]:
+def terms_dicts(
+    draw: st.DrawFn, *, aid: bool | None = None, gap_end: bool = False
+) -> dict[str, Any]:
     """A terms mapping with a pause, starting near a daylight-saving change."""
-    zone = draw(st.sampled_from(sorted(ZONES)))
-    day0 = draw(st.sampled_from(ZONES[zone])) + timedelta(days=draw(st.integers(-6, 3)))
-    start = datetime.combine(day0, draw(st.sampled_from(TIMES)))
+    initial_days = draw(st.integers(1, 5))
+    if gap_end:
+        # Clocks go forward on the day the initial phase ends or just after, and the pause
+        # starts at a wall-clock time inside that day's gap: the end of the pause falls in it.
+        zone = draw(st.sampled_from(sorted(SPRING_FORWARD)))
+        change, clock = SPRING_FORWARD[zone]
+        day0 = change - timedelta(days=initial_days + draw(st.sampled_from([0, 0, 1, 2])))
+    else:
+        zone = draw(st.sampled_from(sorted(ZONES)))
+        # A few days either side of a clock change, or so that the change falls on the day the
+        # initial phase ends or just after (where the pause end and extensions are computed).
+        offset = st.one_of(st.integers(-6, 3), st.integers(0, 2).map(lambda j: -initial_days - j))
+        day0 = draw(st.sampled_from(ZONES[zone])) + timedelta(days=draw(offset))
+        # Half the time in the hour skipped or repeated on a clock-change day.
+        clock = draw(st.one_of(st.sampled_from(CHANGE_TIMES), st.sampled_from(TIMES)))
+    start = datetime.combine(day0, clock)
     if in_gap(start, ZoneInfo(zone)):
         start += timedelta(hours=1)  # every gap in ZONES is one hour long
     per_day = draw(st.integers(1, 12))
-    initial_days = draw(st.integers(1, 5))
     categories = []
     for cid, counts in CATEGORIES:
         if draw(st.booleans()):
@@ -250,6 +272,9 @@ class Scenario:
         lines += [f"    {e.model_dump(mode='json', exclude_defaults=True)!r}," for e in self.events]
         return "\n".join([*lines, "])"])
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
 
 EVENT_KINDS = [
     "framework",
@@ -276,13 +301,14 @@ def scenarios(
     extensions: bool | None = None,
     max_events: int = 12,
     aid: bool | None = None,
+    gap_end: bool = False,
 ) -> Scenario:
     """Terms and a history of events inside the first ``initial_days + 0..4`` pause days.
 
     ``extensions``: True to allow extension_agreed events, False to forbid them (inferred basis),
-    None to choose at random.
+    None to choose at random. ``gap_end``: the pause's initial end falls in a daylight-saving gap.
     """
-    info = TermsInfo.of(draw(terms_dicts(aid=aid)))
+    info = TermsInfo.of(draw(terms_dicts(aid=aid, gap_end=gap_end)))
     horizon = info.initial_days + draw(st.integers(0, 4))
     with_ext = draw(st.booleans()) if extensions is None else extensions
     kinds = EVENT_KINDS + (["extension"] if with_ext else [])
@@ -305,7 +331,7 @@ def scenarios(
     pool = 0  # outside releases not yet credited
     next_captive = 0
 
-    def captives(track: str) -> list[Captive]:
+    def captives() -> list[Captive]:
         nonlocal next_captive
         out = []
         for _ in range(draw(st.integers(1, 4))):
@@ -335,14 +361,19 @@ def scenarios(
                 live = 1
             cat = _category(draw, info) if track == "framework" else None
             ev = CaptivesReleased(
-                type="captives_released", track=track, live=live, bodies=bodies, category=cat, **base
+                type="captives_released",
+                track=track,
+                live=live,
+                bodies=bodies,
+                category=cat,
+                **base,
             )
             if track == "outside":
                 pool += live + bodies
                 outside_events.append(ev.id)
         elif kind in ("framework_ids", "outside_ids"):
             track = kind.removesuffix("_ids")
-            listed = captives(track)
+            listed = captives()
             ev = CaptivesReleased(type="captives_released", track=track, captives=listed, **base)
             if track == "outside":
                 pool += len(listed)
@@ -401,13 +432,16 @@ def scenarios(
 
 
 @st.composite
-def instants(draw: st.DrawFn, scn: Scenario) -> datetime:
-    """A moment to replay at: an event's time, a day boundary, or any time in the horizon."""
+def instants(draw: st.DrawFn, scn: Scenario, from_day: int = 1) -> datetime:
+    """A moment to replay at, from the start of ``from_day``: an event's time, a day boundary,
+    or any time up to the end of the day after the horizon."""
     info = scn.info
-    choices = [st.integers(0, scn.horizon + 1).map(info.boundary)]
-    if scn.events:
-        choices.append(st.sampled_from([e.at for e in scn.events]))
-    lo, hi = info.boundary(0), info.boundary(scn.horizon + 1)
+    lo, hi = info.boundary(from_day - 1), info.boundary(scn.horizon + 1)
+    choices = [st.integers(from_day - 1, scn.horizon + 1).map(info.boundary)]
+    if any(e.at.timestamp() >= lo.timestamp() for e in scn.events):
+        choices.append(
+            st.sampled_from([e.at for e in scn.events if e.at.timestamp() >= lo.timestamp()])
+        )
     secs = int((hi - lo).total_seconds())
     choices.append(st.integers(0, secs).map(lambda s: lo + timedelta(seconds=s)))
     return draw(st.one_of(choices)).astimezone(info.zone)
@@ -444,6 +478,9 @@ class DaySummary:
             f" rows=[\n{rows}\n])"
         )
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
 
 @st.composite
 def day_summaries(draw: st.DrawFn) -> DaySummary:
@@ -478,9 +515,7 @@ def day_summaries(draw: st.DrawFn) -> DaySummary:
 
 
 @st.composite
-def proposals(
-    draw: st.DrawFn, scn: Scenario, creditable: int, *, listed: bool = True
-) -> Proposal:
+def proposals(draw: st.DrawFn, scn: Scenario, creditable: int, *, listed: bool = True) -> Proposal:
     """A list for the next day: counts, or (if ``listed``) pseudonymous captives by id."""
     per_day = scn.info.per_day
     credit = draw(st.integers(0, creditable))

@@ -137,7 +137,7 @@ def check(state: State, proposal: Proposal) -> Decision:
     due += _small(terms.ratio(None)) * credit
     counted = rules.counted(live, credit, bodies, w)
     what = _describe(live, bodies, credit, w)
-    trace = _trace(state, terms, list_refs, bool(credit))
+    trace = _trace(state, terms, list_refs, bool(credit), for_day)
     ends_ts = state.ends_at.timestamp()
     ended = at_ts >= ends_ts or state.ended_at is not None
     n0 = terms.agreement.initial_days or 0
@@ -224,7 +224,11 @@ def check(state: State, proposal: Proposal) -> Decision:
             + (f" and grant {initial_grant} day(s)" if initial_grant else "")
             + "."
         )
-    available = balance + counted
+    row = state.row(for_day)
+    recorded = (
+        _small(Fraction(row.counted)) if row is not None else 0
+    )  # e.g. credits granted in advance
+    available = balance + recorded + counted
     days = int(rules.extension_days(available, P))
     meets = days >= 1
     short = 0 if meets else rules.shortfall(available, P)
@@ -235,6 +239,11 @@ def check(state: State, proposal: Proposal) -> Decision:
         lines = [f"List for {day_desc}: {what}, counting {show(counted)}."]
         if pending_initial:
             lines.append(pending_initial)
+        if recorded:
+            lines.append(
+                f"Already recorded toward {day_desc}: {show(recorded)} counted "
+                f"({row.credited if row else 0} credited in advance)."
+            )
         if balance:
             lines.append(
                 f"Balance carried from earlier days: {show(balance)}; available {show(available)}."
@@ -321,11 +330,16 @@ def _count_list(
     return live, bodies, due
 
 
-def _trace(state: State, terms: Terms, list_refs: list[str], credited: bool) -> Trace:
+def _trace(state: State, terms: Terms, list_refs: list[str], credited: bool, for_day: int) -> Trace:
     trace = Trace()
     trace.put(
         "available",
-        lambda: ["terms:extension.body_weight", *state.trace.get("balance", []), *list_refs],
+        lambda: [
+            "terms:extension.body_weight",
+            *state.trace.get("balance", []),
+            *(row.trace if (row := state.row(for_day)) is not None else []),
+            *list_refs,
+        ],
     )
     trace.put("extension_days", ["terms:extension.captives_per_day", "terms:extension.body_weight"])
     trace.put(

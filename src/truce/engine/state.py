@@ -126,6 +126,13 @@ class State:
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
     last_day_with_data: int
 
+    def row(self, day: int) -> DayRow | None:
+        """The table row of one pause day, if the state has it (e.g. credits granted in advance)."""
+        index = self.__dict__.get("_rows_by_day")
+        if index is None:
+            index = self.__dict__["_rows_by_day"] = {r.day: r for r in self.days}
+        return index.get(day)
+
 
 def replay(
     terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None
@@ -641,10 +648,18 @@ class _Judge:
         rows: list[DayRow] = []
         last = max(pause_days, last_data)
         for d in range(1, last + 1):
-            if cal.boundary_ts(d - 1) > self.at_ts and d > pause_days:
-                break
             x = self.day(d)
-            phase = "initial" if d <= n0 else ("extension" if d <= pause_days else "beyond")
+            future = cal.boundary_ts(d - 1) > self.at_ts
+            if future and d > pause_days and not x.has_releases():
+                continue
+            if d <= n0:
+                phase = "initial"
+            elif d <= pause_days:
+                phase = "extension"
+            else:
+                # After the end: credited in advance toward a day not yet begun, or releases
+                # recorded after the pause ended.
+                phase = "ahead" if future else "beyond"
             rows.append(
                 DayRow(
                     d,

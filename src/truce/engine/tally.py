@@ -184,6 +184,7 @@ def tally(
     prisoner_cum = out.prisoner_cum
     basis_aid = terms.aid.basis if terms.aid else None
     covered_cache: dict[str | None, bool] = {}
+    outside_ids: set[str] = set()  # ids of releases outside the framework so far (for credits)
     outside_total = credits_used = prisoners_total = 0
 
     k = 0
@@ -225,10 +226,13 @@ def tally(
                     n = ev.live + ev.bodies  # type: ignore[union-attr]
                     cur.outside += n
                     outside_total += n
+                    outside_ids.add(ev.id)
                 else:
                     cur.separate += ev.live + ev.bodies  # type: ignore[union-attr]
             else:
                 outside_total += _count_ids(ev, en, cur, released, covered_cache, terms)  # type: ignore[arg-type]
+                if track == "outside":
+                    outside_ids.add(ev.id)
             if track == "framework":
                 if k < 1 and cal is not None:
                     raise LedgerError(
@@ -252,7 +256,7 @@ def tally(
                     f"{credits_used} already credited)",
                     where=en.where,
                 )
-            _check_credited(ev, en, entries[:i], released)
+            _check_credited(ev, en, outside_ids, released)
             credits_used += ev.count
             t = days.get(ev.toward_day) or days.setdefault(ev.toward_day, DayTally())
             t.credited += ev.count
@@ -331,18 +335,13 @@ def _count_ids(
 def _check_credited(
     ev: CreditGranted,
     en: Entry,
-    earlier: list[Entry],
+    outside_ids: set[str],
     released: dict[str, tuple[str | None, str, str]],
 ) -> None:
     """A credit names only earlier outside-framework releases and captives."""
     if ev.releases:
-        tracks = {
-            e.event.id: getattr(e.event, "track", None)
-            for e in earlier
-            if type(e.event) is CaptivesReleased
-        }
         for rid in ev.releases:
-            if tracks.get(rid) != "outside":
+            if rid not in outside_ids:
                 raise LedgerError(
                     f"releases names {rid!r}, which is not an earlier release outside the framework",
                     where=en.where,
