@@ -68,7 +68,7 @@ class Decision:
         pause_active: bool,
         ineligible: list[Ineligible],
         explain: Callable[[], list[str]],
-        trace: Trace,
+        trace: Callable[[], Trace],
     ) -> None:
         self.meets_terms = meets_terms
         self.for_day = for_day
@@ -83,9 +83,17 @@ class Decision:
         self.prisoners_due = prisoners_due
         self.pause_active = pause_active
         self.ineligible = ineligible
-        self.trace = trace
+        self._trace_fn = trace
+        self._trace: Trace | None = None
         self._explain = explain
         self._explanation: list[str] | None = None
+
+    @property
+    def trace(self) -> Trace:
+        """Where each number comes from (built on first use)."""
+        if self._trace is None:
+            self._trace = self._trace_fn()
+        return self._trace
 
     @property
     def explanation(self) -> list[str]:
@@ -126,7 +134,8 @@ def check(state: State, proposal: Proposal) -> Decision:
     w = _small(ext.body_weight)
     cal = _calendar(terms)
     at_ts = state.at.timestamp()
-    for_day = max(cal.day_of_ts(at_ts), 0) + 1
+    current = state.current_day if state.active else None
+    for_day = (current if current is not None else max(cal.day_of_ts(at_ts), 0)) + 1
     live, bodies, credit = proposal.live, proposal.bodies, proposal.credit
     ineligible: list[Ineligible] = []
     list_refs: list[str] = []
@@ -137,7 +146,10 @@ def check(state: State, proposal: Proposal) -> Decision:
     due += _small(terms.ratio(None)) * credit
     counted = rules.counted(live, credit, bodies, w)
     what = _describe(live, bodies, credit, w)
-    trace = _trace(state, terms, list_refs, bool(credit), for_day)
+
+    def trace() -> Trace:
+        return _trace(state, terms, list_refs, bool(credit), for_day)
+
     ends_ts = state.ends_at.timestamp()
     ended = at_ts >= ends_ts or state.ended_at is not None
     n0 = terms.agreement.initial_days or 0

@@ -173,6 +173,7 @@ class _Judge:
         self.trace = Trace()
         self.w = terms.extension.body_weight if terms.extension else Fraction(0)
         self._due: dict[int, Fraction] = {}
+        self._counted: dict[int, Fraction] = {}
 
     # -- small helpers ------------------------------------------------------------------------
 
@@ -180,8 +181,11 @@ class _Judge:
         return self.t.days.get(d, self.empty)
 
     def counted(self, d: int) -> Fraction:
-        x = self.day(d)
-        return Fraction(rules.counted(x.live, x.credited, x.bodies, self.w))
+        hit = self._counted.get(d)
+        if hit is None:
+            x = self.day(d)
+            hit = self._counted[d] = Fraction(rules.counted(x.live, x.credited, x.bodies, self.w))
+        return hit
 
     def due(self, d: int) -> Fraction:
         """Prisoners due for day d: each counted live captive and credit at its category's ratio."""
@@ -207,6 +211,10 @@ class _Judge:
             return out
 
         return refs
+
+    def _refs_of(self, indices: list[int]) -> Thunk:
+        entries = self.t.entries
+        return lambda: [entries[i].ref for i in indices]
 
     def ref(self, i: int) -> str:
         return self.t.entries[i].ref
@@ -614,7 +622,9 @@ class _Judge:
             if cal.boundary_ts(d - 1) > self.at_ts:
                 break
             x = self.day(d)
-            tr = ["terms:aid.trucks_per_day", "terms:aid.basis", *(self.ref(i) for i in x.aid_refs)]
+            tr = _prefixed(
+                ["terms:aid.trucks_per_day", "terms:aid.basis"], self._refs_of(x.aid_refs)
+            )
             if x.aid is None:
                 detail = (
                     f"day {d}: no {terms.aid.basis} figure recorded (commitment {target} trucks)"
