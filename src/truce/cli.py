@@ -40,7 +40,6 @@ def _width() -> int | None:
 out = Console(highlight=False, soft_wrap=True, width=_width())
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 
 LedgerArg = Annotated[
     Path, typer.Argument(help="Ledger file: events (.jsonl) or a day summary (.csv).")

@@ -7,7 +7,7 @@ from pathlib import Path
 from truce.errors import BadInput
 
 _HERE = Path(__file__).resolve().parent
-_CANDIDATES = (_HERE / "data" / "examples", _HERE.parent.parent / "examples")
+_CANDIDATES = (_HERE / "data" / "examples",)  # the repository's examples/ links here
 
 
 def example_path(name: str, filename: str) -> Path:
