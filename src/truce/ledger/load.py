@@ -71,6 +71,19 @@ def parse_event(obj: Any, where: str) -> Event:
         raise LedgerError("; also ".join(parts), where=where) from None
 
 
+def _explain_bad_line(line: str, where: str) -> Event:
+    """Re-read a line that failed validation to say, in plain words, what is wrong with it."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise LedgerError(
+            f"not valid JSON ({exc.msg} at column {exc.colno})", where=where
+        ) from None
+    if not isinstance(obj, dict):
+        raise LedgerError("expected one JSON object per line", where=where)
+    return parse_event(obj, where)
+
+
 def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
     """Read events from a JSON Lines file (one event per line; blank lines ignored).
 
@@ -85,16 +98,12 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{p}:{n}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LedgerError(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", where=where
-            ) from None
-        if not isinstance(obj, dict):
-            raise LedgerError("expected one JSON object per line", where=where)
-        event = parse_event(obj, where)
+            # The fast path: pydantic parses and validates the line in one step.
+            event = EVENT_ADAPTER.validate_json(line)
+        except ValidationError:
+            event = _explain_bad_line(line, f"{p}:{n}")
+        where = f"{p}:{n}"
         if known is not None and event.declared_by not in known:
             raise LedgerError(
                 f"declared_by {event.declared_by!r} is not a party in the terms "
