@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from truce import api
+from truce.aid.cli import aid_app
 from truce.engine.decide import Proposal
 from truce.engine.explain import explain
 from truce.errors import BadInput, TruceError
@@ -187,6 +188,9 @@ def check(
         _emit_json(check_out(decision))
     else:
         render_decision(out, decision)
+
+
+app.add_typer(aid_app, name="aid")
 
 
 @app.command()

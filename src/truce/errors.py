@@ -35,6 +35,13 @@ class LedgerError(BadInput):
     title = "Invalid ledger"
 
 
+class RouteError(BadInput):
+    """An aid route file is missing, unreadable, does not match the route schema, or names
+    nodes, edges, paths or variants it does not define."""
+
+    title = "Invalid route"
+
+
 class ProposalError(BadInput):
     """A proposal cannot be evaluated as given (e.g. more credit than is creditable)."""
 

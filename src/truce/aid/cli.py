@@ -1,0 +1,133 @@
+"""`truce aid`: what an aid route can carry per variant, and what limits it (Typer + Rich).
+
+``truce aid ROUTE`` is short for ``truce aid show ROUTE``; further subcommands (what-if, lanes)
+can sit beside ``show``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from typer.core import TyperGroup
+
+from truce.aid.ceiling import Ceiling, ceiling
+from truce.aid.route import Route, fmt, load_route
+from truce.errors import BadInput
+
+MODEL_NOTE = "Model results from the route file's figures, not findings about any party."
+
+
+class _DefaultToShow(TyperGroup):
+    """A group whose first argument, when it is not a subcommand, is the route of ``show``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] != "--help":
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+aid_app = typer.Typer(
+    cls=_DefaultToShow,
+    help="The aid route: ceilings (max trucks/day) and limiting nodes per variant. "
+    "`truce aid ROUTE` is short for `truce aid show ROUTE`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class SimulatedOut(BaseModel):
+    """Simulated trucks/day with an interval (computed by the queue simulation)."""
+
+    mean: float
+    low: float
+    high: float
+
+
+class VariantOut(BaseModel):
+    """One variant of the route."""
+
+    name: str
+    ceiling: float = Field(description="Most trucks/day from staging to reception (1 decimal).")
+    limiting: list[str] = Field(
+        description='Nodes (ids) and edges ("from->to") whose capacity limits the ceiling.'
+    )
+    method: Literal["max-flow", "lp"]
+    simulated: SimulatedOut | None = Field(
+        default=None, description="Simulated trucks/day (null: not simulated)."
+    )
+
+
+class AidOut(BaseModel):
+    """`truce aid ROUTE --json`."""
+
+    route: str
+    variants: list[VariantOut]
+
+
+def aid_out(route: Route, results: list[Ceiling]) -> AidOut:
+    """The JSON shape of `truce aid`."""
+    return AidOut(
+        route=route.route.name,
+        variants=[
+            VariantOut(
+                name=c.variant, ceiling=c.trucks_per_day, limiting=c.limiting, method=c.method
+            )
+            for c in results
+        ],
+    )
+
+
+def render_ceilings(console: Console, route: Route, results: list[Ceiling]) -> None:
+    """The ceilings table and, per variant, how its ceiling was reached."""
+    described = {v.name: v.description or "" for v in route.variants}
+    console.print(f"[bold]{escape(route.route.name)}[/]")
+    table = Table(title="Ceiling by variant (trucks/day)", title_justify="left")
+    for col in ("Variant", "Ceiling", "Limiting", "Method", "Description"):
+        table.add_column(col, justify="right" if col == "Ceiling" else "left")
+    for c in results:
+        table.add_row(
+            escape(c.variant),
+            fmt(c.trucks_per_day),
+            escape(", ".join(c.limiting) or "-"),
+            c.method,
+            escape(described.get(c.variant, "")),
+        )
+    console.print(table)
+    for c in results:
+        console.print(f"[bold]{escape(c.variant)}[/]: {fmt(c.trucks_per_day)} trucks/day")
+        for line in c.explanation:
+            console.print(f"  - {escape(line)}")
+    console.print(f"[dim]{MODEL_NOTE}[/]")
+
+
+@aid_app.command("show")
+def show(
+    route: Annotated[Path, typer.Argument(help="Route file (TOML).")],
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Only this variant. Default: every variant.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Ceilings and limiting nodes per variant (the default: `truce aid ROUTE`)."""
+    from truce.cli import out
+
+    r = load_route(route)
+    names = r.variant_names()
+    if variant is not None and variant not in names:
+        raise BadInput(
+            f"unknown variant {variant!r} in {route} (expected one of: {', '.join(names)})",
+            where="--variant",
+        )
+    results = [ceiling(r, name) for name in ([variant] if variant is not None else names)]
+    if as_json:
+        sys.stdout.write(aid_out(r, results).model_dump_json(indent=2) + "\n")
+    else:
+        render_ceilings(out, r, results)
