@@ -108,7 +108,7 @@ def test_cli_prints_the_ceilings_as_json() -> None:
     env = {**os.environ, "COLUMNS": "160"}
     env.pop("TRUCE_DEBUG", None)
     proc = subprocess.run(
-        [truce_exe(), "aid", str(ROUTE), "--json"],
+        [truce_exe(), "aid", str(ROUTE), "--json", "--no-simulate"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -145,3 +145,33 @@ def test_cli_human_output_for_one_variant(args: list[str]) -> None:
     assert "oct-nov" not in text  # only the variant asked for
     assert "  - ceiling: 200 trucks/day (about 3,400 t/day at 17 t per truck)" in text
     assert "not findings about any party" in text
+
+
+def test_cli_reports_simulated_trucks_within_the_ceiling() -> None:
+    """`truce aid --json` gives each variant's simulated mean and interval, seeded and
+    reproducible, and never above the ceiling beyond noise."""
+    import json
+    import subprocess
+
+    from tests.conftest import truce_exe
+
+    args = [
+        truce_exe(),
+        "aid",
+        str(ROUTE),
+        "--json",
+        "--days",
+        "6",
+        "--replications",
+        "3",
+        "--variant",
+        "pause",
+    ]
+    first = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    again = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    assert first == again
+    (v,) = first["variants"]
+    sim = v["simulated"]
+    assert v["name"] == "pause" and v["ceiling"] == 200
+    assert sim["low"] <= sim["mean"] <= sim["high"]
+    assert 0.8 * v["ceiling"] <= sim["mean"] <= 1.02 * v["ceiling"]

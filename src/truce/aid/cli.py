@@ -72,32 +72,82 @@ class AidOut(BaseModel):
     variants: list[VariantOut]
 
 
-def aid_out(route: Route, results: list[Ceiling]) -> AidOut:
+def aid_out(
+    route: Route, results: list[Ceiling], simulated: dict[str, SimulatedOut] | None = None
+) -> AidOut:
     """The JSON shape of `truce aid`."""
+    sims = simulated or {}
     return AidOut(
         route=route.route.name,
         variants=[
             VariantOut(
-                name=c.variant, ceiling=c.trucks_per_day, limiting=c.limiting, method=c.method
+                name=c.variant,
+                ceiling=c.trucks_per_day,
+                limiting=c.limiting,
+                method=c.method,
+                simulated=sims.get(c.variant),
             )
             for c in results
         ],
     )
 
 
-def render_ceilings(console: Console, route: Route, results: list[Ceiling]) -> None:
+def simulate_ceilings(
+    route: Route, names: list[str], days: int, replications: int, seed: int
+) -> dict[str, SimulatedOut]:
+    """Trucks/day received per variant from the queue simulation, with a backlog large enough
+    that no path runs dry (so the figure is what the route can carry, not what was sent)."""
+    from truce.aid.queue import QueueSettings, saturating_backlog, simulate
+    from truce.aid.route import resolve
+
+    out: dict[str, SimulatedOut] = {}
+    for name in names:
+        net = resolve(route, name)
+        settings = QueueSettings(
+            days=days,
+            warmup_days=1,
+            backlog=saturating_backlog(net, days),
+            replications=replications,
+            seed=seed,
+        )
+        est = simulate(net, settings).received_per_day
+        out[name] = SimulatedOut(
+            mean=round(est.mean, 1), low=round(est.low, 1), high=round(est.high, 1)
+        )
+    return out
+
+
+def render_ceilings(
+    console: Console,
+    route: Route,
+    results: list[Ceiling],
+    simulated: dict[str, SimulatedOut] | None = None,
+) -> None:
     """The ceilings table and, per variant, how its ceiling was reached."""
     described = {v.name: v.description or "" for v in route.variants}
+    sims = simulated or {}
     console.print(f"[bold]{escape(route.route.name)}[/]")
     table = Table(title="Ceiling by variant (trucks/day)", title_justify="left")
-    for col in ("Variant", "Ceiling", "Limiting", "Method", "Description"):
-        table.add_column(col, justify="right" if col == "Ceiling" else "left")
+    cols = (
+        ["Variant", "Ceiling", "Limiting", "Method"]
+        + (["Simulated (95% CI)"] if sims else [])
+        + ["Description"]
+    )
+    for col in cols:
+        table.add_column(
+            col, justify="right" if col in ("Ceiling", "Simulated (95% CI)") else "left"
+        )
     for c in results:
+        sim = sims.get(c.variant)
+        simulated_cell = (
+            [f"{sim.mean:.1f} [{sim.low:.1f}, {sim.high:.1f}]" if sim else "-"] if sims else []
+        )
         table.add_row(
             escape(c.variant),
             fmt(c.trucks_per_day),
             escape(", ".join(c.limiting) or "-"),
             c.method,
+            *simulated_cell,
             escape(described.get(c.variant, "")),
         )
     console.print(table)
@@ -115,6 +165,15 @@ def show(
         str | None, typer.Option("--variant", help="Only this variant. Default: every variant.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    simulate: Annotated[
+        bool,
+        typer.Option("--simulate/--no-simulate", help="Also run the queue simulation (SimPy)."),
+    ] = True,
+    days: Annotated[
+        int, typer.Option("--days", min=2, help="Simulated days per replication.")
+    ] = 10,
+    replications: Annotated[int, typer.Option("--replications", min=2, help="Replications.")] = 6,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
 ) -> None:
     """Ceilings and limiting nodes per variant (the default: `truce aid ROUTE`)."""
     from truce.cli import out
@@ -126,8 +185,10 @@ def show(
             f"unknown variant {variant!r} in {route} (expected one of: {', '.join(names)})",
             where="--variant",
         )
-    results = [ceiling(r, name) for name in ([variant] if variant is not None else names)]
+    chosen = [variant] if variant is not None else names
+    results = [ceiling(r, name) for name in chosen]
+    sims = simulate_ceilings(r, chosen, days, replications, seed) if simulate else None
     if as_json:
-        sys.stdout.write(aid_out(r, results).model_dump_json(indent=2) + "\n")
+        sys.stdout.write(aid_out(r, results, sims).model_dump_json(indent=2) + "\n")
     else:
-        render_ceilings(out, r, results)
+        render_ceilings(out, r, results, sims)
