@@ -118,7 +118,8 @@ def test_cli_prints_the_ceilings_as_json() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"route", "variants"}
+    assert set(out) == {"route", "variants", "delivered"}
+    assert out["delivered"] is None  # only with --ledger and --terms
     for v in out["variants"]:
         assert set(v) == {"name", "ceiling", "limiting", "method", "simulated"}
         assert v["simulated"] is None
@@ -175,3 +176,29 @@ def test_cli_reports_simulated_trucks_within_the_ceiling() -> None:
     assert v["name"] == "pause" and v["ceiling"] == 200
     assert sim["low"] <= sim["mean"] <= sim["high"]
     assert 0.8 * v["ceiling"] <= sim["mean"] <= 1.02 * v["ceiling"]
+
+
+def test_cli_sets_the_delivered_series_against_the_commitment() -> None:
+    import json
+    import subprocess
+
+    from tests.conftest import truce_exe
+
+    gaza = EXAMPLES / "gaza-2023"
+    args = [truce_exe(), "aid", str(ROUTE), "--json", "--no-simulate", "--variant", "pause"]
+    args += ["--ledger", str(gaza / "ledger.jsonl"), "--terms", str(gaza / "terms.toml")]
+    out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    rows = out["delivered"]
+    assert [r["trucks"] for r in rows] == [200, 199, 201, 106, 300, 104, 99]
+    assert [r["status"] for r in rows] == [
+        "met",
+        "short",
+        "over",
+        "short",
+        "over",
+        "short",
+        "short",
+    ]
+    assert {r["commitment"] for r in rows} == {200} and {r["basis"] for r in rows} == {"received"}
+    lone = subprocess.run(args[:-2], capture_output=True, text=True)
+    assert lone.returncode == 2 and "--ledger and --terms go together" in lone.stderr

@@ -65,11 +65,71 @@ class VariantOut(BaseModel):
     )
 
 
+class DeliveredOut(BaseModel):
+    """Aid delivered on one pause day (of the terms' basis) against the commitment."""
+
+    day: int
+    date: str
+    trucks: int | None = Field(
+        description="Trucks recorded on the terms' basis; null: not recorded."
+    )
+    commitment: int
+    basis: str
+    status: str = Field(
+        description="met | short | over | pending | unknown (the engine's aid finding)"
+    )
+
+
 class AidOut(BaseModel):
     """`truce aid ROUTE --json`."""
 
     route: str
     variants: list[VariantOut]
+    delivered: list[DeliveredOut] | None = Field(
+        default=None,
+        description="With --ledger and --terms: the delivered series against the commitment.",
+    )
+
+
+def delivered_series(ledger: Path, terms_path: Path) -> list[DeliveredOut]:
+    """The engine's aid findings for each pause day: delivered (terms' basis) vs the commitment."""
+    from truce import api
+
+    terms, history = api.load(terms_path, ledger)
+    if terms.aid is None:
+        raise BadInput(
+            "the terms have no [aid] commitment to compare deliveries with", where=str(terms_path)
+        )
+    state = api.status(terms, history)
+    status = {f.day: f.status for f in state.findings if f.kind == "aid"}
+    return [
+        DeliveredOut(
+            day=d.day,
+            date=d.date,
+            trucks=d.aid,
+            commitment=terms.aid.trucks_per_day,
+            basis=terms.aid.basis,
+            status=status.get(d.day, "unknown"),
+        )
+        for d in state.days
+        if d.day in status
+    ]
+
+
+def render_delivered(console: Console, rows: list[DeliveredOut]) -> None:
+    """The delivered series against the commitment, day by day."""
+    table = Table(title="Delivered against the commitment (terms' basis)", title_justify="left")
+    for col in ("Day", "Date", "Trucks", "Commitment", "Status"):
+        table.add_column(col, justify="left" if col in ("Date", "Status") else "right")
+    for r in rows:
+        table.add_row(
+            str(r.day),
+            r.date,
+            "unknown" if r.trucks is None else str(r.trucks),
+            str(r.commitment),
+            r.status,
+        )
+    console.print(table)
 
 
 def aid_out(
@@ -174,6 +234,16 @@ def show(
     ] = 10,
     replications: Annotated[int, typer.Option("--replications", min=2, help="Replications.")] = 6,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger", help="A ledger (.jsonl or .csv): show delivered aid against the commitment."
+        ),
+    ] = None,
+    terms: Annotated[
+        Path | None,
+        typer.Option("--terms", help="The terms the ledger is read with (needed with --ledger)."),
+    ] = None,
 ) -> None:
     """Ceilings and limiting nodes per variant (the default: `truce aid ROUTE`)."""
     from truce.cli import out
@@ -187,8 +257,19 @@ def show(
         )
     chosen = [variant] if variant is not None else names
     results = [ceiling(r, name) for name in chosen]
+    if (ledger is None) != (terms is None):
+        raise BadInput(
+            "--ledger and --terms go together", where="--ledger" if ledger is None else "--terms"
+        )
+    delivered = (
+        delivered_series(ledger, terms) if ledger is not None and terms is not None else None
+    )
     sims = simulate_ceilings(r, chosen, days, replications, seed) if simulate else None
     if as_json:
-        sys.stdout.write(aid_out(r, results, sims).model_dump_json(indent=2) + "\n")
+        result = aid_out(r, results, sims)
+        result.delivered = delivered
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
         render_ceilings(out, r, results, sims)
+        if delivered is not None:
+            render_delivered(out, delivered)
