@@ -273,3 +273,22 @@ def show(
         render_ceilings(out, r, results, sims)
         if delivered is not None:
             render_delivered(out, delivered)
+
+
+@aid_app.command("calibrate")
+def calibrate_cmd(
+    route: Annotated[Path, typer.Argument(help="Route file (TOML): the Gaza 2023 route.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulations.")] = 0,
+) -> None:
+    """Fit the unverified parameters on the pause and 1-16 Dec 2023; predict 17-31 Dec."""
+    import json
+
+    from truce.aid.calibrate import calibrate, render_calibration
+    from truce.cli import out
+
+    result = calibrate(load_route(route), seed=seed)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        render_calibration(out, result)
