@@ -7,6 +7,7 @@ can sit beside ``show``.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -244,6 +245,10 @@ def show(
         Path | None,
         typer.Option("--terms", help="The terms the ledger is read with (needed with --ledger)."),
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also write the ceiling chart (PNG and SVG) into this folder."),
+    ] = None,
 ) -> None:
     """Ceilings and limiting nodes per variant (the default: `truce aid ROUTE`)."""
     from truce.cli import out
@@ -265,6 +270,10 @@ def show(
         delivered_series(ledger, terms) if ledger is not None and terms is not None else None
     )
     sims = simulate_ceilings(r, chosen, days, replications, seed) if simulate else None
+    if plot is not None:
+        from truce.aid.plot import plot_ceilings
+
+        plot_ceilings(results, plot, title=r.route.name)
     if as_json:
         result = aid_out(r, results, sims)
         result.delivered = delivered
@@ -292,3 +301,127 @@ def calibrate_cmd(
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         render_calibration(out, result)
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"expected a date like 2023-12-17, got {text!r}", where="--on") from None
+
+
+def _written(paths: list[Path]) -> str:
+    return "wrote " + ", ".join(str(p) for p in paths)
+
+
+@aid_app.command("what-if")
+def what_if_cmd(
+    route: Annotated[Path, typer.Argument(help="Route file (TOML).")],
+    open_: Annotated[str, typer.Option("--open", help="The node to open (its id).")],
+    on: Annotated[str, typer.Option("--on", help="The date it opens, e.g. 2023-12-17.")],
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="The variant (default: the first).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also write the step chart (PNG and SVG) into this folder."),
+    ] = None,
+) -> None:
+    """The ceiling with a node opened from a date, against the node closed."""
+    import dataclasses
+    import json
+
+    from truce.aid.whatif import open_node
+    from truce.cli import out
+
+    day = _parse_day(on)
+    result = open_node(load_route(route), open_, day, variant)
+    written = []
+    if plot is not None:
+        from truce.aid.plot import plot_whatif
+
+        written = plot_whatif(result, plot)
+    if as_json:
+        data = dataclasses.asdict(result)
+        data["step"] = result.step
+        data["charts"] = [str(p) for p in written]
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    out.print(
+        f"[bold]{escape(result.variant)}[/]: open {escape(result.node)} on {result.on}: "
+        f"{fmt(result.before)} -> {fmt(result.after)} trucks/day"
+    )
+    table = Table(title="Ceiling by day (trucks/day)", title_justify="left")
+    for col in ("Date", "Without", "With", "Limiting with"):
+        table.add_column(col, justify="right" if col in ("Without", "With") else "left")
+    for d in result.series:
+        table.add_row(
+            d.day.isoformat(),
+            fmt(d.without_node),
+            fmt(d.with_node),
+            escape(", ".join(d.limiting_with) or "-"),
+        )
+    out.print(table)
+    for line in result.explanation:
+        out.print(f"  - {escape(line)}")
+    if written:
+        out.print(escape(_written(written)))
+    out.print(f"[dim]{MODEL_NOTE}[/]")
+
+
+@aid_app.command("lanes")
+def lanes_cmd(
+    route: Annotated[Path, typer.Argument(help="Route file (TOML).")],
+    target: Annotated[float, typer.Option("--target", help="Trucks/day the ceiling should reach.")],
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="The variant (default: the first).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Also write the lanes/hours chart (PNG, SVG) into this folder."
+        ),
+    ] = None,
+) -> None:
+    """The fewest lanes, or opening hours, per node for the ceiling to reach a target."""
+    import dataclasses
+    import json
+
+    from truce.aid.whatif import fmt_hours, lanes_for_target
+    from truce.cli import out
+
+    result = lanes_for_target(load_route(route), variant, target)
+    written = []
+    if plot is not None:
+        from truce.aid.plot import plot_lanes
+
+        written = plot_lanes(result, plot)
+    if as_json:
+        data = dataclasses.asdict(result)
+        data["charts"] = [str(p) for p in written]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out.print(
+        f"[bold]{escape(result.variant)}[/]: ceiling {fmt(result.ceiling)}, "
+        f"target {fmt(result.target)} trucks/day"
+    )
+    table = Table(title="Lanes or hours for the target", title_justify="left")
+    for col in ("Node", "Lanes", "Lanes needed", "Hours", "Hours needed", "Limited first by"):
+        table.add_column(col, justify="left" if col in ("Node", "Limited first by") else "right")
+    for n in result.nodes:
+        table.add_row(
+            escape(n.node),
+            str(n.lanes),
+            "-" if n.lanes_needed is None else str(n.lanes_needed),
+            fmt_hours(n.hours),
+            fmt_hours(n.hours_needed),
+            escape(", ".join(dict.fromkeys([*n.blocked_by, *n.hours_blocked_by])) or "-"),
+        )
+    out.print(table)
+    for line in result.explanation:
+        out.print(f"  - {escape(line)}")
+    if written:
+        out.print(escape(_written(written)))
+    out.print(f"[dim]{MODEL_NOTE}[/]")
