@@ -22,8 +22,6 @@ Every timing is ``time.perf_counter``, best of ``--repeat`` runs.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import time
 from collections.abc import Callable, Generator
@@ -33,6 +31,7 @@ from typing import Any
 
 import simpy
 
+from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
 from truce.aid.queue import QueueSettings, simulate
 from truce.aid.route import Network, Route, load_route, parse_route, resolve
 
@@ -110,19 +109,7 @@ def per_second(fn: Callable[[], Any], seconds: float) -> float:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.release()} {platform.machine()}, {cpu}, "
-        f"{os.cpu_count()} CPUs; Python {platform.python_version()} "
-        f"({platform.python_implementation()}); SimPy {simpy.__version__}"
-    )
+    return describe("; SimPy " + simpy.__version__)
 
 
 def show_dec(net: Network, days: int, reps: int) -> None:

@@ -16,8 +16,6 @@ import argparse
 import cProfile
 import gc
 import json
-import os
-import platform
 import pstats
 import random
 import resource
@@ -32,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
 from truce.engine.clock import PauseCalendar
 from truce.engine.decide import Proposal, check
 from truce.engine.state import State, replay
@@ -348,19 +347,7 @@ def phases(
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.release()} {platform.machine()}, {cpu}, "
-        f"{os.cpu_count()} CPUs; Python {platform.python_version()} "
-        f"({platform.python_implementation()})"
-    )
+    return describe()
 
 
 def engine_source() -> str:

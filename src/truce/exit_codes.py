@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from truce.errors import TruceError
 
-OK = 0
-INTERNAL = 1
-BAD_INPUT = 2
+INTERNAL = 1  # anything not raised on purpose; bad input is 2 (TruceError.exit_code)
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import tomllib
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -28,6 +26,7 @@ from pydantic import (
 from truce.engine.clock import is_in_gap
 from truce.errors import TermsError
 from truce.exact import parse_exact, show
+from truce.tomlfile import read_toml
 from truce.validation import describe_validation_error
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -276,22 +275,6 @@ class Terms(BaseModel):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-_TOML_ERR = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
-
-
-def _plain_toml_error(exc: tomllib.TOMLDecodeError) -> str:
-    text = str(exc)
-    m = _TOML_ERR.match(text)
-    if not m:
-        return f"not valid TOML: {text}"
-    msg = m.group("msg")
-    msg = msg[0].lower() + msg[1:] if msg else msg
-    return (
-        f"line {m.group('line')}, column {m.group('col')}: not valid TOML ({msg}). "
-        'Check for a missing "=", an unclosed quote or bracket, or a key written twice.'
-    )
-
-
 def parse_terms(data: dict[str, Any], where: str = "<terms>") -> Terms:
     """Validate a terms mapping; raise TermsError naming ``where`` and the key path."""
     try:
@@ -302,20 +285,7 @@ def parse_terms(data: dict[str, Any], where: str = "<terms>") -> Terms:
 
 def load_terms(path: str | Path) -> Terms:
     """Read and validate a TOML terms file."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise TermsError("file not found", where=str(p)) from None
-    except OSError as exc:
-        raise TermsError(f"cannot read: {exc.strerror}", where=str(p)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise TermsError("not UTF-8 text", where=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TermsError(_plain_toml_error(exc), where=str(p)) from None
-    return parse_terms(data, where=str(p))
+    return parse_terms(read_toml(path, TermsError, "terms file"), where=str(path))
 
 
 def terms_schema() -> dict[str, Any]:

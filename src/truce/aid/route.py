@@ -11,7 +11,6 @@ This module needs no optional dependency: it reads, checks and resolves routes. 
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -32,7 +31,8 @@ from pydantic import (
 )
 
 from truce.errors import RouteError
-from truce.terms import Slug, _plain_toml_error
+from truce.terms import Slug
+from truce.tomlfile import read_toml
 from truce.validation import describe_error, describe_validation_error, format_loc
 
 NodeKind = Literal["staging", "inspection", "entry", "reception", "other"]
@@ -400,22 +400,7 @@ def capacity_basis(node: Node) -> str:
 
 def load_route(path: str | Path) -> Route:
     """Read and validate a TOML route file (structure, references, and every variant)."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise RouteError("file not found", where=str(p)) from None
-    except IsADirectoryError:
-        raise RouteError("is a directory, expected a route file (TOML)", where=str(p)) from None
-    except OSError as exc:
-        raise RouteError(f"cannot read: {exc.strerror}", where=str(p)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise RouteError("not UTF-8 text", where=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RouteError(_plain_toml_error(exc), where=str(p)) from None
-    return parse_route(data, where=str(p))
+    return parse_route(read_toml(path, RouteError, "route file"), where=str(path))
 
 
 def parse_route(data: dict[str, Any], where: str = "<route>") -> Route:

@@ -124,7 +124,6 @@ class State:
     trace: Trace
     entries: list[Entry]  # the events the state was folded from, in time order
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
-    last_day_with_data: int
 
     def row(self, day: int) -> DayRow | None:
         """The table row of one pause day, if the state has it (e.g. credits granted in advance)."""
@@ -238,7 +237,7 @@ class _Judge:
         last_data = max((d for d, x in t.days.items() if x.has_releases()), default=0)
         counted_total = sum((self.counted(d) for d in t.days if d >= 1 or cal is None), Fraction(0))
         due_total = sum((self.due(d) for d in t.days), Fraction(0))
-        self._global_traces(last_data)
+        self._global_traces()
         ended = t.ended
         base = _Totals(
             counted_total,
@@ -255,11 +254,9 @@ class _Judge:
             or terms.agreement.initial_days is None
         ):
             self._prisoners()
-            return self._make(
-                False, None, None, ended, "none", 0, None, Fraction(0), [], last_data, base
-            )
+            return self._make(False, None, None, ended, "none", 0, None, Fraction(0), [], base)
 
-        pause_days, basis, granted_on, judged_through, balance = self._days()
+        pause_days, basis, granted_on, balance = self._days()
         self._extensions()
         self._prisoners()
         self._aid(pause_days)
@@ -271,7 +268,7 @@ class _Judge:
         ends_at = cal.boundary(pause_days)
         active = cal.boundary_ts(0) <= self.at_ts < cal.boundary_ts(pause_days) and ended is None
         current = cal.day_of_ts(self.at_ts) if active else None
-        rows = self._rows(pause_days, last_data, judged_through, granted_on)
+        rows = self._rows(pause_days, last_data, granted_on)
         return self._make(
             active,
             starts_at,
@@ -282,7 +279,6 @@ class _Judge:
             current,
             balance,
             rows,
-            last_data,
             base,
         )
 
@@ -297,7 +293,6 @@ class _Judge:
         current: int | None,
         balance: Fraction,
         rows: list[DayRow],
-        last_data: int,
         base: _Totals,
     ) -> State:
         self.findings.sort(key=lambda f: ((f.day or 0), _KIND_ORDER.index(f.kind)))
@@ -328,10 +323,9 @@ class _Judge:
             trace=self.trace,
             entries=t.entries,
             released_ids=t.released,
-            last_day_with_data=last_data,
         )
 
-    def _global_traces(self, last_data: int) -> None:
+    def _global_traces(self) -> None:
         t, tr = self.t, self.trace
         hi = max(t.days, default=0)
         if self.terms.extension is not None:
@@ -355,7 +349,7 @@ class _Judge:
 
         tr.put("creditable", creditable)
 
-    def _days(self) -> tuple[int, str, dict[int, int], int, Fraction]:
+    def _days(self) -> tuple[int, str, dict[int, int], Fraction]:
         """Walk the pause days: initial phase, then each later day. Returns the schedule."""
         terms, cal, t = self.terms, self.cal, self.t
         assert cal is not None and terms.initial is not None and terms.extension is not None
@@ -513,7 +507,7 @@ class _Judge:
         self.trace.put(
             "balance", lambda: [*init_keys, "terms:initial.shortfall", *day_keys, *bal_thunk()]
         )
-        return pause_days, basis, granted_on, judged_through, balance
+        return pause_days, basis, granted_on, balance
 
     def _extensions(self) -> None:
         """Each recorded extension against the list (or committed counts) it was agreed for."""
@@ -649,9 +643,7 @@ class _Judge:
                 )
             )
 
-    def _rows(
-        self, pause_days: int, last_data: int, judged_through: int, granted_on: dict[int, int]
-    ) -> list[DayRow]:
+    def _rows(self, pause_days: int, last_data: int, granted_on: dict[int, int]) -> list[DayRow]:
         cal = self.cal
         assert cal is not None
         n0 = self.terms.agreement.initial_days or 0
