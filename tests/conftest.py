@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
         f"{'total':<28} {sum(_counts.values()):>5} tests {sum(_durations.values()):>8.1f} s"
     )
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A real PostgreSQL server on loopback for the session (or TRUCE_PG_URL's server)."""
+    given = os.environ.get("TRUCE_PG_URL")
+    if given:
+        yield given
+        return
+    from .pgserver import PgServer
+
+    with PgServer() as server:
+        yield server.url

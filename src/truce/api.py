@@ -13,19 +13,34 @@ from pydantic import ValidationError
 from truce.engine.decide import Decision, Proposal
 from truce.engine.decide import check as _check
 from truce.engine.state import State, replay
-from truce.errors import ProposalError
+from truce.errors import BadInput, ProposalError
 from truce.events import Captive
 from truce.ledger import History, load_ledger
 from truce.terms import Terms, load_terms
 from truce.validation import describe_error
 
 
-def load(terms_path: str | Path, ledger_path: str | Path) -> tuple[Terms, History]:
-    """Read a terms file and a ledger file (JSONL events or day-summary CSV).
+def load(terms_path: str | Path | None, ledger_path: str | Path) -> tuple[Terms, History]:
+    """Read a ledger directory (its own terms; a ``terms_path`` must match them), or a terms
+    file and a ledger file (JSONL events or day-summary CSV).
 
     The whole ledger is replayed once, so an inconsistency anywhere in it (a credit beyond the
     creditable pool, a captive released twice) is reported now, naming its file and line.
     """
+    if Path(ledger_path).is_dir():
+        from truce.ledger.directory import LedgerDir
+
+        with LedgerDir.open(
+            Path(ledger_path), None if terms_path is None else Path(terms_path)
+        ) as d:
+            terms, history = d.terms, d.history()
+        replay(terms, history)
+        return terms, history
+    if terms_path is None:
+        raise BadInput(
+            "a ledger file needs --terms FILE (a ledger directory carries its own terms)",
+            where=str(ledger_path),
+        )
     terms = load_terms(terms_path)
     history = load_ledger(ledger_path, terms)
     replay(terms, history)

@@ -20,6 +20,7 @@ from truce.engine.explain import explain
 from truce.errors import BadInput, TruceError
 from truce.exact import show
 from truce.exit_codes import exit_code_for
+from truce.ledger_cli import register as register_ledger_commands
 from truce.outputs import CheckOut, StatusOut, check_out, status_out
 from truce.render import render_decision, render_status
 from truce.terms import Terms, load_terms, terms_schema
@@ -43,9 +44,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 LedgerArg = Annotated[
-    Path, typer.Argument(help="Ledger file: events (.jsonl) or a day summary (.csv).")
+    Path,
+    typer.Argument(
+        help="Ledger directory (from `truce init`), or a file: events (.jsonl) or a day summary (.csv)."
+    ),
 ]
-TermsOpt = Annotated[Path, typer.Option("--terms", help="Terms file (TOML).")]
+TermsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--terms",
+        help="Terms file (TOML); a ledger directory has its own (a different one is an error).",
+    ),
+]
 AtOpt = Annotated[
     str | None,
     typer.Option(
@@ -119,7 +129,7 @@ def schema(
 @app.command()
 def status(
     ledger: LedgerArg,
-    terms: TermsOpt,
+    terms: TermsOpt = None,
     at: AtOpt = None,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
@@ -153,7 +163,7 @@ def status(
 @app.command()
 def check(
     ledger: LedgerArg,
-    terms: TermsOpt,
+    terms: TermsOpt = None,
     at: AtOpt = None,
     as_of: AsOfOpt = None,
     live: Annotated[int | None, typer.Option("--live", help="Live captives on the list.")] = None,
@@ -191,6 +201,7 @@ def check(
 
 
 app.add_typer(aid_app, name="aid")
+register_ledger_commands(app, out)
 
 
 @app.command()

@@ -57,3 +57,59 @@ class MissingExtra(TruceError):
 
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(f"{module} is not installed: pip install 'truce[{extra}]'")
+
+
+class DuplicateId(LedgerError):
+    """An event id already stored with different content (a retry with the same content is fine)."""
+
+    title = "Event id already used"
+
+
+class ConflictError(TruceError):
+    """Another writer appended first (the expected head no longer matches); nothing was changed.
+    Re-read the ledger and try again."""
+
+    exit_code = 4
+    http_status = 409
+    title = "Conflict"
+
+
+class IntegrityError(TruceError):
+    """Stored data, a proof, a signature or a checkpoint does not verify: something was changed,
+    lost or forged. The message names the first bad sequence number or item."""
+
+    exit_code = 3
+    http_status = 409
+    title = "Integrity check failed"
+
+    def __init__(self, message: str, *, seq: int | None = None, kind: str = "integrity") -> None:
+        self.seq = seq
+        self.kind = kind
+        super().__init__(message)
+
+
+class ProofError(IntegrityError):
+    """A Merkle inclusion or consistency proof does not verify."""
+
+    title = "Proof does not verify"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="proof")
+
+
+class SignatureError(IntegrityError):
+    """A signature or cosignature does not verify, or was made with a revoked or unknown key."""
+
+    title = "Signature does not verify"
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message, seq=seq, kind="signature")
+
+
+class StoreError(TruceError):
+    """The storage layer failed (disk full, I/O error, server unreachable). Nothing was
+    acknowledged; what is stored is exactly what was acknowledged before."""
+
+    exit_code = 5
+    http_status = 503
+    title = "Storage unavailable"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -17,6 +17,7 @@ from pydantic import (
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$", max_length=200)]
 PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=100)]
 Track = Literal["framework", "outside", "separate"]
+Visibility = Literal["public", "parties", "mediator"]
 
 
 class _Strict(BaseModel):
@@ -62,6 +63,11 @@ class EventBase(_Strict):
     supersedes: EventId | None = None
     act: str | None = None
     note: str | None = None
+    visibility: Visibility | None = Field(
+        default=None,
+        description="Who may see it in exports: public, parties, or mediator only. Default by type: "
+        "a list is mediator-only until a release on or after the day it is for; the rest public.",
+    )
 
 
 class TermsAgreed(EventBase):
@@ -180,6 +186,31 @@ class Claim(EventBase):
     concerns: list[str] = Field(default_factory=list)
 
 
+class TermsSet(EventBase):
+    """The terms in force from ``effective_at``: the first is the base, later ones amendments."""
+
+    type: Literal["terms_set"]
+    effective_at: AwareDatetime = Field(strict=False)
+    terms: dict[str, Any] = Field(description="The whole terms document, as JSON.")
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="Terms.digest() of ``terms``.")
+
+
+class KeyAdded(EventBase):
+    """A party's signing key, valid for events recorded after this one."""
+
+    type: Literal["key_added"]
+    party: str = Field(min_length=1)
+    public_key: str = Field(pattern=r"^ed25519:[A-Za-z0-9+/=]{44}$")
+
+
+class KeyRevoked(EventBase):
+    """A party's signing key, no longer valid for events recorded after this one."""
+
+    type: Literal["key_revoked"]
+    party: str = Field(min_length=1)
+    public_key: str = Field(pattern=r"^ed25519:[A-Za-z0-9+/=]{44}$")
+
+
 class PauseEnded(EventBase):
     """The pause ended (as declared by the recording party)."""
 
@@ -197,7 +228,10 @@ Event = Annotated[
     | PrisonersReleased
     | AidDelivered
     | Claim
-    | PauseEnded,
+    | PauseEnded
+    | TermsSet
+    | KeyAdded
+    | KeyRevoked,
     Field(discriminator="type"),
 ]
 
@@ -217,6 +251,9 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
         AidDelivered,
         Claim,
         PauseEnded,
+        TermsSet,
+        KeyAdded,
+        KeyRevoked,
     )
 }
 
@@ -232,4 +269,7 @@ EVENT_TYPES = (
     "aid_delivered",
     "claim",
     "pause_ended",
+    "terms_set",
+    "key_added",
+    "key_revoked",
 )

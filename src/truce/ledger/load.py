@@ -84,16 +84,15 @@ def _explain_bad_line(line: str, where: str) -> Event:
     return parse_event(obj, where)
 
 
-def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
-    """Read events from a JSON Lines file (one event per line; blank lines ignored).
-
-    With ``terms``, every event must be declared by a party the terms name.
-    """
+def read_events_jsonl(
+    path: str | Path, terms: Terms | None = None
+) -> tuple[list[Event], list[str]]:
+    """The events in a JSON Lines file and where each came from (``file:line``), each line
+    validated; references to other events are checked later, against the whole ledger."""
     known = terms.parties.ids() | {IMPORTER} if terms is not None else None
     p = Path(path)
     text = _read_text(p)
     events: list[Event] = []
-    refs: list[str] = []
     lines: list[str] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -111,10 +110,18 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
                 where=where,
             )
         events.append(event)
-        refs.append(f"event:{events[-1].id}")
         lines.append(where)
+    return events, lines
+
+
+def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
+    """Read events from a JSON Lines file (one event per line; blank lines ignored).
+
+    With ``terms``, every event must be declared by a party the terms name.
+    """
+    events, lines = read_events_jsonl(path, terms)
     history = History()
-    history.extend(events, refs, lines)
+    history.extend(events, [f"event:{e.id}" for e in events], lines)
     return history
 
 

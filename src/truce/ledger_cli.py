@@ -1,0 +1,417 @@
+"""The ledger commands of `truce`: init, record, log, verify, checkpoint, export, keys, sync,
+compare, people, forget, backup. A thin layer over truce.ledger."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from truce.errors import BadInput
+from truce.ledger import checkpoint as cpt
+from truce.ledger import signing
+from truce.ledger.directory import LOG_NAME, LedgerDir, passphrase
+from truce.ledger.export import AUDIENCES, FORMATS, export
+from truce.ledger.record import read_file, record
+from truce.ledger.replicate import compare, sync
+from truce.ledger.verify import head_text, verify
+
+DirArg = Annotated[Path, typer.Argument(help="Ledger directory (made by `truce init`).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def now() -> datetime:
+    """The wall clock, read here at the interface, never inside the engine."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def register(app: typer.Typer, out: Console) -> None:
+    """Add the ledger commands to the `truce` app."""
+    keys_app = typer.Typer(help="Signing keys: make one, register or revoke it in a ledger.")
+    people_app = typer.Typer(help="Personal data kept apart from the ledger, encrypted per person.")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(people_app, name="people")
+
+    @app.command()
+    def init(
+        directory: DirArg,
+        terms: Annotated[Path, typer.Option("--terms", help="Terms file (TOML) to bind.")],
+        store: Annotated[
+            str,
+            typer.Option(
+                "--store", help='"sqlite" (DIR/ledger.db) or a URL: postgresql+psycopg://...'
+            ),
+        ] = "sqlite",
+    ) -> None:
+        """Create a ledger directory bound to a terms file."""
+        d = LedgerDir.init(directory, terms, at=now(), store=store)
+        with d:
+            out.print(f"created ledger {d.ledger_id} in {escape(str(directory))}")
+            out.print(f"  terms digest {d.base.digest[:16]} ({escape(d.terms.agreement.name)})")
+            out.print(f"  log key {escape(str(directory / 'keys' / 'log.pub'))}")
+
+    @app.command("record")
+    def record_cmd(
+        directory: DirArg,
+        file: Annotated[Path, typer.Argument(help="Events (.jsonl) or a day summary (.csv).")],
+        as_party: Annotated[
+            str | None, typer.Option("--as", help="The declaring party: every event must be its.")
+        ] = None,
+        key: Annotated[
+            Path | None,
+            typer.Option("--key", help="The party's private key file: sign every event."),
+        ] = None,
+    ) -> None:
+        """Append events (the one way to append): checked first; a bad file changes nothing."""
+        with LedgerDir.open(directory) as d:
+            events, origins = read_file(d, file)
+            pk = signing.load_private_key(key, passphrase()) if key is not None else None
+            known = _known_captives(d)
+            res = record(d, events, origins, as_party=as_party, key=pk, known_captives=known)
+            if res.added:
+                out.print(
+                    f"recorded {len(res.added)} events (seq {res.added[0].seq}-{res.added[-1].seq})"
+                )
+            if res.already:
+                out.print(f"{len(res.already)} already stored with the same content (retries)")
+            out.print(f"head: {head_text(d.store.head())}")
+
+    @app.command("log")
+    def log_cmd(
+        directory: DirArg,
+        type_: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
+        party: Annotated[str | None, typer.Option("--party", help="Only this party's.")] = None,
+        since: Annotated[int, typer.Option("--from", help="From this sequence number.")] = 1,
+        audience: Annotated[
+            str, typer.Option("--audience", help=f"One of {', '.join(AUDIENCES)}.")
+        ] = "mediator",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """The ledger, readable and filterable."""
+        from truce.ledger.directory import event_json
+        from truce.ledger.export import visible
+
+        with LedgerDir.open(directory) as d:
+            recs = [
+                r
+                for r in visible(d.all_records, audience)
+                if r.seq >= since
+                and (type_ is None or r.event.type == type_)
+                and (party is None or r.event.declared_by == party)
+            ]
+            if as_json:
+                for r in recs:
+                    sys.stdout.write(
+                        json.dumps(
+                            {
+                                "seq": r.seq,
+                                "visibility": r.visibility,
+                                "signed_with": r.sig[0] if r.sig else None,
+                                "event": event_json(r.event),
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+                return
+            table = Table("seq", "at", "type", "declared by", "what", "signed", "seen by")
+            for r in recs:
+                table.add_row(
+                    str(r.seq),
+                    r.event.at.isoformat(),
+                    r.event.type,
+                    r.event.declared_by,
+                    escape(_what(r.event)),
+                    r.sig[0][:8] if r.sig else "",
+                    r.visibility,
+                )
+            out.print(table)
+
+    @app.command("verify")
+    def verify_cmd(
+        directory: DirArg,
+        checkpoint: Annotated[
+            list[Path] | None,
+            typer.Option("--checkpoint", help="A checkpoint note held elsewhere to check against."),
+        ] = None,
+    ) -> None:
+        """Re-derive every hash, signature and checkpoint; name the first bad sequence number."""
+        with LedgerDir.open(directory) as d:
+            rep = verify(d, checkpoint or [])
+            out.print(f"ok: {rep.events} events, {rep.signed} signed; head {head_text(rep.head)}")
+            for line in rep.checkpoints:
+                out.print(f"  {escape(line)}")
+            if rep.cosigners:
+                out.print(f"  cosigned by: {', '.join(sorted(rep.cosigners))}")
+
+    @app.command("checkpoint")
+    def checkpoint_cmd(
+        directory: DirArg,
+        cosign: Annotated[
+            str | None, typer.Option("--cosign", help="Cosign the latest checkpoint as PARTY.")
+        ] = None,
+        key: Annotated[
+            Path | None, typer.Option("--key", help="The cosigning party's private key file.")
+        ] = None,
+        state: Annotated[
+            Path | None,
+            typer.Option(
+                "--state", help="The party's witness state file (default DIR/witness/PARTY.json)."
+            ),
+        ] = None,
+    ) -> None:
+        """Sign the log's size and root (the log key), or cosign as a witness party."""
+        with LedgerDir.open(directory) as d:
+            tree = d.tree()
+            if cosign is None:
+                signed = cpt.sign_checkpoint(
+                    cpt.Checkpoint(d.origin, tree.size, tree.root()), LOG_NAME, d.log_private_key()
+                )
+                note = cpt.format_note(signed)
+                d.store.add_checkpoint(tree.size, note)
+                sys.stdout.write(note)
+                return
+            if key is None:
+                raise BadInput("--cosign needs --key KEYFILE", where="--key")
+            cps = d.store.checkpoints()
+            if not cps:
+                raise BadInput("no checkpoint to cosign: run `truce checkpoint DIR` first")
+            size, note = cps[-1]
+            signed = cpt.parse_note(note)
+            path = state or d.path / "witness" / f"{cosign}.json"
+            path.parent.mkdir(exist_ok=True)
+            w = cpt.Witness(path, cosign, signing.load_private_key(key, passphrase()))
+            last = w.latest(d.origin)
+            old = last[0] if last else 0
+            proof = tree.consistency_proof(old, size) if 0 < old < size else []
+            cosigned = w.add_checkpoint(
+                signed, LOG_NAME, d.log_public_key(), old, proof, int(now().timestamp())
+            )
+            d.store.add_checkpoint(size, cpt.format_note(cosigned))
+            sys.stdout.write(cpt.format_note(cosigned))
+
+    @app.command("export")
+    def export_cmd(
+        directory: DirArg,
+        fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = "jsonl",
+        audience: Annotated[
+            str, typer.Option("--audience", help=f"One of {', '.join(AUDIENCES)}.")
+        ] = "public",
+        include_personal: Annotated[
+            bool, typer.Option("--include-personal", help="Add names and other personal fields.")
+        ] = False,
+        out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    ) -> None:
+        """Export events (jsonl, csv, parquet) or the day summary (days) for an audience."""
+        with LedgerDir.open(directory) as d:
+            text = export(d, fmt, audience, include_personal, out_file)
+            if text is not None:
+                if out_file is not None:
+                    out_file.write_text(text)
+                else:
+                    sys.stdout.write(text)
+
+    @app.command("sync")
+    def sync_cmd(
+        directory: DirArg,
+        source: Annotated[Path, typer.Argument(help="Another copy of the same ledger.")],
+    ) -> None:
+        """Pull new entries from another copy; refuse anything inconsistent with ours."""
+        with LedgerDir.open(directory) as d, LedgerDir.open(source) as s:
+            n = sync(d, s)
+            out.print(f"pulled {n} entries; head {head_text(d.store.head())}")
+
+    @app.command("compare")
+    def compare_cmd(
+        directory: DirArg,
+        other: Annotated[Path, typer.Argument(help="Another copy of the same ledger.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Report where two copies of a ledger diverge."""
+        with LedgerDir.open(directory) as d, LedgerDir.open(other) as o:
+            c = compare(d, o)
+            if as_json:
+                sys.stdout.write(
+                    json.dumps(
+                        {
+                            "relation": c.relation,
+                            "size": c.size,
+                            "other_size": c.other_size,
+                            "common": c.common,
+                            "first_difference": c.first_difference,
+                        }
+                    )
+                    + "\n"
+                )
+                return
+            out.print(f"{c.relation}: {c.size} vs {c.other_size} entries, {c.common} in common")
+            if c.first_difference is not None:
+                out.print(f"  first difference at seq {c.first_difference}")
+
+    @app.command("backup")
+    def backup_cmd(
+        directory: DirArg,
+        dest: Annotated[Path, typer.Argument(help="A new directory for the copy.")],
+    ) -> None:
+        """An online backup (SQLite backup API) that is verified before it is reported."""
+        import shutil
+
+        from truce.ledger.sqlite import SqliteLedger
+
+        with LedgerDir.open(directory) as d:
+            if not isinstance(d.store, SqliteLedger):
+                raise BadInput("backup copies a SQLite store; for a server use its own tools")
+            if dest.exists():
+                raise BadInput("already exists", where=str(dest))
+            dest.mkdir(parents=True)
+            for name in ("ledger.toml", "terms.toml"):
+                shutil.copyfile(directory / name, dest / name)
+            (dest / "keys").mkdir(mode=0o700)
+            shutil.copyfile(directory / "keys" / "log.pub", dest / "keys" / "log.pub")
+            d.store.backup(dest / "ledger.db")
+        with LedgerDir.open(dest) as b:
+            rep = verify(b)
+            out.print(f"backup verified: {rep.events} events; head {head_text(rep.head)}")
+
+    @keys_app.command("new")
+    def keys_new(
+        party: Annotated[str, typer.Argument(help="The party the key is for.")],
+        out_file: Annotated[Path, typer.Option("--out", help="Private key file to create.")],
+    ) -> None:
+        """Make an Ed25519 key (PKCS8, mode 0600, encrypted with TRUCE_PASSPHRASE if set)."""
+        k = signing.new_key()
+        signing.save_private_key(out_file, k, passphrase())
+        pub = signing.public_key_text(k.public_key())
+        out.print(f"{party}: {pub} (key id {signing.key_id(k.public_key())})")
+        out.print(f"  private key in {escape(str(out_file))}; share only the public key")
+
+    @keys_app.command("add")
+    def keys_add(
+        directory: DirArg,
+        party: Annotated[str, typer.Argument(help="Whose key.")],
+        public_key: Annotated[str, typer.Argument(help="ed25519:... (from `truce keys new`).")],
+        as_party: Annotated[
+            str, typer.Option("--as", help="Who records it: the party or the reference party.")
+        ],
+        key: Annotated[Path | None, typer.Option("--key", help="Sign with this key.")] = None,
+    ) -> None:
+        """Register a party's signing key: an event, valid for later events."""
+        _key_event(directory, "key_added", party, public_key, as_party, key)
+
+    @keys_app.command("revoke")
+    def keys_revoke(
+        directory: DirArg,
+        party: Annotated[str, typer.Argument(help="Whose key.")],
+        public_key: Annotated[str, typer.Argument(help="ed25519:... of the key to revoke.")],
+        as_party: Annotated[str, typer.Option("--as", help="Who records it.")],
+        key: Annotated[Path | None, typer.Option("--key", help="Sign with this key.")] = None,
+    ) -> None:
+        """Revoke a party's key: events after this one signed with it are refused."""
+        _key_event(directory, "key_revoked", party, public_key, as_party, key)
+
+    def _key_event(
+        directory: Path, kind: str, party: str, public_key: str, as_party: str, key: Path | None
+    ) -> None:
+        from truce.events import EVENT_ADAPTER
+
+        signing.parse_public_key(public_key)
+        with LedgerDir.open(directory) as d:
+            t = now()
+            n = len(d.all_records) + 1
+            ev = EVENT_ADAPTER.validate_python(
+                {
+                    "id": f"{kind}-{party}-{n}",
+                    "type": kind,
+                    "at": t,
+                    "recorded_at": t,
+                    "declared_by": as_party,
+                    "recorded_by": as_party,
+                    "party": party,
+                    "public_key": public_key,
+                }
+            )
+            pk = signing.load_private_key(key, passphrase()) if key is not None else None
+            res = record(d, [ev], ["keys"], as_party=as_party, key=pk)
+            out.print(f"{kind.replace('_', ' ')} for {party} at seq {res.added[0].seq}")
+
+    @people_app.command("add")
+    def people_add(
+        directory: DirArg,
+        file: Annotated[
+            Path, typer.Argument(help="CSV: role (captive|prisoner), ref, then any fields.")
+        ],
+    ) -> None:
+        """Register people: prints each one's pseudonym, the only id the ledger may use."""
+        from truce.ledger.people import People
+
+        with LedgerDir.open(directory), People.open(directory) as people:
+            text = file.read_text(encoding="utf-8")
+            reader = csv.DictReader(io.StringIO(text))
+            if not reader.fieldnames or not {"role", "ref"} <= set(reader.fieldnames):
+                raise BadInput(
+                    "expected a header with columns role,ref[,field...]", where=str(file)
+                )
+            for row in reader:
+                where = f"{file}:{reader.line_num}"
+                fields = {k: v for k, v in row.items() if k not in ("role", "ref") and v}
+                try:
+                    pid = people.add(row["role"], row["ref"], fields)
+                except BadInput as exc:
+                    raise BadInput(str(exc), where=where) from None
+                out.print(f"{where}: {pid}")
+
+    @app.command("forget")
+    def forget_cmd(
+        directory: DirArg,
+        person: Annotated[str, typer.Argument(help="The person's pseudonym (p-...).")],
+    ) -> None:
+        """Erase a person's personal data (destroy their key, vacuum); the log still verifies."""
+        from truce.ledger.people import People
+
+        with LedgerDir.open(directory), People.open(directory) as people:
+            people.forget(person, now().isoformat())
+            out.print(f"forgot {person}: key and personal fields destroyed")
+
+    del keys_new, keys_add, keys_revoke, people_add, forget_cmd, backup_cmd, compare_cmd
+    del sync_cmd, export_cmd, checkpoint_cmd, verify_cmd, log_cmd, record_cmd, init
+
+
+def _known_captives(d: LedgerDir) -> set[str] | None:
+    """Captives registered in people.db (None when the ledger keeps no personal data)."""
+    if not (d.path / "people.db").exists():
+        return None
+    from truce.ledger.people import People
+
+    with People.open(d.path) as people:
+        ids = {
+            p["pseudonym"] for p in people.export(include_personal=False) if p["role"] == "captive"
+        }
+        ids |= {p["pseudonym"] for p in people.forgotten()}
+    return ids or None
+
+
+def _what(ev: object) -> str:
+    from truce.events import EventBase
+
+    assert isinstance(ev, EventBase)
+    d = ev.model_dump(exclude_defaults=True)
+    for k in ("id", "type", "at", "recorded_at", "declared_by", "recorded_by", "sources", "note"):
+        d.pop(k, None)
+    if "captives" in d and d["captives"] is not None:
+        d["captives"] = f"{len(d['captives'])} ids"
+    if "terms" in d:
+        d["terms"] = "…"
+    return ", ".join(f"{k}={v}" for k, v in d.items())[:80]
+
+
+__all__ = ["base64", "register"]
