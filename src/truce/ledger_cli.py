@@ -86,6 +86,56 @@ def register(app: typer.Typer, out: Console) -> None:
                 out.print(f"{len(res.already)} already stored with the same content (retries)")
             out.print(f"head: {head_text(d.store.head())}")
 
+    @app.command("amend")
+    def amend_cmd(
+        directory: DirArg,
+        terms: Annotated[Path, typer.Argument(help="The amended terms file (TOML), whole.")],
+        effective_at: Annotated[
+            str,
+            typer.Option("--effective-at", help="When it takes effect (ISO 8601 with offset)."),
+        ],
+        as_party: Annotated[str, typer.Option("--as", help="Who records the amendment.")],
+        key: Annotated[Path | None, typer.Option("--key", help="Sign with this key.")] = None,
+        source: Annotated[
+            str | None, typer.Option("--source", help="Where the amendment is documented.")
+        ] = None,
+    ) -> None:
+        """Record amended terms, in force from --effective-at (days that begin after it)."""
+        from truce.events import TermsSet
+        from truce.terms import load_terms
+
+        t = load_terms(terms)
+        try:
+            eff = datetime.fromisoformat(effective_at)
+        except ValueError:
+            raise BadInput(
+                f"expected a time like 2023-11-28T07:00+02:00, got {effective_at!r}",
+                where="--effective-at",
+            ) from None
+        if eff.tzinfo is None:
+            eff = eff.replace(tzinfo=t.agreement.zone)
+        with LedgerDir.open(directory) as d:
+            stamp = now()
+            ev = TermsSet(
+                id=f"terms-{len(d.versions) + 1}",
+                type="terms_set",
+                at=eff,
+                recorded_at=stamp,
+                effective_at=eff,
+                declared_by=as_party,
+                recorded_by=as_party,
+                terms=t.model_dump(mode="json", by_alias=True, exclude_none=True),
+                digest=t.digest(),
+                sources=[source] if source else [],
+                note=f"amended terms from {terms.name}",
+            )
+            pk = signing.load_private_key(key, passphrase()) if key is not None else None
+            res = record(d, [ev], [str(terms)], as_party=as_party, key=pk)
+            out.print(
+                f"terms version {len(d.versions)} in force from {eff.isoformat()} "
+                f"(seq {res.added[0].seq}, digest {t.digest()[:16]})"
+            )
+
     @app.command("log")
     def log_cmd(
         directory: DirArg,
@@ -382,7 +432,7 @@ def register(app: typer.Typer, out: Console) -> None:
             people.forget(person, now().isoformat())
             out.print(f"forgot {person}: key and personal fields destroyed")
 
-    del keys_new, keys_add, keys_revoke, people_add, forget_cmd, backup_cmd, compare_cmd
+    del amend_cmd, keys_new, keys_add, keys_revoke, people_add, forget_cmd, backup_cmd, compare_cmd
     del sync_cmd, export_cmd, checkpoint_cmd, verify_cmd, log_cmd, record_cmd, init
 
 

@@ -46,6 +46,7 @@ class DayOut(BaseModel):
     prisoners_released: int
     aid_trucks: int | None
     days_granted: int
+    terms_version: int = Field(description="The terms version in force when the day began.")
     trace: list[str]
 
 
@@ -81,6 +82,10 @@ class StatusOut(BaseModel):
     disputed: list[DisputedOut]
     acts: list[dict[str, Any]]
     notes: list[str]
+    terms_versions: list[dict[str, Any]] = Field(
+        description="The terms versions: 1 is the base; later ones are amendments, each with "
+        "its effective time and the event that set it."
+    )
     trace: dict[str, list[str]]
 
 
@@ -112,6 +117,20 @@ class CheckOut(BaseModel):
     ineligible: list[IneligibleOut]
     explanation: list[str]
     trace: dict[str, list[str]]
+
+
+def _versions(state: State) -> list[dict[str, Any]]:
+    book = state.book
+    if book is None:
+        return [{"version": 1, "effective_at": None, "ref": None}]
+    return [
+        {
+            "version": i + 1,
+            "effective_at": None if eff is None else eff.isoformat(),
+            "ref": ref or None,
+        }
+        for i, (eff, ref) in enumerate(zip(book.effective, book.refs, strict=True))
+    ]
 
 
 def _n(x: Fraction | int) -> Number:
@@ -158,6 +177,7 @@ def status_out(state: State) -> StatusOut:
                 prisoners_released=d.prisoners_released,
                 aid_trucks=d.aid,
                 days_granted=d.granted,
+                terms_version=d.terms_version,
                 trace=d.trace,
             )
             for d in state.days
@@ -166,6 +186,7 @@ def status_out(state: State) -> StatusOut:
         disputed=[DisputedOut(**d.__dict__) for d in state.disputed],
         acts=state.acts,
         notes=state.notes,
+        terms_versions=_versions(state),
         trace=dict(state.trace),
     )
 

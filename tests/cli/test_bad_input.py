@@ -366,9 +366,8 @@ CASES: list[Case] = [
     Case(
         id="status-missing-terms-option",
         args=("status", str(GAZA_LEDGER)),
-        where=("--terms",),
-        expect=("missing",),
-        usage=True,
+        where=("ledger.jsonl", "--terms"),
+        expect=("needs --terms",),
     ),
 ]
 

@@ -71,7 +71,17 @@ def test_directory_gives_the_same_answers_as_the_files(gaza_ledger: Path, gaza_d
     assert from_dir["pause_days"] == 7
     assert from_dir["ends_at"] == "2023-12-01T07:00:00+02:00"
     check = json.loads(
-        ok("check", gaza_ledger, "--at", "2023-11-30T06:50", "--live", "8", "--credit", "2", "--json")
+        ok(
+            "check",
+            gaza_ledger,
+            "--at",
+            "2023-11-30T06:50",
+            "--live",
+            "8",
+            "--credit",
+            "2",
+            "--json",
+        )
     )
     assert check["meets_terms"] is True
     assert (check["ends_at"], check["prisoners_due"]) == ("2023-12-01T07:00:00+02:00", 30)
@@ -112,7 +122,13 @@ BAD = {
         "g23-c001",
     ),
     "before the start": (
-        {"id": "x4", "type": "prisoners_released", "count": 3, **EVENT, "at": "2023-11-23T10:00+02:00"},
+        {
+            "id": "x4",
+            "type": "prisoners_released",
+            "count": 3,
+            **EVENT,
+            "at": "2023-11-23T10:00+02:00",
+        },
         "line 1",
         "cannot precede the pause start",
     ),
@@ -121,7 +137,11 @@ BAD = {
         "line 1",
         "already stored",
     ),
-    "unknown party": ({"id": "x5", "type": "claim", "text": "t", **EVENT, "declared_by": "nobody"}, "line 1", "nobody"),
+    "unknown party": (
+        {"id": "x5", "type": "claim", "text": "t", **EVENT, "declared_by": "nobody"},
+        "line 1",
+        "nobody",
+    ),
     "dangling reference": (
         {"id": "x6", "type": "list_accepted", "list": "no-such-list", **EVENT},
         "line 1",
@@ -146,19 +166,28 @@ def test_bad_input_is_refused_with_its_line_and_changes_nothing(
     assert head(ledger) == before  # nothing appended, not even the good first line
 
 
-def test_unknown_captive_is_refused_when_people_are_registered(ledger: Path, tmp_path: Path) -> None:
+def test_unknown_captive_is_refused_when_people_are_registered(
+    ledger: Path, tmp_path: Path
+) -> None:
     people = tmp_path / "people.csv"
     people.write_text("role,ref,name\ncaptive,case-001,Test Person One\n")
     pid = ok("people", "add", ledger, people).split(": ")[-1].strip()
     assert pid.startswith("p-")
     f = tmp_path / "rel.jsonl"
     rel = {"type": "captives_released", **EVENT, "at": "2023-11-30T19:30+02:00"}
-    f.write_text(json.dumps({"id": "r-unknown", **rel, "captives": [{"id": "p-unknown", "category": "women"}]}) + "\n")
+    f.write_text(
+        json.dumps(
+            {"id": "r-unknown", **rel, "captives": [{"id": "p-unknown", "category": "women"}]}
+        )
+        + "\n"
+    )
     before = head(ledger)
     code, _, err = run("record", ledger, f)
     assert code == 2 and "p-unknown" in err and "rel.jsonl:1" in err
     assert head(ledger) == before
-    f.write_text(json.dumps({"id": "r-known", **rel, "captives": [{"id": pid, "category": "women"}]}) + "\n")
+    f.write_text(
+        json.dumps({"id": "r-known", **rel, "captives": [{"id": pid, "category": "women"}]}) + "\n"
+    )
     assert "recorded 1 events" in ok("record", ledger, f)
 
 
@@ -189,12 +218,16 @@ def test_truncation_is_caught_by_a_checkpoint_held_elsewhere(ledger: Path, tmp_p
     c.execute("DELETE FROM checkpoint")
     c.execute("COMMIT")
     c.close()
-    assert "ok: 40 events" in ok("verify", ledger)  # internally consistent: only a checkpoint can tell
+    assert "ok: 40 events" in ok(
+        "verify", ledger
+    )  # internally consistent: only a checkpoint can tell
     code, _, err = run("verify", ledger, "--checkpoint", held)
     assert code == 3 and "41..43 were removed" in err
 
 
-def test_witness_cosigns_only_consistent_checkpoints(ledger: Path, tmp_path: Path, gaza_dir: Path) -> None:
+def test_witness_cosigns_only_consistent_checkpoints(
+    ledger: Path, tmp_path: Path, gaza_dir: Path
+) -> None:
     key = tmp_path / "icrc.key"
     ok("keys", "new", "icrc", "--out", key)
     state = tmp_path / "icrc-witness.json"
@@ -215,7 +248,10 @@ def test_witness_cosigns_only_consistent_checkpoints(ledger: Path, tmp_path: Pat
     forged = data.replace(b'"qatar"', b'"egypt"', 1)
     assert forged != data
     c.execute("BEGIN IMMEDIATE")
-    c.execute("UPDATE entry SET data = ?, hash = ?, party = 'egypt' WHERE seq = 10", (forged, merkle.leaf_hash(forged)))
+    c.execute(
+        "UPDATE entry SET data = ?, hash = ?, party = 'egypt' WHERE seq = 10",
+        (forged, merkle.leaf_hash(forged)),
+    )
     hashes = [bytes(h) for (h,) in c.execute("SELECT hash FROM entry ORDER BY seq")]
     c.execute(
         "UPDATE head SET root = ?, frontier = ?",
@@ -262,7 +298,9 @@ def test_signed_events_keys_and_revocation(ledger: Path, tmp_path: Path) -> None
     from truce.ledger import merkle
 
     c = apsw.Connection(str(tampered / "ledger.db"))
-    c.execute("UPDATE entry SET data = ?, hash = ? WHERE seq = ?", (forged, merkle.leaf_hash(forged), seq))
+    c.execute(
+        "UPDATE entry SET data = ?, hash = ? WHERE seq = ?", (forged, merkle.leaf_hash(forged), seq)
+    )
     hashes = [bytes(h) for (h,) in c.execute("SELECT hash FROM entry ORDER BY seq")]
     c.execute(
         "UPDATE head SET root = ?, frontier = ?",
@@ -297,7 +335,13 @@ def test_backup_sync_and_compare(ledger: Path, tmp_path: Path) -> None:
     f.write_text(json.dumps({"id": "b-45", "type": "claim", "text": "b", **EVENT}) + "\n")
     ok("record", copy, f)
     cmp = json.loads(ok("compare", copy, ledger, "--json"))
-    assert cmp == {"relation": "diverged", "size": 45, "other_size": 45, "common": 44, "first_difference": 45}
+    assert cmp == {
+        "relation": "diverged",
+        "size": 45,
+        "other_size": 45,
+        "common": 44,
+        "first_difference": 45,
+    }
     before = head(copy)
     code, _, err = run("sync", copy, ledger)
     assert code == 3 and "seq 45" in err
@@ -319,7 +363,18 @@ def test_exports(ledger: Path, tmp_path: Path, gaza_dir: Path) -> None:
     assert rows[0].startswith("seq,id,type,at")
     assert len(rows) == 44
     f = tmp_path / "list.jsonl"
-    f.write_text(json.dumps({"id": "secret-list", "type": "list_announced", "live": 10, **EVENT, "at": "2023-12-01T06:00+02:00"}) + "\n")
+    f.write_text(
+        json.dumps(
+            {
+                "id": "secret-list",
+                "type": "list_announced",
+                "live": 10,
+                **EVENT,
+                "at": "2023-12-01T06:00+02:00",
+            }
+        )
+        + "\n"
+    )
     ok("record", ledger, f)
     public = ok("export", ledger)
     assert "secret-list" not in public
@@ -359,3 +414,40 @@ def test_forget_erases_names_and_the_log_still_verifies(ledger: Path, tmp_path: 
             assert canary.encode() not in p.read_bytes(), p
     assert "ok: 44 events" in ok("verify", ledger)
     assert canary not in ok("export", ledger, "--audience", "mediator", "--include-personal")
+
+
+def test_amendment_applies_from_its_effective_time(
+    ledger: Path, tmp_path: Path, gaza_dir: Path
+) -> None:
+    text = (gaza_dir / "terms.toml").read_text()
+    assert "\nprisoners_per_captive = 3\n" in text
+    amended = tmp_path / "amended.toml"
+    amended.write_text(
+        text.replace("\nprisoners_per_captive = 3\n", "\nprisoners_per_captive = 4\n")
+    )
+    out = ok("amend", ledger, amended, "--effective-at", "2023-11-29T07:00", "--as", "qatar")
+    assert "terms version 2 in force from 2023-11-29T07:00:00+02:00 (seq 44" in out
+    st = json.loads(ok("status", ledger, "--json"))
+    assert [d["terms_version"] for d in st["days"]] == [1, 1, 1, 1, 1, 2, 2]
+    assert [d["prisoners_due"] for d in st["days"]] == [39, 39, 39, 33, 30, 40, 40]
+    assert st["prisoners_due"] == 260
+    assert st["terms_versions"][1] == {
+        "version": 2,
+        "effective_at": "2023-11-29T07:00:00+02:00",
+        "ref": "event:terms-2",
+    }
+    # Known only from when it was recorded: as of 2023 nobody had recorded it.
+    then = json.loads(ok("status", ledger, "--as-of", "2023-12-02T00:00+02:00", "--json"))
+    assert then["prisoners_due"] == 240
+    check = json.loads(
+        ok("check", ledger, "--at", "2023-11-30T06:50", "--live", "8", "--credit", "2", "--json")
+    )
+    assert check["prisoners_due"] == 40
+    # What fixes the calendar cannot be amended; nothing is recorded.
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("initial_days = 4", "initial_days = 5"))
+    before = head(ledger)
+    code, _, err = run("amend", ledger, bad, "--effective-at", "2023-11-29T07:00", "--as", "qatar")
+    assert code == 2 and "[agreement] differs from the base terms" in err
+    assert head(ledger) == before
+    assert "ok: 44 events" in ok("verify", ledger)

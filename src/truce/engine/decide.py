@@ -130,17 +130,20 @@ def check(state: State, proposal: Proposal) -> Decision:
             f"{state.outside_released} released outside the framework by {state.at.isoformat()}, "
             f"{state.credits_used} already credited"
         )
-    P = ext.captives_per_day
-    w = _small(ext.body_weight)
     cal = _calendar(terms)
     at_ts = state.at.timestamp()
     current = state.current_day if state.active else None
     for_day = (current if current is not None else max(cal.day_of_ts(at_ts), 0)) + 1
+    terms = state.terms_for_day(for_day)  # an amendment in force by then applies
+    ext = terms.extension
+    assert ext is not None
+    P = ext.captives_per_day
+    w = _small(ext.body_weight)
     live, bodies, credit = proposal.live, proposal.bodies, proposal.credit
     ineligible: list[Ineligible] = []
     list_refs: list[str] = []
     if proposal.captives is not None:
-        live, bodies, due = _count_list(state, proposal, ineligible, list_refs)
+        live, bodies, due = _count_list(state, proposal, ineligible, list_refs, terms)
     else:
         due = _small(terms.ratio(None)) * live
     due += _small(terms.ratio(None)) * credit
@@ -311,10 +314,13 @@ def _small(x: Fraction) -> Fraction | int:
 
 
 def _count_list(
-    state: State, proposal: Proposal, ineligible: list[Ineligible], list_refs: list[str]
+    state: State,
+    proposal: Proposal,
+    ineligible: list[Ineligible],
+    list_refs: list[str],
+    terms: Terms,
 ) -> tuple[int, int, Fraction | int]:
-    """Count a list of captives: each counts, or is ineligible with the reason."""
-    terms = state.terms
+    """Count a list of captives under ``terms``: each counts, or is ineligible with the reason."""
     live, bodies = 0, 0
     due: Fraction | int = 0
     seen: set[str] = set()

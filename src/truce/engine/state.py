@@ -10,6 +10,7 @@ rules themselves are in :mod:`truce.engine.rules`; traces are built lazily (:mod
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -19,6 +20,7 @@ from truce.engine import rules
 from truce.engine.clock import PauseCalendar
 from truce.engine.tally import DayTally, Disputed, Tally, select, tally
 from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
+from truce.engine.versions import Amendment, TermsBook
 from truce.events import CaptivesReleased, ListAnnounced, PrisonersReleased
 from truce.exact import show
 from truce.ledger.history import Entry, History
@@ -88,6 +90,7 @@ class DayRow:
     granted: int  # days granted on this day (recorded extensions, or inferred)
     phase: str  # initial | extension | beyond
     lazy_trace: LazyRefs
+    terms_version: int = 1  # the terms version in force when the day began
 
     @property
     def trace(self) -> Refs:
@@ -124,6 +127,14 @@ class State:
     trace: Trace
     entries: list[Entry]  # the events the state was folded from, in time order
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
+    book: TermsBook | None = None  # the terms versions (None: the base terms only)
+
+    def terms_for_day(self, day: int) -> Terms:
+        """The terms in force when pause day ``day`` begins (amendments apply from their time)."""
+        if self.book is None or len(self.book) == 1 or self.starts_at is None:
+            return self.terms
+        cal = PauseCalendar(self.terms.agreement.start, self.terms.agreement.zone)  # type: ignore[arg-type]
+        return self.book.at(cal.boundary_ts(max(day, 1) - 1))
 
     def row(self, day: int) -> DayRow | None:
         """The table row of one pause day, if the state has it (e.g. credits granted in advance)."""
@@ -134,15 +145,29 @@ class State:
 
 
 def replay(
-    terms: Terms, history: History, at: datetime | None = None, as_of: datetime | None = None
+    terms: Terms,
+    history: History,
+    at: datetime | None = None,
+    as_of: datetime | None = None,
+    amendments: Sequence[Amendment] | None = None,
 ) -> State:
-    """The state at ``at`` (default: the latest event) from what was recorded by ``as_of``."""
+    """The state at ``at`` (default: the latest event) from what was recorded by ``as_of``;
+    each pause day is judged under the terms version in force when it began (amendments:
+    default those the history carries)."""
+    if amendments is None:
+        amendments = history.amendments
+    if as_of is not None:
+        cut = as_of.timestamp()
+        amendments = [
+            a for a in amendments if a.recorded_at is None or a.recorded_at.timestamp() <= cut
+        ]
     entries, disputes, at_ts = select(history, terms, at, as_of)
     start = terms.agreement.start
     cal = PauseCalendar(start, terms.agreement.zone) if start is not None else None
     if at_ts == float("-inf"):
         at_ts = cal.boundary_ts(0) if cal else 0.0
-    return _Judge(terms, cal, tally(terms, cal, entries, disputes, at_ts), as_of).state()
+    book = TermsBook(terms, amendments)
+    return _Judge(terms, cal, tally(terms, cal, entries, disputes, at_ts), as_of, book).state()
 
 
 class _Totals(NamedTuple):
@@ -158,9 +183,15 @@ class _Judge:
     """Applies the rules to a Tally; one instance per replay."""
 
     def __init__(
-        self, terms: Terms, cal: PauseCalendar | None, t: Tally, as_of: datetime | None
+        self,
+        terms: Terms,
+        cal: PauseCalendar | None,
+        t: Tally,
+        as_of: datetime | None,
+        book: TermsBook | None = None,
     ) -> None:
         self.terms = terms
+        self.book = book or TermsBook(terms)
         self.cal = cal
         self.t = t
         self.as_of = as_of
@@ -176,6 +207,26 @@ class _Judge:
 
     # -- small helpers ------------------------------------------------------------------------
 
+    def version(self, d: int) -> int:
+        """The terms version in force when pause day ``d`` began (1: the base terms)."""
+        if len(self.book) == 1 or self.cal is None:
+            return 1
+        return self.book.version_at(self.cal.boundary_ts(max(d, 1) - 1))
+
+    def tv(self, d: int) -> Terms:
+        """The terms in force when pause day ``d`` began."""
+        return self.book.terms[self.version(d) - 1]
+
+    def weight(self, d: int) -> Fraction:
+        """Body weight on day ``d``."""
+        ext = self.tv(d).extension
+        return ext.body_weight if ext is not None else Fraction(0)
+
+    def amended(self, d: int) -> str:
+        """' under terms version N (ref)' for a day judged under an amendment, else ''."""
+        v = self.version(d)
+        return f" (terms version {v}, {self.book.refs[v - 1]})" if v > 1 else ""
+
     def day(self, d: int) -> DayTally:
         return self.t.days.get(d, self.empty)
 
@@ -183,7 +234,8 @@ class _Judge:
         hit = self._counted.get(d)
         if hit is None:
             x = self.day(d)
-            hit = self._counted[d] = Fraction(rules.counted(x.live, x.credited, x.bodies, self.w))
+            w = self.weight(d)
+            hit = self._counted[d] = Fraction(rules.counted(x.live, x.credited, x.bodies, w))
         return hit
 
     def due(self, d: int) -> Fraction:
@@ -193,7 +245,7 @@ class _Judge:
             x = self.day(d)
             hit = Fraction(0)
             for cat, n in (*x.live_by_category.items(), *x.credit_by_category.items()):
-                hit += rules.prisoners_due(n, self.terms.ratio(cat))
+                hit += rules.prisoners_due(n, self.tv(d).ratio(cat))
             self._due[d] = hit
         return hit
 
@@ -323,6 +375,7 @@ class _Judge:
             trace=self.trace,
             entries=t.entries,
             released_ids=t.released,
+            book=self.book,
         )
 
     def _global_traces(self) -> None:
@@ -432,6 +485,9 @@ class _Judge:
         while cal.boundary_ts(k - 1) <= at_ts:
             x = self.day(k)
             has_data = x.has_releases()
+            ext_k = self.tv(k).extension
+            assert ext_k is not None
+            P, carry = ext_k.captives_per_day, ext_k.carry_surplus
             if k > pause_days and not (basis == "inferred" and k == pause_days + 1 and has_data):
                 break
             c = self.counted(k)
@@ -445,7 +501,7 @@ class _Judge:
                 granted_on[k] = granted_on.get(k, 0) + g
                 grant_days.extend(range(lo, k + 1))
             done = at_ts >= cal.boundary_ts(k)
-            detail = f"day {k}: {show(available)} of {P} counted"
+            detail = f"day {k}: {show(available)} of {P} counted{self.amended(k)}"
             if rules.day_met(available, P):
                 status = "met"
             elif done:
@@ -513,23 +569,25 @@ class _Judge:
         """Each recorded extension against the list (or committed counts) it was agreed for."""
         terms, t, cal = self.terms, self.t, self.cal
         assert cal is not None and terms.extension is not None
-        P = terms.extension.captives_per_day
         for i, ev in t.extensions:
-            need = ev.days * P
             d = cal.day_of_ts(t.entries[i].ts)
+            ext_d = self.tv(d).extension
+            assert ext_d is not None
+            need = ev.days * ext_d.captives_per_day
+            w = self.weight(d)
             tr = [self.ref(i), "terms:extension.captives_per_day", "terms:extension.body_weight"]
             offered: Fraction | None = None
             if ev.for_list is not None and ev.for_list in t.lists:
                 le = t.entries[t.lists[ev.for_list]].event
                 assert isinstance(le, ListAnnounced)
-                offered = _list_counted(terms, le, self.w)
+                offered = _list_counted(terms, le, w)
                 tr.append(self.ref(t.lists[ev.for_list]))
                 what = f"list {ev.for_list}"
             elif ev.for_list is not None:
                 what = f"list {ev.for_list} (not recorded by {self.at.isoformat()})"
             elif ev.committed is not None:
                 c = ev.committed
-                offered = Fraction(rules.counted(c.live, c.credit, c.bodies, self.w))
+                offered = Fraction(rules.counted(c.live, c.credit, c.bodies, w))
                 what = "the committed counts"
             else:
                 what = "no list or committed counts recorded"
@@ -574,7 +632,9 @@ class _Judge:
         due_cum = Fraction(0)
         for j, d in enumerate(days):
             due_cum += self.due(d)
-            deadline = anchors[j] + grace
+            deadline = anchors[j] + (
+                grace if d < 1 else self.tv(d).exchange.prisoners_due_within_hours * 3600
+            )
             done = self.at_ts >= deadline
             cut = min(deadline, self.at_ts)
             n = bisect.bisect_right(t.prisoner_times, cut)
@@ -611,10 +671,13 @@ class _Judge:
         terms, cal = self.terms, self.cal
         if terms.aid is None or cal is None:
             return
-        target = terms.aid.trucks_per_day
         for d in range(1, pause_days + 1):
             if cal.boundary_ts(d - 1) > self.at_ts:
                 break
+            aid = self.tv(d).aid
+            if aid is None:
+                continue
+            target = aid.trucks_per_day
             x = self.day(d)
             tr = _prefixed(
                 ["terms:aid.trucks_per_day", "terms:aid.basis"], self._refs_of(x.aid_refs)
@@ -638,7 +701,7 @@ class _Judge:
                     self.date(d),
                     "aid",
                     status,
-                    f"day {d}: {x.aid} trucks {terms.aid.basis} of {target}",
+                    f"day {d}: {x.aid} trucks {terms.aid.basis} of {target}{self.amended(d)}",
                     tr,
                 )
             )
@@ -681,6 +744,7 @@ class _Judge:
                     granted_on.get(d, 0),
                     phase,
                     LazyRefs(self.refs_of_days(d, d)),
+                    self.version(d),
                 )
             )
         return rows

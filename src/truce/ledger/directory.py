@@ -26,6 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
+from truce.engine.versions import Amendment
 from truce.errors import BadInput, IntegrityError, MissingExtra
 from truce.events import EVENT_ADAPTER, Event, TermsSet
 from truce.ledger import merkle, signing
@@ -279,9 +280,18 @@ class LedgerDir:
         """The deal's events as an engine history (refs ``event:<id>``, origins ``seq N``);
         terms and key events govern the ledger itself and are left out."""
         recs = [r for r in self.all_records if r.event.type not in LEDGER_TYPES]
-        return History.of(
+        h = History.of(
             (r.event for r in recs), None, (f"{self.path.name} seq {r.seq}" for r in recs)
         )
+        h.amendments = self.amendments()
+        return h
+
+    def amendments(self) -> list[Amendment]:
+        """The terms versions after the base, for the engine."""
+        byseq = {r.seq: r.event.recorded_at for r in self.all_records}
+        return [
+            Amendment(v.effective_at, v.terms, v.ref, byseq.get(v.seq)) for v in self.versions[1:]
+        ]
 
     def tree(self) -> merkle.Tree:
         """The Merkle tree over every stored leaf (for roots of past sizes and proofs)."""

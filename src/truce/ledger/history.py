@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from truce.engine.versions import Amendment
 from truce.errors import LedgerError
 from truce.events import Event
 
@@ -37,6 +38,7 @@ class History:
     has_supersedes: bool = False  # lets the engine skip passes that would find nothing
     has_acts: bool = False
     in_time_order: bool = True  # appended in non-decreasing event time
+    amendments: list[Amendment] = field(default_factory=list)  # terms versions after the base
 
     @classmethod
     def of(

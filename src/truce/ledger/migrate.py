@@ -100,7 +100,12 @@ def migrate_sqlite(conn: apsw.Connection) -> int:
             raise IntegrityError(
                 f"cannot migrate schema version {version} to {SCHEMA_VERSION}", kind="schema"
             )
-        rows = _v1_to_v2(conn)
+        try:
+            rows = _v1_to_v2(conn)
+        except ValueError as exc:  # a stored hash of the wrong length
+            raise IntegrityError(
+                f"v1 ledger is malformed; not migrating: {exc}", kind="hash"
+            ) from exc
         conn.execute("COMMIT")
         return rows
     except BaseException:
@@ -110,7 +115,7 @@ def migrate_sqlite(conn: apsw.Connection) -> int:
 
 
 def _v1_to_v2(conn: apsw.Connection) -> int:
-    head = conn.execute("SELECT size, root FROM head WHERE id = 1").fetchall()
+    head: list[Any] = conn.execute("SELECT size, root FROM head WHERE id = 1").fetchall()
     if not head:
         raise IntegrityError("v1 ledger has no head row; not migrating", kind="head")
     size, root = int(head[0][0]), bytes(head[0][1])
@@ -145,7 +150,9 @@ def _v1_to_v2(conn: apsw.Connection) -> int:
     )
     after_count = int(_scalar(conn, "SELECT count(*) FROM entry"))
     after_n, after_frontier = _count_and_root(conn, "entry")
-    after_head = conn.execute("SELECT size, root, frontier FROM head WHERE id = 1").fetchall()
+    after_head: list[Any] = conn.execute(
+        "SELECT size, root, frontier FROM head WHERE id = 1"
+    ).fetchall()
     if (
         after_count != count
         or after_n != count

@@ -216,8 +216,14 @@ def _check_amendment(d: LedgerDir, ev: TermsSet, seq: int, where: str) -> None:
         terms_version(Record(_S(seq, Leaf(ev.id, ev.type, "", "", b""), b""), ev, None, ""), 0)
     except Exception as exc:
         raise LedgerError(str(exc), where=where) from None
+    from truce.engine.versions import fixed_difference
+    from truce.terms import parse_terms
+
+    why = fixed_difference(d.terms, parse_terms(ev.terms, where=where))
+    if why is not None:
+        raise LedgerError(why, where=where)
     last = d.versions[-1]
-    if ev.effective_at.timestamp() < last.effective_at.timestamp():
+    if len(d.versions) > 1 and ev.effective_at.timestamp() < last.effective_at.timestamp():
         raise LedgerError(
             f"effective_at {ev.effective_at.isoformat()} is before the terms in force since "
             f"{last.effective_at.isoformat()} (version {last.version})",
@@ -237,4 +243,4 @@ def _check_rules(d: LedgerDir, new: list[Event], origins: list[str]) -> None:
         None,
         [f"{d.path.name} seq {r.seq}" for r in old] + origins,
     )
-    replay(d.terms, h)
+    replay(d.terms, h, amendments=d.amendments())

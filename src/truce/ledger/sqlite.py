@@ -9,6 +9,7 @@ damaged file, ``IntegrityError``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -115,6 +116,10 @@ class SqliteLedger:
         try:
             conn.set_busy_timeout(BUSY_TIMEOUT_MS)
             want = journal_mode_for(sqlite_version())
+            # Switching a new or rollback-journal file to WAL commits by unlinking a journal;
+            # EXTRA syncs the directory after that unlink, so a power cut cannot bring the old
+            # journal back and roll the switch (and every WAL commit after it) away.
+            conn.execute("PRAGMA synchronous=EXTRA")
             mode = str(_scalar(conn, f"PRAGMA journal_mode={want}")).lower()
             if mode != want:
                 raise StoreError(f"{path}: journal_mode is {mode!r}, could not set {want!r}")
@@ -214,7 +219,9 @@ class SqliteLedger:
         """The current size and root."""
         with self._lock:
             try:
-                rows = self._conn.execute("SELECT size, root FROM head WHERE id = 1").fetchall()
+                rows: list[Any] = self._conn.execute(
+                    "SELECT size, root FROM head WHERE id = 1"
+                ).fetchall()
             except apsw.Error as exc:
                 raise _store_error(exc, "reading the head") from exc
         if not rows:
@@ -236,7 +243,8 @@ class SqliteLedger:
                     head, frontier = self._head_frontier(self._conn.cursor())
                     return check_entries(self._snapshot_entries(), head, frontier)
                 finally:
-                    self._conn.execute("COMMIT")
+                    if not self._conn.get_autocommit():
+                        self._conn.execute("COMMIT")  # read-only: just ends the snapshot
             except (apsw.CorruptError, apsw.NotADBError) as exc:
                 raise IntegrityError(
                     f"SQLite reports a damaged database: {exc}", kind="sqlite"
@@ -257,7 +265,7 @@ class SqliteLedger:
         """Stored checkpoint notes as (size, note), oldest first."""
         with self._lock:
             try:
-                rows = self._conn.execute(
+                rows: list[Any] = self._conn.execute(
                     "SELECT size, note FROM checkpoint ORDER BY size"
                 ).fetchall()
             except apsw.Error as exc:
@@ -300,13 +308,15 @@ class SqliteLedger:
         return _WriteTxn(self._conn, doing)
 
     def _head_frontier(self, cur: apsw.Cursor) -> tuple[Head, list[bytes]]:
-        rows = cur.execute("SELECT size, root, frontier FROM head WHERE id = 1").fetchall()
+        rows: list[Any] = cur.execute(
+            "SELECT size, root, frontier FROM head WHERE id = 1"
+        ).fetchall()
         if not rows:
             raise IntegrityError("the head row is missing", kind="head")
         size, root, blob = int(rows[0][0]), bytes(rows[0][1]), bytes(rows[0][2])
         try:
             frontier = list(merkle.decode_frontier(blob, size))
-        except ValueError as exc:
+        except (ValueError, IntegrityError) as exc:  # merkle raises ProofError (an IntegrityError)
             raise IntegrityError(f"the stored frontier is malformed: {exc}", kind="root") from exc
         return Head(size, root), frontier
 
@@ -386,10 +396,8 @@ class _WriteTxn:
 
 
 def _quiet_close(conn: apsw.Connection) -> None:
-    try:
+    with contextlib.suppress(apsw.Error):  # already failing; the first error is what to report
         conn.close()
-    except apsw.Error:
-        pass  # already failing; the first error is the one to report
 
 
 def _scalar(conn: apsw.Connection, sql: str) -> Any:
