@@ -203,6 +203,10 @@ def register(app: typer.Typer, out: Console) -> None:
                 out.print(f"  {escape(line)}")
             if rep.cosigners:
                 out.print(f"  cosigned by: {', '.join(sorted(rep.cosigners))}")
+            if rep.unverified:
+                out.print(
+                    f"  cosigned, key not registered (not checked): {', '.join(sorted(rep.unverified))}"
+                )
 
     @app.command("checkpoint")
     def checkpoint_cmd(

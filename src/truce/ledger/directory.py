@@ -160,7 +160,7 @@ class LedgerDir:
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise BadInput("exists and is not an empty directory", where=str(path))
         ledger_id = f"truce-{uuid.uuid4().hex[:16]}"
-        config = {"ledger_id": ledger_id, "origin": f"truce.example/{ledger_id}", "store": store}
+        config = {"ledger_id": ledger_id, "origin": f"truce/{ledger_id}", "store": store}
         path.mkdir(parents=True, exist_ok=True)
         (path / "keys").mkdir(mode=0o700)
         key = signing.new_key()

@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
 from truce.ledger import checkpoint as cpt
@@ -36,6 +38,7 @@ class Report:
     signed: int = 0
     checkpoints: list[str] = field(default_factory=list)
     cosigners: set[str] = field(default_factory=set)
+    unverified: set[str] = field(default_factory=set)  # cosigners with no registered key
 
 
 def verify(d: LedgerDir, extra: list[Path] | None = None) -> Report:
@@ -87,11 +90,13 @@ def verify(d: LedgerDir, extra: list[Path] | None = None) -> Report:
         replay(d.terms, d.history())
     except LedgerError as exc:
         raise IntegrityError(f"the stored events break the rules: {exc}", kind="rules") from None
-    _checkpoints(d, head, report, extra or [])
+    _checkpoints(d, head, report, extra or [], ring)
     return report
 
 
-def _checkpoints(d: LedgerDir, head: Head, report: Report, extra: list[Path]) -> None:
+def _checkpoints(
+    d: LedgerDir, head: Head, report: Report, extra: list[Path], ring: signing.Keyring
+) -> None:
     """Every checkpoint we hold must be signed by the log and agree with the log's root."""
     tree = d.tree()
     log_pub = d.log_public_key()
@@ -132,11 +137,31 @@ def _checkpoints(d: LedgerDir, head: Head, report: Report, extra: list[Path]) ->
                 kind="rewritten",
             )
         for sig in signed.signatures:
-            party = parties.get(sig.name)
-            if party is not None and party.public_key:
-                cpt.verify_cosignature(signed, sig.name, signing.parse_public_key(party.public_key))
-                report.cosigners.add(sig.name)
+            if sig.name == LOG_NAME:
+                continue
+            if sig.name not in parties:
+                report.unverified.add(sig.name)
+                continue
+            keys = [
+                ring.valid(sig.name, kid, at)
+                for at in (cp.size, head.size + 1)
+                for kid in ring.active(sig.name, at)
+            ]
+            if not keys:
+                report.unverified.add(sig.name)
+                continue
+            if not any(_cosigned(signed, sig.name, k) for k in keys):
+                raise SignatureError(f"{label}: cosignature of {sig.name!r} does not verify")
+            report.cosigners.add(sig.name)
         report.checkpoints.append(f"{label}: size {cp.size} ok")
+
+
+def _cosigned(signed: cpt.SignedCheckpoint, name: str, key: Ed25519PublicKey) -> bool:
+    try:
+        cpt.verify_cosignature(signed, name, key)
+    except (SignatureError, BadInput):
+        return False
+    return True
 
 
 def _first_divergence(d: LedgerDir, size: int, root: bytes) -> int:
