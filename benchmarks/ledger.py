@@ -1,0 +1,597 @@
+"""Ledger throughput: appends on SQLite and PostgreSQL, hash+Merkle verify, signatures, proofs.
+
+Run ``.venv/bin/python benchmarks/ledger.py`` (1,000,000 events; a few minutes) or add
+``--quick`` (100,000). ``--no-postgres`` skips the PostgreSQL figures; otherwise the server is
+``TRUCE_PG_URL`` if set, else a throwaway one started the way the tests start theirs
+(``tests/pgserver.py``: initdb in a temporary directory, as the ``postgres`` user when root).
+
+Every figure is printed beside a baseline measured in the same run, as a ratio:
+
+1. **SQLite appends** (``SqliteLedger``, WAL, ``synchronous=FULL`` as shipped): (a) one event per
+   append, each its own fsync'd transaction, beside a raw apsw ``INSERT`` of the same row in its
+   own ``BEGIN IMMEDIATE``/``COMMIT`` on a file with the same pragmas and table (the two timed in
+   alternating blocks of 100); (b) appends of 1,000 events beside a raw ``executemany`` of the
+   same rows, 1,000 per transaction.
+2. **PostgreSQL appends** (``SqlLedger``): the same two, beside raw psycopg on a table with the
+   same columns and keys.
+3. **Hash+Merkle verify**: ``merkle.leaf_hash`` of every leaf + ``merkle.root`` (the hashing in
+   ``store.check_entries``) beside plain ``hashlib.sha256`` over the same bytes; also
+   ``check_entries`` on in-memory entries (adds re-parsing each leaf to re-check its columns) and
+   the whole ``SqliteLedger.verify()`` (adds reading and ``PRAGMA integrity_check``).
+4. **Signature verify**: ``signing.verify_event`` beside ``cryptography``'s own
+   ``Ed25519PublicKey.verify`` on the same messages.
+5. **Proofs**: ``merkle.Tree`` inclusion and consistency proofs, made and verified, beside the
+   bare SHA-256 node hashes a verifier must do for the same proofs.
+
+Leaves are canonical leaves (``truce.ledger.leaf.encode_leaf``) of ``captives_released`` events
+naming 10 captives (about 460 bytes each), built before any timing. The goals (informational:
+PASS/MISS is printed, the exit status is 0 either way) are the issue's, for a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import hashlib
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import apsw
+
+from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
+from truce.ledger import merkle, signing
+from truce.ledger.leaf import canonical, encode_leaf
+from truce.ledger.sqlite import SCHEMA, SqliteLedger, journal_mode_for, sqlite_version
+from truce.ledger.store import Head, Leaf, Stored, check_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+LEDGER_ID = "gaza-2023-bench"
+BATCH = 1000
+
+GOAL_APPEND = 50_000  # events/s, batched, with hashing and the Merkle update
+GOAL_VERIFY = 500_000  # events/s, leaf hashes + root
+GOAL_SIG = 0.8  # of the library's own Ed25519 verify rate
+
+
+# ---------------------------------------------------------------- data
+
+
+def event(n: int) -> dict[str, Any]:
+    """A ``captives_released`` event naming 10 captives, as its JSON mapping."""
+    t = 1_893_654_000 + n * 7  # from 2030-01-03, a release every 7 s
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    rec = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t + 300))
+    return {
+        "id": f"rel-{n:07d}",
+        "type": "captives_released",
+        "at": at,
+        "recorded_at": rec,
+        "declared_by": "qatar",
+        "recorded_by": "mediator-desk",
+        "sources": [f"icrc-handover-{n // 10:06d}"],
+        "track": "framework",
+        "captives": [{"id": f"c{(n * 10 + i) % 10_000_000:07d}"} for i in range(10)],
+    }
+
+
+def build_leaves(n: int) -> list[Leaf]:
+    gc.disable()
+    try:
+        return [encode_leaf(LEDGER_ID, event(i)) for i in range(1, n + 1)]
+    finally:
+        gc.enable()
+
+
+def check_event_shape() -> None:
+    """The benchmark's events are valid events (checked once, not timed)."""
+    from truce.events import EVENT_ADAPTER
+
+    EVENT_ADAPTER.validate_python(event(1))
+
+
+# ---------------------------------------------------------------- output
+
+
+def fmt(v: float) -> str:
+    return f"{v:,.0f}" if v >= 100 else f"{v:,.2f}"
+
+
+def line(
+    name: str,
+    value: float,
+    unit: str,
+    base: tuple[str, float] | None = None,
+    goal: tuple[str, float, float] | None = None,
+    note: str = "",
+) -> None:
+    """``name: value unit (baseline value unit, ratio x) [goal: PASS/MISS]``.
+
+    ``goal`` is (shown goal, the measured quantity to compare, its threshold).
+    """
+    out = f"{name}: {fmt(value)} {unit}"
+    if base is not None:
+        bname, bval = base
+        out += f" ({bname} {fmt(bval)} {unit}, ratio {value / bval:.2f}x)"
+    if goal is not None:
+        shown, got, want = goal
+        out += f" [goal {shown}: {'PASS' if got >= want else 'MISS'}]"
+    if note:
+        out += f" {note}"
+    print(out, flush=True)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    t0 = time.perf_counter()
+    r = fn()
+    return time.perf_counter() - t0, r
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    dt, r = min((timed(fn) for _ in range(repeat)), key=lambda x: x[0])
+    return dt, r
+
+
+def cycle_rate(fn: Callable[[int], Any], items: int, min_time: float, repeat: int) -> float:
+    """Best calls/s of ``fn(i)`` for i cycling over ``range(items)``, each run >= min_time s."""
+    rates = []
+    for _ in range(repeat):
+        gc.collect()
+        calls = 0
+        t0 = time.perf_counter()
+        elapsed = 0.0
+        while elapsed < min_time:
+            for i in range(items):
+                fn(i)
+            calls += items
+            elapsed = time.perf_counter() - t0
+        rates.append(calls / elapsed)
+    return max(rates)
+
+
+def alternate(
+    raw: Callable[[int, int], None], ours: Callable[[int, int], None], total: int, block: int = 100
+) -> tuple[float, float]:
+    """Time ``raw(a, b)`` and ``ours(a, b)`` over [0, total) in alternating blocks, so that
+    disk contention from elsewhere on a shared machine falls on both alike; the summed times."""
+    t_raw = t_ours = 0.0
+    gc.collect()
+    for a in range(0, total, block):
+        b = min(a + block, total)
+        t0 = time.perf_counter()
+        raw(a, b)
+        t1 = time.perf_counter()
+        ours(a, b)
+        t_raw += t1 - t0
+        t_ours += time.perf_counter() - t1
+    return t_raw, t_ours
+
+
+# ---------------------------------------------------------------- SQLite
+
+
+def raw_sqlite(path: Path) -> apsw.Connection:
+    """A file with the ledger's schema and pragmas, for raw inserts."""
+    conn = apsw.Connection(str(path))
+    conn.execute("PRAGMA synchronous=EXTRA")
+    conn.execute(f"PRAGMA journal_mode={journal_mode_for(sqlite_version())}")
+    conn.execute("PRAGMA synchronous=2")  # FULL, as SqliteLedger.open
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("BEGIN")
+    conn.execute(SCHEMA)
+    conn.execute("COMMIT")
+    return conn
+
+
+_INSERT = (
+    "INSERT INTO entry(seq, event_id, type, party, visibility, data, hash) VALUES (?,?,?,?,?,?,?)"
+)
+
+
+def rows_of(leaves: list[Leaf], hashes: list[bytes]) -> list[tuple[Any, ...]]:
+    return [
+        (i + 1, lf.event_id, lf.type, lf.party, lf.visibility, lf.data, h)
+        for i, (lf, h) in enumerate(zip(leaves, hashes, strict=True))
+    ]
+
+
+def bench_sqlite(tmp: Path, leaves: list[Leaf], hashes: list[bytes], single: int) -> Path:
+    """Step 1; returns the path of the batched ledger (for verify)."""
+    n = len(leaves)
+    rows = rows_of(leaves, hashes)
+
+    # (a) single events, one transaction each.
+    raw = raw_sqlite(tmp / "raw-single.db")
+
+    led = SqliteLedger.open(tmp / "ledger-single.db")
+
+    def raw_single(a: int, b: int) -> None:
+        for r in rows[a:b]:
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute(_INSERT, r)
+            raw.execute("COMMIT")
+
+    def led_single(a: int, b: int) -> None:
+        for lf in leaves[a:b]:
+            led.append([lf])
+
+    t_raw, t_led = alternate(raw_single, led_single, single)
+    raw.close()
+    assert led.head().size == single
+    led.close()
+    line(
+        f"(1a) SQLite append, 1 event per transaction ({single:,})",
+        single / t_led,
+        "events/s",
+        ("raw apsw INSERT + COMMIT", single / t_raw),
+    )
+
+    # (b) batches of BATCH.
+    raw = raw_sqlite(tmp / "raw-batch.db")
+
+    def raw_batch() -> None:
+        for i in range(0, n, BATCH):
+            raw.execute("BEGIN IMMEDIATE")
+            raw.executemany(_INSERT, rows[i : i + BATCH])
+            raw.execute("COMMIT")
+
+    t_raw, _ = timed(raw_batch)
+    raw.close()
+    rows.clear()
+    path = tmp / "ledger-batch.db"
+    led = SqliteLedger.open(path)
+
+    def led_batch() -> None:
+        for i in range(0, n, BATCH):
+            led.append(leaves[i : i + BATCH])
+
+    t_led, _ = timed(led_batch)
+    head = led.head()
+    assert head.size == n and head.root == merkle.root(hashes)
+    led.close()
+    rate = n / t_led
+    line(
+        f"(1b) SQLite append, {BATCH:,} events per transaction ({n:,})",
+        rate,
+        "events/s",
+        ("raw apsw executemany", n / t_raw),
+        (f">= {GOAL_APPEND:,} events/s", rate, GOAL_APPEND),
+    )
+    return path
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@contextlib.contextmanager
+def pg_server() -> Iterator[str]:
+    given = os.environ.get("TRUCE_PG_URL")
+    if given:
+        yield given
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.pgserver import PgServer
+
+    with PgServer() as server:
+        yield server.url
+
+
+def pg_version(conn: Any) -> str:
+    return str(conn.execute("SHOW server_version").fetchone()[0])
+
+
+def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int) -> str:
+    """Step 2; returns the server version."""
+    import psycopg
+
+    from truce.ledger.sql import SqlLedger
+
+    n = len(leaves)
+    tag = f"{os.getpid()}_{int(time.time())}"
+    raw_table = f"truce_bench_raw_{tag}"
+    with pg_server() as url:
+        dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        conn = psycopg.connect(dsn, autocommit=True)
+        version = pg_version(conn)
+        fsync = conn.execute("SHOW fsync").fetchone()
+        sync = conn.execute("SHOW synchronous_commit").fetchone()
+        print(f"PostgreSQL {version} (fsync={fsync[0]}, synchronous_commit={sync[0]})", flush=True)
+        conn.execute(
+            f"CREATE TABLE {raw_table}(ledger varchar(200), seq bigint, event_id text NOT NULL, "
+            "type text NOT NULL, party text NOT NULL, visibility text NOT NULL, "
+            "data bytea NOT NULL, hash bytea NOT NULL, PRIMARY KEY (ledger, seq), "
+            "UNIQUE (ledger, event_id))"
+        )
+        ins = (
+            f"INSERT INTO {raw_table}(ledger, seq, event_id, type, party, visibility, data, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        )
+        names = [f"bench-single-{tag}", f"bench-batch-{tag}"]
+        try:
+
+            def rows(ledger: str, k: int) -> list[tuple[Any, ...]]:
+                return [
+                    (ledger, i + 1, lf.event_id, lf.type, lf.party, lf.visibility, lf.data, h)
+                    for i, (lf, h) in enumerate(zip(leaves[:k], hashes[:k], strict=True))
+                ]
+
+            # (a) single events.
+            rs = rows("single", single)
+            cur = conn.cursor()
+
+            led = SqlLedger.open(url, ledger=names[0])
+
+            def raw_single(a: int, b: int) -> None:
+                for r in rs[a:b]:
+                    with conn.transaction():
+                        cur.execute(ins, r)
+
+            def led_single(a: int, b: int) -> None:
+                for lf in leaves[a:b]:
+                    led.append([lf])
+
+            t_raw, t_led = alternate(raw_single, led_single, single)
+            assert led.head().size == single
+            led.close()
+            line(
+                f"(2a) PostgreSQL append, 1 event per transaction ({single:,})",
+                single / t_led,
+                "events/s",
+                ("raw psycopg INSERT + COMMIT", single / t_raw),
+            )
+
+            # (b) batches.
+            rb = rows("batch", n)
+
+            def raw_batch() -> None:
+                for i in range(0, n, BATCH):
+                    with conn.transaction():
+                        cur.executemany(ins, rb[i : i + BATCH])
+
+            t_raw, _ = timed(raw_batch)
+            rb.clear()
+            led = SqlLedger.open(url, ledger=names[1])
+
+            def led_batch() -> None:
+                for i in range(0, n, BATCH):
+                    led.append(leaves[i : i + BATCH])
+
+            t_led, _ = timed(led_batch)
+            assert led.head().size == n
+            rate = n / t_led
+            line(
+                f"(2b) PostgreSQL append, {BATCH:,} events per transaction ({n:,})",
+                rate,
+                "events/s",
+                ("raw psycopg executemany", n / t_raw),
+                (f">= {GOAL_APPEND:,} events/s", rate, GOAL_APPEND),
+            )
+            t_ver, h = timed(led.verify)
+            assert h.size == n
+            led.close()
+            line(
+                f"     SqlLedger.verify() on those {n:,} events",
+                n / t_ver,
+                "events/s",
+                note="(reads, hashes, re-checks columns, root)",
+            )
+        finally:
+            conn.execute(f"DROP TABLE IF EXISTS {raw_table}")
+            for name in names:  # a given server keeps its other ledgers
+                for table in ("truce_entry", "truce_head", "truce_meta", "truce_checkpoint"):
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute(f"DELETE FROM {table} WHERE ledger = %s", (name,))
+            conn.close()
+    return version
+
+
+# ---------------------------------------------------------------- verify, signatures, proofs
+
+
+def bench_verify(leaves: list[Leaf], hashes: list[bytes], db: Path | None, repeat: int) -> None:
+    """Step 3."""
+    n = len(leaves)
+    datas = [lf.data for lf in leaves]
+    sha = hashlib.sha256
+    leaf_hash = merkle.leaf_hash
+
+    def raw() -> list[bytes]:
+        return [sha(d).digest() for d in datas]
+
+    def ours() -> bytes:
+        return merkle.root([leaf_hash(d) for d in datas])
+
+    t_raw, _ = best(raw, repeat)
+    t_ours, root = best(ours, repeat)
+    assert root == merkle.root(hashes)
+    rate = n / t_ours
+    line(
+        f"(3) hash+Merkle verify: leaf_hash + merkle.root ({n:,} leaves)",
+        rate,
+        "events/s",
+        ("raw hashlib.sha256", n / t_raw),
+        (f">= {GOAL_VERIFY:,} events/s", rate, GOAL_VERIFY),
+    )
+
+    entries = [Stored(i + 1, lf, h) for i, (lf, h) in enumerate(zip(leaves, hashes, strict=True))]
+    head = Head(n, root)
+    frontier = merkle.extend([], 0, hashes)
+    t_chk, h = best(lambda: check_entries(iter(entries), head, frontier), min(repeat, 2))
+    assert h == head
+    entries.clear()
+    line(
+        "     store.check_entries on in-memory entries",
+        n / t_chk,
+        "events/s",
+        ("raw hashlib.sha256", n / t_raw),
+        (f">= {GOAL_VERIFY:,} events/s", n / t_chk, GOAL_VERIFY),
+        "(+ parses each leaf to re-check its columns, frontier)",
+    )
+    if db is not None:
+        led = SqliteLedger.open(db)
+        t_ver, h = timed(led.verify)
+        assert h == head
+        led.close()
+        line(
+            f"     SqliteLedger.verify() on the {n:,}-event file",
+            n / t_ver,
+            "events/s",
+            ("raw hashlib.sha256", n / t_raw),
+            (f">= {GOAL_VERIFY:,} events/s", n / t_ver, GOAL_VERIFY),
+            "(+ integrity_check, reading)",
+        )
+
+
+def bench_signatures(count: int, min_time: float, repeat: int) -> None:
+    """Step 4."""
+    key = signing.new_key()
+    pub = key.public_key()
+    bodies = [canonical(event(i)) for i in range(1, count + 1)]
+    ids = [f"rel-{i:07d}" for i in range(1, count + 1)]
+    sigs = [
+        signing.sign_event(key, LEDGER_ID, "captives_released", eid, b)
+        for eid, b in zip(ids, bodies, strict=True)
+    ]
+    msgs = [
+        signing.event_message(LEDGER_ID, "captives_released", eid, b)
+        for eid, b in zip(ids, bodies, strict=True)
+    ]
+    verify = pub.verify
+    verify_event = signing.verify_event
+
+    def raw(i: int) -> None:
+        verify(sigs[i], msgs[i])
+
+    def ours(i: int) -> None:
+        verify_event(pub, sigs[i], LEDGER_ID, "captives_released", ids[i], bodies[i])
+
+    r_raw = cycle_rate(raw, count, min_time, repeat)
+    r_ours = cycle_rate(ours, count, min_time, repeat)
+    mean = sum(len(m) for m in msgs) / count
+    body = sum(len(b) for b in bodies) / count
+    line(
+        f"(4) signing.verify_event ({body:.0f}-byte bodies, {mean:.0f}-byte messages)",
+        r_ours,
+        "verifies/s",
+        ("Ed25519PublicKey.verify", r_raw),
+        (f">= {GOAL_SIG:.1f}x the library", r_ours / r_raw, GOAL_SIG),
+    )
+
+
+def bench_proofs(hashes: list[bytes], count: int, min_time: float, repeat: int) -> None:
+    """Step 5."""
+    n = len(hashes)
+    t_tree, tree = timed(lambda: merkle.Tree(hashes))
+    root = tree.root()
+    line(f"(5) merkle.Tree build ({n:,} leaves)", n / t_tree, "leaves/s")
+    rnd = random.Random(5)
+    idx = [rnd.randrange(n) for _ in range(count)]
+    sizes = [rnd.randrange(1, n) for _ in range(count)]
+    roots1 = [tree.root(s) for s in sizes]
+    node = merkle.node_hash
+    inc_len = [len(tree.inclusion_proof(i)) for i in idx]
+    con_len = [len(tree.consistency_proof(s)) for s in sizes]
+    h32 = hashes[0]
+
+    def inclusion(k: int) -> None:
+        i = idx[k]
+        merkle.verify_inclusion(hashes[i], i, n, tree.inclusion_proof(i), root)
+
+    def consistency(k: int) -> None:
+        s = sizes[k]
+        merkle.verify_consistency(s, n, tree.consistency_proof(s), roots1[k], root)
+
+    def floor(lengths: list[int]) -> Callable[[int], None]:
+        def run(k: int) -> None:
+            r = h32
+            for _ in range(lengths[k]):
+                r = node(r, h32)
+
+        return run
+
+    for name, fn, lengths in (
+        ("inclusion_proof + verify_inclusion", inclusion, inc_len),
+        ("consistency_proof + verify_consistency", consistency, con_len),
+    ):
+        r_base = cycle_rate(floor(lengths), count, min_time, repeat)
+        r = cycle_rate(fn, count, min_time, repeat)
+        mean = sum(lengths) / count
+        line(
+            f"    {name} ({n:,}-leaf tree, {mean:.1f} hashes a proof)",
+            r,
+            "proofs/s",
+            ("the verifier's node hashes alone", r_base),
+        )
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="100,000 events instead of 1,000,000")
+    ap.add_argument("--events", type=int, help="events for batched appends, verify and proofs")
+    ap.add_argument("--single", type=int, help="single-event appends (default 2,000; quick 500)")
+    ap.add_argument(
+        "--pg-events", type=int, help="events for PostgreSQL batches (default --events)"
+    )
+    ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per in-memory timing, best kept")
+    ap.add_argument("--dir", type=Path, help="where the SQLite files go (default: a temp dir)")
+    args = ap.parse_args(argv)
+    n = args.events or (100_000 if args.quick else 1_000_000)
+    single = args.single or (500 if args.quick else 2_000)
+    pg_n = min(args.pg_events or n, n)
+    min_time = 0.5 if args.quick else 1.0
+
+    import cryptography
+
+    ver = ".".join(map(str, sqlite_version()))
+    print(
+        "machine: "
+        + describe(
+            f"; SQLite {ver} (apsw {apsw.apsw_version()}, journal_mode "
+            f"{journal_mode_for(sqlite_version())}, synchronous FULL); "
+            f"cryptography {cryptography.__version__}"
+        )
+    )
+    check_event_shape()
+    t_build, leaves = timed(lambda: build_leaves(max(n, single)))
+    size = sum(len(lf.data) for lf in leaves) / len(leaves)
+    hashes = [merkle.leaf_hash(lf.data) for lf in leaves]
+    print(
+        f"leaves: {len(leaves):,} captives_released leaves of {size:.0f} bytes on average "
+        f"(built in {t_build:.1f} s, not timed below)",
+        flush=True,
+    )
+
+    with contextlib.ExitStack() as stack:
+        if args.dir is not None:
+            args.dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix="truce-bench-", dir=args.dir))
+        else:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="truce-bench-")))
+        print(f"SQLite files in {tmp}", flush=True)
+        db = bench_sqlite(tmp, leaves[:n], hashes[:n], single)
+        if args.no_postgres:
+            print("(2) PostgreSQL: skipped (--no-postgres)")
+        else:
+            try:
+                bench_postgres(leaves[:pg_n], hashes[:pg_n], single)
+            except Exception as exc:  # a missing server is reported, not fatal
+                print(f"(2) PostgreSQL: skipped ({type(exc).__name__}: {exc})", flush=True)
+        bench_verify(leaves[:n], hashes[:n], db, args.repeat)
+    bench_signatures(1000, min_time, args.repeat)
+    bench_proofs(hashes[:n], 2000, min_time, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
