@@ -254,6 +254,62 @@ def register(app: typer.Typer, out: Console) -> None:
             d.store.add_checkpoint(size, cpt.format_note(cosigned))
             sys.stdout.write(cpt.format_note(cosigned))
 
+    @app.command("prove")
+    def prove_cmd(
+        directory: DirArg,
+        event_id: Annotated[
+            str | None, typer.Argument(help="Prove this event is in the log.")
+        ] = None,
+        size: Annotated[
+            int | None,
+            typer.Option("--size", help="Tree size to prove against (default: latest checkpoint)."),
+        ] = None,
+        from_size: Annotated[
+            int | None,
+            typer.Option("--from", help="Prove the log at this size is a prefix of --size."),
+        ] = None,
+        out_file: Annotated[
+            Path | None, typer.Option("--out", help="Write the bundle to this file.")
+        ] = None,
+    ) -> None:
+        """Print a proof bundle (JSON) that anyone can check offline with `truce verify-proof`."""
+        from truce.ledger import proofs
+
+        with LedgerDir.open(directory) as d:
+            if (event_id is None) == (from_size is None):
+                raise BadInput("give an EVENT_ID (inclusion) or --from SIZE (consistency)")
+            bundle = (
+                proofs.inclusion(d, event_id, size)
+                if event_id is not None
+                else proofs.consistency(d, from_size or 0, size)
+            )
+            text = json.dumps(bundle, indent=2) + "\n"
+            if out_file is not None:
+                out_file.write_text(text)
+                out.print(
+                    f"wrote {'an' if bundle['kind'] == 'inclusion' else 'a'} {bundle['kind']} proof at size {bundle['size']} to {out_file}"
+                )
+            else:
+                sys.stdout.write(text)
+
+    @app.command("verify-proof")
+    def verify_proof_cmd(
+        bundle: Annotated[Path, typer.Argument(help="A proof bundle from `truce prove`.")],
+        log_key: Annotated[
+            Path | None,
+            typer.Option("--log-key", help="The log's public key file (DIR/keys/log.pub)."),
+        ] = None,
+    ) -> None:
+        """Check a proof bundle offline, without the ledger: exit 3 if it does not verify."""
+        from truce.ledger import proofs
+
+        try:
+            text = bundle.read_text()
+        except OSError as exc:
+            raise BadInput(f"cannot read: {exc.strerror}", where=str(bundle)) from None
+        pub = signing.parse_public_key(log_key.read_text().strip()) if log_key else None
+        out.print(f"ok: {escape(proofs.check(text, pub))}")
+
     @app.command("export")
     def export_cmd(
         directory: DirArg,
@@ -436,7 +492,18 @@ def register(app: typer.Typer, out: Console) -> None:
             people.forget(person, now().isoformat())
             out.print(f"forgot {person}: key and personal fields destroyed")
 
-    del amend_cmd, keys_new, keys_add, keys_revoke, people_add, forget_cmd, backup_cmd, compare_cmd
+    del (
+        prove_cmd,
+        verify_proof_cmd,
+        amend_cmd,
+        keys_new,
+        keys_add,
+        keys_revoke,
+        people_add,
+        forget_cmd,
+        backup_cmd,
+        compare_cmd,
+    )
     del sync_cmd, export_cmd, checkpoint_cmd, verify_cmd, log_cmd, record_cmd, init
 
 

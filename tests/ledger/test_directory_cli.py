@@ -451,3 +451,53 @@ def test_amendment_applies_from_its_effective_time(
     assert code == 2 and "[agreement] differs from the base terms" in err
     assert head(ledger) == before
     assert "ok: 44 events" in ok("verify", ledger)
+
+
+def test_proof_bundles_check_offline(ledger: Path, tmp_path: Path) -> None:
+    ok("checkpoint", ledger)
+    bundle = tmp_path / "inc.json"
+    bundle.write_text(ok("prove", ledger, "d7-release"))
+    data = json.loads(bundle.read_text())
+    assert (data["seq"], data["size"], data["kind"]) == (38, 43, "inclusion")
+    assert data["checkpoint"] is not None
+    log_pub = ledger / "keys" / "log.pub"
+    out = ok("verify-proof", bundle, "--log-key", log_pub)
+    assert "event 'd7-release' is entry 38" in out and "signed by the log" in out
+    # Anyone with only the bundle and the log key: a changed leaf, or another key, fails.
+    import base64
+
+    leaf = bytearray(base64.b64decode(data["leaf"]))
+    leaf[40] ^= 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**data, "leaf": base64.b64encode(bytes(leaf)).decode()}))
+    code, _, err = run("verify-proof", bad, "--log-key", log_pub)
+    assert code == 3, err
+    other = tmp_path / "other.key"
+    other_pub = ok("keys", "new", "x", "--out", other).split()[1]
+    (tmp_path / "other.pub").write_text(other_pub + "\n")
+    code, _, err = run("verify-proof", bundle, "--log-key", tmp_path / "other.pub")
+    assert code == 3 and "signature" in err.lower()
+    cons = tmp_path / "cons.json"
+    cons.write_text(ok("prove", ledger, "--from", "10"))
+    assert "at size 10 is a prefix of size 43" in ok("verify-proof", cons, "--log-key", log_pub)
+    c = json.loads(cons.read_text())
+    c["old_root"] = data["root"]
+    cons.write_text(json.dumps(c))
+    code, _, _ = run("verify-proof", cons)
+    assert code == 3
+
+
+def test_a_changed_entry_with_its_hash_is_localised(ledger: Path) -> None:
+    """Data and hash changed together, head untouched: the stored frontier names the range."""
+    from truce.ledger import merkle
+
+    c = apsw.Connection(str(ledger / "ledger.db"))
+    data = bytes(next(c.execute("SELECT data FROM entry WHERE seq = 42"))[0])
+    forged = data.replace(b'"text":"', b'"text":"X', 1)
+    assert forged != data
+    c.execute(
+        "UPDATE entry SET data = ?, hash = ? WHERE seq = 42", (forged, merkle.leaf_hash(forged))
+    )
+    c.close()
+    code, _, err = run("verify", ledger)
+    assert code == 3 and "seq 41-42" in err

@@ -185,10 +185,26 @@ def check_entries(entries: Iterator[Stored], head: Head, frontier: Sequence[byte
             kind="size",
         )
     root = merkle.root(hashes)
-    if root != head.root or list(frontier) != merkle.extend([], 0, hashes):
+    derived = merkle.extend([], 0, hashes)
+    if root != head.root or list(frontier) != derived:
+        lo, hi = _changed_range(n, list(frontier), derived)
         raise IntegrityError(
-            "the stored root does not match the root re-derived from the entries",
-            seq=n or None,
+            f"the stored root does not match the root re-derived from the entries: an entry "
+            f"in seq {lo}-{hi} was changed together with its hash",
+            seq=lo,
             kind="root",
         )
     return Head(n, root)
+
+
+def _changed_range(n: int, stored: list[bytes], derived: list[bytes]) -> tuple[int, int]:
+    """The entries behind the first frontier hash that differs: each frontier hash is the root
+    of a perfect subtree (sizes the set bits of n, largest first), so a change is localised."""
+    start = 1
+    bits = [1 << b for b in range(n.bit_length() - 1, -1, -1) if n >> b & 1]
+    if len(stored) == len(derived) == len(bits):
+        for width, a, b in zip(bits, stored, derived, strict=True):
+            if a != b:
+                return start, start + width - 1
+            start += width
+    return 1, max(n, 1)
