@@ -194,10 +194,35 @@ def register(app: typer.Typer, out: Console) -> None:
             list[Path] | None,
             typer.Option("--checkpoint", help="A checkpoint note held elsewhere to check against."),
         ] = None,
+        as_json: JsonOpt = False,
     ) -> None:
         """Re-derive every hash, signature and checkpoint; name the first bad sequence number."""
+        from truce.errors import IntegrityError
+
         with LedgerDir.open(directory) as d:
-            rep = verify(d, checkpoint or [])
+            try:
+                rep = verify(d, checkpoint or [])
+            except IntegrityError as exc:
+                if not as_json:
+                    raise
+                doc = {"ok": False, "ledger": d.ledger_id, "error": str(exc)}
+                doc |= {"first_bad_seq": exc.seq, "kind": exc.kind}
+                sys.stdout.write(json.dumps(doc) + "\n")
+                raise typer.Exit(exc.exit_code) from None
+            if as_json:
+                doc = {
+                    "ok": True,
+                    "ledger": d.ledger_id,
+                    "size": rep.head.size,
+                    "root": base64.b64encode(rep.head.root).decode(),
+                    "events": rep.events,
+                    "signed": rep.signed,
+                    "checkpoints": rep.checkpoints,
+                    "cosigners": sorted(rep.cosigners),
+                    "unverified_cosigners": sorted(rep.unverified),
+                }
+                sys.stdout.write(json.dumps(doc) + "\n")
+                return
             out.print(f"ok: {rep.events} events, {rep.signed} signed; head {head_text(rep.head)}")
             for line in rep.checkpoints:
                 out.print(f"  {escape(line)}")
@@ -340,6 +365,21 @@ def register(app: typer.Typer, out: Console) -> None:
         with LedgerDir.open(directory) as d, LedgerDir.open(source) as s:
             n = sync(d, s)
             out.print(f"pulled {n} entries; head {head_text(d.store.head())}")
+
+    @app.command("clone")
+    def clone_cmd(
+        source: Annotated[Path, typer.Argument(help="The ledger directory to copy.")],
+        dest: Annotated[Path, typer.Argument(help="A new directory for this party's copy.")],
+        store: Annotated[
+            str, typer.Option("--store", help='"sqlite" or a SQLAlchemy URL for the copy.')
+        ] = "sqlite",
+    ) -> None:
+        """Make this party's own copy of a ledger (then keep it current with `truce sync`)."""
+        from truce.ledger.replicate import clone
+
+        with LedgerDir.open(source) as s, clone(s, dest, store) as c:
+            rep = verify(c)
+            out.print(f"cloned {rep.events} events into {dest}; head {head_text(rep.head)}")
 
     @app.command("compare")
     def compare_cmd(
@@ -535,4 +575,4 @@ def _what(ev: object) -> str:
     return ", ".join(f"{k}={v}" for k, v in d.items())[:80]
 
 
-__all__ = ["base64", "register"]
+__all__ = ["register"]

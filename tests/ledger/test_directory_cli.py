@@ -196,6 +196,9 @@ def test_sql_tampering_is_named_by_verify(ledger: Path) -> None:
     sql(ledger, "UPDATE entry SET party = 'israel' WHERE seq = 7")
     code, _, err = run("verify", ledger)
     assert code == 3 and "seq 7" in err
+    code, out, _ = run("verify", ledger, "--json")
+    doc = json.loads(out)
+    assert code == 3 and (doc["ok"], doc["first_bad_seq"], doc["kind"]) == (False, 7, "column")
 
 
 def test_truncation_is_caught_by_a_checkpoint_held_elsewhere(ledger: Path, tmp_path: Path) -> None:
@@ -501,3 +504,26 @@ def test_a_changed_entry_with_its_hash_is_localised(ledger: Path) -> None:
     c.close()
     code, _, err = run("verify", ledger)
     assert code == 3 and "seq 41-42" in err
+
+
+def test_a_directory_on_postgresql_and_a_sqlite_clone(
+    tmp_path: Path, gaza_dir: Path, pg_url: str
+) -> None:
+    """The same commands on a PostgreSQL store; a party clones it into its own SQLite copy."""
+    d = tmp_path / "team"
+    ok("init", d, "--terms", gaza_dir / "terms.toml", "--store", pg_url)
+    assert not (d / "ledger.db").exists()
+    ok("record", d, gaza_dir / "ledger.jsonl")
+    st = json.loads(ok("status", d, "--json"))
+    assert (st["pause_days"], st["prisoners_due"]) == (7, 240)
+    ok("checkpoint", d)
+    assert "ok: 43 events" in ok("verify", d)
+    mine = tmp_path / "mine"
+    assert "cloned 43 events" in ok("clone", d, mine)
+    assert (mine / "ledger.db").exists() and not (mine / "keys" / "log.key").exists()
+    assert json.loads(ok("compare", mine, d, "--json"))["relation"] == "identical"
+    f = tmp_path / "more.jsonl"
+    f.write_text(json.dumps({"id": "team-1", "type": "claim", "text": "t", **EVENT}) + "\n")
+    ok("record", d, f)
+    assert "pulled 1 entries" in ok("sync", mine, d)
+    assert head(mine)[0] == 44

@@ -12,6 +12,7 @@ Layout::
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tomllib
@@ -167,10 +168,7 @@ class LedgerDir:
         signing.save_private_key(path / LOG_KEY, key, passphrase())
         (path / LOG_PUB).write_text(signing.public_key_text(key.public_key()) + "\n")
         shutil.copyfile(terms_path, path / TERMS)
-        lines = [f'{k} = "{v}"' for k, v in config.items()]
-        (path / CONFIG).write_text(
-            "# truce ledger directory (see docs/ledger.md)\n" + "\n".join(lines) + "\n"
-        )
+        write_config(path / CONFIG, config)
         st = open_store(path, store, ledger_id)
         st.set_meta("ledger_id", ledger_id)
         st.set_meta("origin", config["origin"])
@@ -249,7 +247,18 @@ class LedgerDir:
         return list(self.records())
 
     def refresh(self) -> None:
-        """Forget cached reads (after this process or another appended)."""
+        """Read what was appended since the last read (the log only grows; ``reload`` re-reads
+        everything, as verify does)."""
+        recs: list[Record] | None = self.__dict__.get("all_records")
+        if recs is None:
+            return
+        new = [decode(st, self.ledger_id) for st in self.store.read(len(recs) + 1)]
+        if new:
+            recs.extend(new)
+            self.__dict__.pop("versions", None)
+
+    def reload(self) -> None:
+        """Forget every cached read."""
         self.__dict__.pop("all_records", None)
         self.__dict__.pop("versions", None)
 
@@ -307,6 +316,12 @@ class LedgerDir:
     def log_private_key(self) -> Ed25519PrivateKey:
         """The log's private key, to sign checkpoints (passphrase from TRUCE_PASSPHRASE)."""
         return signing.load_private_key(self.path / LOG_KEY, passphrase())
+
+
+def write_config(path: Path, config: dict[str, str]) -> None:
+    """Write a directory's ledger.toml (ledger id, checkpoint origin, store)."""
+    lines = [f"{k} = {json.dumps(v)}" for k, v in config.items()]
+    path.write_text("# truce ledger directory (see docs/store.md)\n" + "\n".join(lines) + "\n")
 
 
 def terms_version(r: Record, version: int) -> TermsVersion:

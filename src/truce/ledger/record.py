@@ -3,6 +3,8 @@ a rejected batch changes nothing, and a batch is stored only if nobody appended 
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from truce.ledger.store import Leaf, Stored
 # Releases and aid inside the framework happen during the pause; announcements, lists,
 # credits, claims and key or terms events may come before it.
 _NOT_BEFORE_START = ("prisoners_released", "aid_delivered", "extension_agreed")
-RETRIES = 20
+RETRIES = 200
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,14 @@ def record(
     known_captives: set[str] | None = None,
 ) -> Recorded:
     """Check and append events; retried from scratch if another writer appended meanwhile."""
-    for _ in range(RETRIES):
+    for attempt in range(RETRIES):
         d.refresh()
         leaves, already = _prepare(d, events, origins, as_party, key, known_captives)
         size = d.all_records[-1].seq if d.all_records else 0
         try:
             stored = d.store.append(leaves, expected_size=size)
         except ConflictError:
+            time.sleep(random.uniform(0, 0.002) * min(attempt + 1, 10))  # let the others through
             continue
         d.refresh()
         return Recorded(stored, already)

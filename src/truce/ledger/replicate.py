@@ -7,12 +7,23 @@ hold. The leaves are stored byte for byte, so both copies keep the same roots.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from truce.errors import BadInput, IntegrityError
 from truce.ledger import checkpoint as cpt
 from truce.ledger import merkle
-from truce.ledger.directory import LOG_NAME, LedgerDir, decode
+from truce.ledger.directory import (
+    CONFIG,
+    LOG_NAME,
+    LOG_PUB,
+    TERMS,
+    LedgerDir,
+    decode,
+    open_store,
+    write_config,
+)
 
 
 @dataclass(frozen=True)
@@ -95,3 +106,22 @@ def sync(d: LedgerDir, source: LedgerDir) -> int:
             d.store.add_checkpoint(size, note)
     d.refresh()
     return len(new)
+
+
+def clone(source: LedgerDir, dest: Path, store: str = "sqlite") -> LedgerDir:
+    """A new copy of ``source`` in ``dest`` (its own store; the log's public key, not its
+    private key), filled by ``sync``. Each party can keep one and check the others with it."""
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise BadInput("exists and is not an empty directory", where=str(dest))
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "keys").mkdir(mode=0o700)
+    shutil.copyfile(source.path / TERMS, dest / TERMS)
+    shutil.copyfile(source.path / LOG_PUB, dest / LOG_PUB)
+    config = {"ledger_id": source.ledger_id, "origin": source.origin, "store": store}
+    write_config(dest / CONFIG, config)
+    st = open_store(dest, store, source.ledger_id)
+    st.set_meta("ledger_id", source.ledger_id)
+    st.set_meta("origin", source.origin)
+    copy = LedgerDir(dest, config, st)
+    sync(copy, source)
+    return copy

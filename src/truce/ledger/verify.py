@@ -44,7 +44,7 @@ class Report:
 def verify(d: LedgerDir, extra: list[Path] | None = None) -> Report:
     """Verify a ledger directory; raise IntegrityError naming the first bad sequence number."""
     head = d.store.verify()
-    d.refresh()
+    d.reload()
     recs = d.all_records  # decodes every leaf: ledger id, validity, canonical form
     if not recs or recs[0].event.type != "terms_set":
         raise IntegrityError("seq 1 must set the terms (terms_set)", seq=1, kind="terms")
