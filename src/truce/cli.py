@@ -23,6 +23,7 @@ from truce.exit_codes import exit_code_for
 from truce.ledger_cli import register as register_ledger_commands
 from truce.outputs import CheckOut, StatusOut, check_out, status_out
 from truce.render import render_decision, render_status
+from truce.sim.cli import register as register_sim_commands
 from truce.terms import Terms, load_terms, terms_schema
 
 app = typer.Typer(
@@ -202,6 +203,7 @@ def check(
 
 app.add_typer(aid_app, name="aid")
 register_ledger_commands(app, out)
+register_sim_commands(app, out, err)
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Simulation of exchange-for-pause agreements."""

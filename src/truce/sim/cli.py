@@ -1,0 +1,125 @@
+"""`truce simulate` and `truce history`: thin layers over truce.sim."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from truce.errors import BadInput
+
+
+def register(app: typer.Typer, out: Console, err: Console) -> None:
+    """Add the simulator commands to the `truce` app."""
+    from truce.sim.history_cli import register as register_history
+
+    register_history(app, out)
+
+    @app.command()
+    def simulate(
+        scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+        runs: Annotated[int, typer.Option("--runs", help="Number of simulated runs.")] = 100_000,
+        seed: Annotated[int, typer.Option("--seed", help="Fixes the randomness.")] = 1,
+        backend: Annotated[str, typer.Option("--backend", help="local | ray")] = "local",
+        workers: Annotated[int, typer.Option("--workers", help="Local worker processes.")] = 1,
+        address: Annotated[
+            str | None, typer.Option("--address", help="An existing Ray cluster (ray backend).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        plot: Annotated[
+            Path | None, typer.Option("--plot", help="Write charts (PNG and SVG) here.")
+        ] = None,
+        results: Annotated[
+            Path | None,
+            typer.Option("--out", help="Write per-run results: .parquet or .csv."),
+        ] = None,
+    ) -> None:
+        """How a deal plays out under uncertainty: pause length, releases on each side, aid,
+        and how often and why the talks stop, with the assumptions printed beside them."""
+        from truce.sim.run import simulate as run_sim
+        from truce.sim.scenario import load_scenario
+        from truce.sim.summary import summarise
+
+        loaded = load_scenario(scenario)
+        if results is not None and results.suffix.lower() not in (".parquet", ".csv"):
+            raise BadInput("expected a .parquet or .csv file", where="--out")
+        with Progress(
+            TextColumn("simulating"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} runs"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=as_json and not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("runs", total=runs)
+            res = run_sim(
+                loaded,
+                runs,
+                seed,
+                backend=backend,
+                workers=workers,
+                address=address,
+                progress=lambda n: bar.advance(task, n),
+            )
+        summary = summarise(loaded, res, seed)
+        if results is not None:
+            from truce.sim.output import write_results
+
+            write_results(loaded, res, results)
+        if plot is not None:
+            from truce.sim.plot import charts
+
+            written = charts(loaded, res, plot)
+            if not as_json:
+                out.print(f"charts: {', '.join(escape(str(p)) for p in written)}")
+        if as_json:
+            sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        else:
+            render(out, summary)
+
+
+def render(out: Console, s: dict[str, Any]) -> None:
+    """The summary as tables, assumptions beside the results."""
+    out.print(f"[bold]{escape(s['scenario'])}[/]: {s['runs']:,} runs, seed {s['seed']}")
+    t = Table("", "mean", "95% CI of mean", "p05", "p50", "p95")
+
+    def row(name: str, d: dict[str, float]) -> None:
+        t.add_row(
+            name,
+            f"{d['mean']:,.2f}",
+            f"{d['mean_low']:,.2f} - {d['mean_high']:,.2f}",
+            f"{d['p05']:,.0f}",
+            f"{d['p50']:,.0f}",
+            f"{d['p95']:,.0f}",
+        )
+
+    row("pause days", s["pause_days"])
+    row("captives released (live)", s["released_total"])
+    row("prisoners released", s["prisoners"])
+    row("aid trucks", s["aid_trucks"])
+    out.print(t)
+    cats = ", ".join(f"{c} {v:,.2f}" for c, v in s["released"].items())
+    out.print(f"captives released by category (mean): {escape(cats)}")
+    out.print(f"probability the talks stop before the horizon: {s['breakdown_probability']:.1%}")
+    for why, p in s["stop_reasons"].items():
+        out.print(f"  {why}: {p:.1%}")
+    a = s["assumptions"]
+    out.print("[bold]assumptions[/] (the same levers for both sides):")
+    out.print(
+        f"  terms {escape(a['terms'])}, horizon {a['horizon_days']} days, when covered categories run out: {a['on_exhausted']}"
+    )
+    for c, p in a["pool"].items():
+        out.print(
+            f"  {escape(c)}: {p['count']} held, alive {escape(json.dumps(p['alive']))}, exchange ratio {escape(json.dumps(p['exchange_ratio']))}"
+        )
+    for side in ("holder", "receiver"):
+        levers = {k: v for k, v in a[side].items() if k not in ("note", "source")}
+        out.print(f"  {side}: {escape(json.dumps(levers))}")

@@ -1,0 +1,326 @@
+"""The vectorised simulation kernel: NumPy over runs, the pause days as the loop.
+
+Every count goes through ``truce.engine.rules`` (the same functions the engine uses on scalars),
+so the simulator never re-implements the terms. Random numbers are drawn in NumPy only, per
+fixed-size chunk of runs from ``SeedSequence(seed, spawn_key=(chunk,))``: the same seed gives the
+same arrays on any backend and any number of workers.
+
+One simulated day ``k`` (for each run still going):
+1. either side may end the talks (its ``end_talks`` probability, or ``end_after_breach`` when
+   the other side fell short the day before); the pause then runs to its current end;
+2. when the live captives left in covered categories cannot fill the day's list, the next
+   category in the holder's order is bargained (success with 1 - ``bargain_breakdown``), or,
+   with ``on_exhausted = "end"``, the run ends once none is left;
+3. the holder lists ``list_size`` live captives (``quota``: the initial quota spread over the
+   initial days, then ``captives_per_day``), in its category order; the receiver may reject the
+   list; the holder may delay (nothing released that day) or under-deliver (``under_fraction``);
+4. the day is counted exactly as the engine does with no recorded extensions (the inferred basis):
+   the initial phase judged at its last day, then each day's releases grant whole days;
+5. prisoners fall due at each category's exchange ratio; the receiver releases what is owed
+   unless the holder rejects its list, it delays, or under-delivers;
+6. aid: the terms' trucks per day times the delivered share, on every pause day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from truce.engine import rules
+from truce.sim.scenario import Loaded, Policy, Prior, Range
+
+CHUNK = 1 << 14  # runs per chunk; every chunk is simulated whole, so run i is the same
+# whatever the total number of runs
+REASONS = (
+    "horizon reached",
+    "quota not met",
+    "holder ended the talks",
+    "receiver ended the talks",
+    "bargaining broke down",
+    "all captives released",
+    "covered categories ran out",
+)
+LEVERS = ("delay", "under_delivery", "reject", "end_talks", "end_after_breach")
+
+
+@dataclass
+class Results:
+    """Per-run outcomes of one chunk (or many, concatenated)."""
+
+    pause_days: np.ndarray  # int32 [runs]
+    released: np.ndarray  # int32 [categories, runs], live captives released
+    prisoners_due: np.ndarray  # int64 [runs]
+    prisoners_released: np.ndarray  # int64 [runs]
+    aid_trucks: np.ndarray  # int64 [runs]
+    reason: np.ndarray  # int8 [runs], index into REASONS
+    stop_day: np.ndarray  # int32 [runs]: the day the run stopped (horizon + 1 if it did not)
+    cum_released: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [days] sum over runs
+    cum_prisoners: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [days] sum over runs
+
+    @property
+    def runs(self) -> int:
+        return int(self.pause_days.shape[0])
+
+
+@dataclass
+class Trace:
+    """One run's days, for materialising it as a ledger: per day, releases by category,
+    prisoners released and aid trucks."""
+
+    released: list[list[int]]  # [day][category]
+    prisoners: list[int]
+    aid: list[int]
+    ratios: list[int]  # the run's ratio per category
+    bargained: list[bool]  # categories covered by bargaining in this run
+
+
+def concat(parts: list[Results]) -> Results:
+    """Join chunks in order."""
+    days = max((p.cum_released.shape[0] for p in parts), default=0)
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        return np.pad(a, (0, days - a.shape[0]))
+
+    return Results(
+        np.concatenate([p.pause_days for p in parts]),
+        np.concatenate([p.released for p in parts], axis=1),
+        np.concatenate([p.prisoners_due for p in parts]),
+        np.concatenate([p.prisoners_released for p in parts]),
+        np.concatenate([p.aid_trucks for p in parts]),
+        np.concatenate([p.reason for p in parts]),
+        np.concatenate([p.stop_day for p in parts]),
+        sum((pad(p.cum_released) for p in parts), np.zeros(days)),
+        sum((pad(p.cum_prisoners) for p in parts), np.zeros(days)),
+    )
+
+
+def rng_for(seed: int, chunk: int) -> np.random.Generator:
+    """The generator of one chunk: independent of how chunks are spread over workers."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
+
+
+def _share(value: float | Range, rng: np.random.Generator, n: int) -> np.ndarray:
+    if isinstance(value, Range):
+        return rng.uniform(value.low, value.high, n)
+    return np.full(n, float(value))
+
+
+def _ratio(
+    spec: float | Range | Prior | None, default: Fraction, rng: np.random.Generator, n: int
+) -> np.ndarray:
+    """Exchange ratios per run, whole prisoners per captive (ranges and priors are rounded)."""
+    if spec is None:
+        return np.full(n, int(default), dtype=np.int64)
+    if isinstance(spec, Range):
+        return np.rint(rng.uniform(spec.low, spec.high, n)).astype(np.int64)
+    if isinstance(spec, Prior):
+        from truce.sim.history import ratio_prior
+
+        rows = ratio_prior(spec.prior, spec.weights)
+        # Prisoners per captive: persons released by side A per person released by side B.
+        bounds = [r.ratio_a_per_b() for r, _ in rows]
+        lows = np.array([b[1] if b[1] is not None else 0.0 for b in bounds])
+        highs = np.array([b[2] if b[2] is not None else 0.0 for b in bounds])
+        weights = np.array([w for _, w in rows], dtype=float)
+        pick = rng.choice(len(rows), size=n, p=weights / weights.sum())
+        return np.rint(rng.uniform(lows[pick], highs[pick])).astype(np.int64)
+    return np.full(n, round(spec), dtype=np.int64)
+
+
+def simulate_chunk(
+    loaded: Loaded, seed: int, chunk: int, n: int, trace_run: int | None = None
+) -> tuple[Results, Trace | None]:
+    """Simulate ``n`` runs of one chunk; with ``trace_run``, also record that run's days."""
+    scn, terms = loaded.scenario, loaded.terms
+    assert terms.initial is not None and terms.extension is not None
+    rng = rng_for(seed, chunk)
+    order = loaded.order
+    pools = {p.category: p for p in scn.pool}
+    C, H = len(order), scn.scenario.horizon_days
+    n0 = terms.agreement.initial_days or 0
+    Q = terms.initial.captives
+    P = terms.extension.captives_per_day
+    carry = terms.extension.carry_surplus
+    debt = terms.initial.shortfall == "debt"
+    # Per-run draws, in a fixed order.
+    counts = np.array([pools[c].count for c in order], dtype=np.int64)
+    alive_p = np.stack([_share(pools[c].alive, rng, n) for c in order])
+    remaining = rng.binomial(counts[:, None], alive_p).astype(np.int64)
+    ratio = np.stack(
+        [
+            _ratio(pools[c].ratio, terms.ratio(c if terms.category(c) else None), rng, n)
+            for c in order
+        ]
+    )
+    covered = np.array([terms.category_counts(c) and terms.category(c) is not None for c in order])
+    covered = np.repeat(covered[:, None], n, axis=1)
+    hp = {k: _share(getattr(scn.policy.holder, k), rng, n) for k in LEVERS}
+    rp = {k: _share(getattr(scn.policy.receiver, k), rng, n) for k in LEVERS}
+    aid_frac = _share(scn.aid.delivered_fraction, rng, n)
+    breakdown = _share(scn.scenario.bargain_breakdown, rng, n)
+    trucks = terms.aid.trucks_per_day if terms.aid is not None else 0
+
+    active = np.ones(n, dtype=bool)
+    pause_days = np.full(n, n0, dtype=np.int64)
+    balance = np.zeros(n, dtype=np.int64)
+    cum_init = np.zeros(n, dtype=np.int64)
+    reason = np.zeros(n, dtype=np.int8)
+    stop_day = np.full(n, H + 1, dtype=np.int32)
+    released = np.zeros((C, n), dtype=np.int64)
+    pdue = np.zeros(n, dtype=np.int64)
+    prel = np.zeros(n, dtype=np.int64)
+    h_breach = np.zeros(n, dtype=bool)
+    r_breach = np.zeros(n, dtype=bool)
+    cum_rel = np.zeros(H)
+    cum_pri = np.zeros(H)
+    bargained = np.zeros((C, n), dtype=bool)
+    tr: Trace | None = None
+    if trace_run is not None:
+        tr = Trace([], [], [], [int(x) for x in ratio[:, trace_run]], [])
+
+    def stop(mask: np.ndarray, why: int, k: int) -> None:
+        hit = mask & active
+        reason[hit] = why
+        stop_day[hit] = k
+        active[hit] = False
+
+    for k in range(1, H + 1):
+        u = rng.random((12, n))
+        live = active & (k <= pause_days + 1)
+        stop(active & ~live, 1, k)
+        # 1. Ending the talks (the pause runs to its current end).
+        h_end = live & ((u[0] < hp["end_talks"]) | (r_breach & (u[1] < hp["end_after_breach"])))
+        r_end = live & ((u[2] < rp["end_talks"]) | (h_breach & (u[3] < rp["end_after_breach"])))
+        stop(h_end, 2, k)
+        stop(r_end & ~h_end, 3, k)
+        live &= active
+        # The holder's list size for the day.
+        size = scn.policy.holder.list_size
+        if size == "quota":
+            if k <= n0:
+                want = rules.clamp0(-((cum_init - Q) // (n0 - k + 1)))  # ceil((Q - cum)/days left)
+            else:
+                want = np.full(n, P, dtype=np.int64)
+        else:
+            want = np.full(n, int(size), dtype=np.int64)
+        # 2. Too few live captives left in covered categories to fill the list: bargain over
+        # the next category in the holder's order, or end.
+        stop(live & (remaining.sum(axis=0) == 0), 5, k)
+        live &= active
+        cov_left = (remaining * covered).sum(axis=0)
+        need = live & (cov_left < want) & (((~covered) & (remaining > 0)).any(axis=0))
+        if need.any():
+            if scn.scenario.on_exhausted == "end":
+                stop(need & (cov_left == 0), 6, k)
+            else:
+                ok = need & (u[4] >= breakdown)
+                stop(need & ~ok, 4, k)
+                # The first uncovered category (holder's order) with captives left.
+                todo = (~covered) & (remaining > 0)
+                first = np.argmax(todo, axis=0)
+                cols = np.nonzero(ok)[0]
+                covered[first[cols], cols] = True
+                bargained[first[cols], cols] = True
+            live &= active
+            cov_left = (remaining * covered).sum(axis=0)
+        # 3. The holder's list, the receiver's answer, delivery.
+        listed = np.minimum(want, cov_left) * live
+        rejected = live & (u[5] < rp["reject"])
+        delayed = live & (u[6] < hp["delay"])
+        under = live & (u[7] < hp["under_delivery"])
+        x = listed * ~(rejected | delayed)
+        x = np.where(under, np.floor(x * scn.policy.holder.under_fraction).astype(np.int64), x)
+        h_breach = live & ~rejected & (x < listed)
+        left = x.copy()
+        taken = np.zeros((C, n), dtype=np.int64)
+        for c in range(C):
+            take = np.minimum(left, remaining[c] * covered[c])
+            taken[c] = take
+            left -= take
+        remaining -= taken
+        released += taken
+        # 4. Counting, with the engine's rules (inferred basis).
+        if k <= n0:
+            cum_init += x
+            if k == n0:
+                surplus = rules.initial_surplus(cum_init, Q)
+                bal = rules.initial_balance(surplus, carry, debt)
+                g = rules.extension_days(bal, P)
+                balance = np.where(active, rules.leftover(bal, g, P), balance)
+                pause_days += g * active
+        else:
+            avail = balance + x
+            g = rules.extension_days(avail, P)
+            balance = np.where(live, rules.next_balance(avail, g, P, carry), balance)
+            pause_days += g * live
+            stop(live & (k > pause_days), 1, k)
+        # 5. Prisoners at each category's exchange ratio.
+        due = rules.prisoners_due(taken, ratio).sum(axis=0)
+        pdue += due
+        owed = pdue - prel
+        p_rej = live & (u[8] < hp["reject"])
+        p_delay = live & (u[9] < rp["delay"])
+        p_under = live & (u[10] < rp["under_delivery"])
+        give = owed * (live & ~(p_rej | p_delay))
+        give = np.where(
+            p_under, np.floor(give * scn.policy.receiver.under_fraction).astype(np.int64), give
+        )
+        prel += give
+        r_breach = live & ~p_rej & (give < owed)
+        cum_rel[k - 1] = released.sum()
+        cum_pri[k - 1] = prel.sum()
+        if tr is not None and trace_run is not None:
+            tr.released.append([int(v) for v in taken[:, trace_run]])
+            tr.prisoners.append(int(give[trace_run]))
+        if not active.any():
+            cum_rel[k:] = cum_rel[k - 1]
+            cum_pri[k:] = cum_pri[k - 1]
+            break
+    # 6. Aid: the delivered share of the commitment on every pause day.
+    per_day = np.floor(trucks * aid_frac).astype(np.int64)
+    aid = per_day * pause_days
+    if tr is not None and trace_run is not None:
+        tr.bargained = [bool(b) for b in bargained[:, trace_run]]
+        tr.aid = [int(per_day[trace_run])] * int(pause_days[trace_run])
+    res = Results(
+        pause_days.astype(np.int32),
+        released.astype(np.int32),
+        pdue,
+        prel,
+        aid,
+        reason,
+        stop_day,
+        cum_rel,
+        cum_pri,
+    )
+    return res, tr
+
+
+def chunks(runs: int) -> list[tuple[int, int]]:
+    """(chunk index, runs kept from it) covering ``runs`` runs; each chunk is simulated whole."""
+    return [(i, min(CHUNK, runs - i * CHUNK)) for i in range((runs + CHUNK - 1) // CHUNK)]
+
+
+def keep(res: Results, n: int) -> Results:
+    """The first ``n`` runs of a chunk's results (the last chunk of a run is cut short)."""
+    if n == res.runs:
+        return res
+    return Results(
+        res.pause_days[:n],
+        res.released[:, :n],
+        res.prisoners_due[:n],
+        res.prisoners_released[:n],
+        res.aid_trucks[:n],
+        res.reason[:n],
+        res.stop_day[:n],
+        res.cum_released * (n / res.runs),
+        res.cum_prisoners * (n / res.runs),
+    )
+
+
+def policy_levers(p: Policy) -> dict[str, Any]:
+    """A side's levers as plain values, for printing beside results."""
+    return p.model_dump(mode="json", exclude_none=True)
