@@ -59,7 +59,7 @@ def test_share_of_runs_ending_on_day_7_under_stated_priors() -> None:
     assert sum(s["pause_days"]["distribution"].values()) == pytest.approx(1.0)
 
 
-SCENARIOS = ("scenario.toml", "scenario-pause-uncertain.toml")
+SCENARIOS = ("scenario.toml", "scenario-bargain.toml", "scenario-pause-uncertain.toml")
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -200,3 +200,28 @@ def test_bad_scenario_files_are_refused_clearly(name: str) -> None:
     assert code == 2, (out, err)
     assert EXPECTED[name] in err
     assert err.startswith("error: ")
+
+
+def test_compare_deals_uses_the_same_runs_for_both_kinds_of_deal() -> None:
+    from truce.sim.compare import compare_deals
+
+    # The 2023 pause: every covered captive alive, nothing to bargain, nothing breaks down.
+    c = compare_deals(loaded("scenario-pause.toml"), 500, 2)
+    assert c["phased"]["released"] == c["all_for_all"]["released"] == {"women": 42.0, "children": 38.0}
+    assert c["phased"]["prisoners"]["mean"] == c["all_for_all"]["prisoners"]["mean"] == 240.0
+    assert c["all_for_all"]["stop_probability"] == 0.0
+    assert c["all_for_all"]["pause_days"]["mean"] == 30.0  # the horizon
+    # With bargaining: the all-for-all exchange stops exactly when its single bargain fails.
+    c = compare_deals(loaded("scenario-bargain.toml"), 3000, 2)
+    assert 0 < c["all_for_all"]["stop_probability"] < 1
+    assert c["all_for_all"]["assumptions"] and c["assumptions"]["pool"]
+
+
+def test_compare_deals_cli_json() -> None:
+    code, out, err = run("compare-deals", GAZA / "scenario.toml", "--runs", "2000", "--json")
+    assert code == 0, err
+    c = json.loads(out)
+    assert set(c) >= {"phased", "all_for_all", "assumptions", "runs", "seed"}
+    for kind in ("phased", "all_for_all"):
+        assert {"pause_days", "released", "prisoners", "aid_trucks", "stop_probability"} <= set(c[kind])
+    assert "price" not in out.lower()

@@ -22,6 +22,25 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
 
     register_history(app, out)
 
+    @app.command("compare-deals")
+    def compare_deals_cmd(
+        scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+        runs: Annotated[int, typer.Option("--runs", help="Number of simulated runs.")] = 100_000,
+        seed: Annotated[int, typer.Option("--seed", help="Fixes the randomness.")] = 1,
+        workers: Annotated[int, typer.Option("--workers", help="Local worker processes.")] = 1,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """One all-for-all exchange against the scenario's sequence of phased deals: releases on
+        each side by category, pause days, aid, and how often each stops before the end."""
+        from truce.sim.compare import compare_deals
+        from truce.sim.scenario import load_scenario
+
+        c = compare_deals(load_scenario(scenario), runs, seed, workers=workers)
+        if as_json:
+            sys.stdout.write(json.dumps(c, indent=2) + "\n")
+        else:
+            render_comparison(out, c)
+
     @app.command()
     def simulate(
         scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
@@ -84,6 +103,43 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         else:
             render(out, summary)
+
+
+def render_comparison(out: Console, c: dict[str, Any]) -> None:
+    """Phased deals and one all-for-all exchange side by side, assumptions underneath."""
+    out.print(f"[bold]{escape(c['scenario'])}[/]: {c['runs']:,} runs, seed {c['seed']}")
+    t = Table("mean (95% CI of mean)", "phased deals", "all-for-all exchange")
+
+    def cell(d: dict[str, float]) -> str:
+        return f"{d['mean']:,.1f} ({d['mean_low']:,.1f} - {d['mean_high']:,.1f})"
+
+    ph, aa = c["phased"], c["all_for_all"]
+    for key, label in (
+        ("pause_days", "pause days"),
+        ("released_total", "captives released (live)"),
+        ("prisoners", "prisoners released"),
+        ("aid_trucks", "aid trucks"),
+    ):
+        t.add_row(label, cell(ph[key]), cell(aa[key]))
+    for cat in ph["released"]:
+        t.add_row(f"  {escape(cat)}", f"{ph['released'][cat]:,.2f}", f"{aa['released'][cat]:,.2f}")
+    t.add_row(
+        "probability it stops before the end",
+        f"{ph['stop_probability']:.1%}",
+        f"{aa['stop_probability']:.1%}",
+    )
+    out.print(t)
+    out.print(
+        "[bold]assumptions[/]: the same runs (captives alive, exchange ratios) for both deals"
+    )
+    for line in aa["assumptions"]:
+        out.print(f"  all-for-all: {escape(line)}")
+    a = c["assumptions"]
+    for cat, p in a["pool"].items():
+        out.print(
+            f"  {escape(cat)}: {p['count']} held, alive {escape(json.dumps(p['alive']))}, "
+            f"exchange ratio {escape(json.dumps(p['exchange_ratio']))}"
+        )
 
 
 def render(out: Console, s: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from truce.engine import rules
-from truce.sim.scenario import Loaded, Policy, Prior, Range
+from truce.sim.scenario import Bargain, Loaded, Policy, Prior, Range
 
 CHUNK = 1 << 14  # runs per chunk; every chunk is simulated whole, so run i is the same
 # whatever the total number of runs
@@ -102,6 +102,13 @@ def rng_for(seed: int, chunk: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
 
 
+def _share_any(value: float | Range, rng: np.random.Generator, n: int) -> np.ndarray:
+    """A value per run: fixed, or drawn uniformly from {low, high}."""
+    if isinstance(value, Range):
+        return rng.uniform(value.low, value.high, n)
+    return np.full(n, float(value))
+
+
 def _share(value: float | Range, rng: np.random.Generator, n: int) -> np.ndarray:
     if isinstance(value, Range):
         return rng.uniform(value.low, value.high, n)
@@ -109,9 +116,32 @@ def _share(value: float | Range, rng: np.random.Generator, n: int) -> np.ndarray
 
 
 def _ratio(
-    spec: float | Range | Prior | None, default: Fraction, rng: np.random.Generator, n: int
+    spec: float | Range | Prior | Bargain | None,
+    default: Fraction,
+    rng: np.random.Generator,
+    n: int,
 ) -> np.ndarray:
-    """Exchange ratios per run, whole prisoners per captive (ranges and priors are rounded)."""
+    """Exchange ratios per run, whole prisoners per captive (ranges, priors and bargains are
+    rounded); -1 where a bargain finds no zone of agreement (it breaks down)."""
+    if isinstance(spec, Bargain):
+        from truce.sim.bargain import new_ratio
+
+        hold, recv = spec.holder, spec.receiver
+        r = new_ratio(
+            spec.bargain,
+            _share_any(recv.reservation, rng, n),  # side A: prefers fewer prisoners per captive
+            _share_any(hold.reservation, rng, n),  # side B: prefers more
+            lo=spec.lo,
+            hi=spec.hi,
+            power_a=recv.power,
+            power_b=hold.power,
+            delta_a=recv.patience,
+            delta_b=hold.patience,
+            concession_a=recv.concession,
+            concession_b=hold.concession,
+            first="a" if spec.first == "receiver" else "b",
+        )
+        return np.where(np.isnan(r), -1, np.rint(np.nan_to_num(r))).astype(np.int64)
     if spec is None:
         return np.full(n, int(default), dtype=np.int64)
     if isinstance(spec, Range):
@@ -130,6 +160,46 @@ def _ratio(
     return np.full(n, round(spec), dtype=np.int64)
 
 
+@dataclass
+class Draws:
+    """What each run draws before day 1, in a fixed order (shared with the deal comparison, so
+    both kinds of deal face the same captives alive and the same exchange ratios)."""
+
+    alive: np.ndarray  # int64 [categories, runs]: live captives per category
+    ratio: np.ndarray  # int64 [categories, runs]: prisoners per captive (-1: no bargain zone)
+    covered: np.ndarray  # bool [categories, runs]: covered by the terms at the start
+    holder: dict[str, np.ndarray]
+    receiver: dict[str, np.ndarray]
+    aid_frac: np.ndarray
+    breakdown: np.ndarray
+
+
+def draws(loaded: Loaded, rng: np.random.Generator, n: int) -> Draws:
+    """The per-run draws, in a fixed order."""
+    scn, terms = loaded.scenario, loaded.terms
+    order = loaded.order
+    pools = {p.category: p for p in scn.pool}
+    counts = np.array([pools[c].count for c in order], dtype=np.int64)
+    alive_p = np.stack([_share(pools[c].alive, rng, n) for c in order])
+    alive = rng.binomial(counts[:, None], alive_p).astype(np.int64)
+    ratio = np.stack(
+        [
+            _ratio(pools[c].ratio, terms.ratio(c if terms.category(c) else None), rng, n)
+            for c in order
+        ]
+    )
+    covered = np.array([terms.category_counts(c) and terms.category(c) is not None for c in order])
+    return Draws(
+        alive,
+        ratio,
+        np.repeat(covered[:, None], n, axis=1),
+        {k: _share(getattr(scn.policy.holder, k), rng, n) for k in LEVERS},
+        {k: _share(getattr(scn.policy.receiver, k), rng, n) for k in LEVERS},
+        _share(scn.aid.delivered_fraction, rng, n),
+        _share(scn.scenario.bargain_breakdown, rng, n),
+    )
+
+
 def simulate_chunk(
     loaded: Loaded, seed: int, chunk: int, n: int, trace_run: int | None = None
 ) -> tuple[Results, Trace | None]:
@@ -138,29 +208,15 @@ def simulate_chunk(
     assert terms.initial is not None and terms.extension is not None
     rng = rng_for(seed, chunk)
     order = loaded.order
-    pools = {p.category: p for p in scn.pool}
     C, H = len(order), scn.scenario.horizon_days
     n0 = terms.agreement.initial_days or 0
     Q = terms.initial.captives
     P = terms.extension.captives_per_day
     carry = terms.extension.carry_surplus
     debt = terms.initial.shortfall == "debt"
-    # Per-run draws, in a fixed order.
-    counts = np.array([pools[c].count for c in order], dtype=np.int64)
-    alive_p = np.stack([_share(pools[c].alive, rng, n) for c in order])
-    remaining = rng.binomial(counts[:, None], alive_p).astype(np.int64)
-    ratio = np.stack(
-        [
-            _ratio(pools[c].ratio, terms.ratio(c if terms.category(c) else None), rng, n)
-            for c in order
-        ]
-    )
-    covered = np.array([terms.category_counts(c) and terms.category(c) is not None for c in order])
-    covered = np.repeat(covered[:, None], n, axis=1)
-    hp = {k: _share(getattr(scn.policy.holder, k), rng, n) for k in LEVERS}
-    rp = {k: _share(getattr(scn.policy.receiver, k), rng, n) for k in LEVERS}
-    aid_frac = _share(scn.aid.delivered_fraction, rng, n)
-    breakdown = _share(scn.scenario.bargain_breakdown, rng, n)
+    d = draws(loaded, rng, n)
+    remaining, ratio, covered = d.alive.copy(), d.ratio, d.covered.copy()
+    hp, rp, aid_frac, breakdown = d.holder, d.receiver, d.aid_frac, d.breakdown
     trucks = terms.aid.trucks_per_day if terms.aid is not None else 0
 
     active = np.ones(n, dtype=bool)
@@ -216,11 +272,13 @@ def simulate_chunk(
             if scn.scenario.on_exhausted == "end":
                 stop(need & (cov_left == 0), 6, k)
             else:
-                ok = need & (u[4] >= breakdown)
-                stop(need & ~ok, 4, k)
-                # The first uncovered category (holder's order) with captives left.
+                # The first uncovered category (holder's order) with captives left; a bargain
+                # with no zone of agreement (ratio -1) breaks down like a failed one.
                 todo = (~covered) & (remaining > 0)
                 first = np.argmax(todo, axis=0)
+                agreed = ratio[first, np.arange(n)] >= 0
+                ok = need & (u[4] >= breakdown) & agreed
+                stop(need & ~ok, 4, k)
                 cols = np.nonzero(ok)[0]
                 covered[first[cols], cols] = True
                 bargained[first[cols], cols] = True

@@ -33,7 +33,8 @@ def run_terms(loaded: Loaded, tr: Trace) -> Terms:
     cats = {c["id"]: c for c in data.get("category", [])}
     for c, ratio, bargained in zip(loaded.order, tr.ratios, tr.bargained, strict=True):
         entry = cats.setdefault(c, {"id": c, "counts": False})
-        entry["prisoners_per_captive"] = str(ratio)
+        if ratio >= 0:  # -1: a bargain found no zone of agreement; never released
+            entry["prisoners_per_captive"] = str(ratio)
         if bargained:
             entry["counts"] = True
     data["category"] = list(cats.values())

@@ -4,9 +4,13 @@ arrays for the same seed."""
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from truce.errors import BadInput, MissingExtra
 from truce.sim.core import CHUNK, Results, chunks, concat, keep, simulate_chunk
@@ -63,17 +67,47 @@ def _ray(
     address: str | None,
     progress: Progress | None,
 ) -> Results:
+    """Chunks as Ray tasks, gathered in chunk order (so the arrays are the local backend's).
+
+    With ``address``, connect to that cluster (every node must be able to read the scenario file
+    and its terms at the same path, and import ``truce``); without, start a local cluster with one
+    CPU per core, no dashboard, warnings only. If Ray is already initialised in this process, that
+    connection is used as it is (``address`` is then ignored). A cluster started here is left
+    running for later calls in the same process (starting one takes seconds); Ray stops it when
+    the process exits, or call ``ray.shutdown()``.
+    """
     try:
         import ray
     except ImportError as exc:
         raise MissingExtra("ray", "ray") from exc
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(_one)
-    refs = [remote.remote(str(loaded.path), seed, c, n) for c, n in jobs]
-    out = []
-    for ref, (_, n) in zip(refs, jobs, strict=True):
-        out.append(ray.get(ref))
-        if progress:
-            progress(n)
-    return concat(out)
+        if address:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        else:
+            ray.init(
+                num_cpus=os.cpu_count() or 1,
+                include_dashboard=False,
+                logging_level=logging.WARNING,
+                log_to_driver=False,
+            )
+    remote = _remote_one()
+    path = str(loaded.path.resolve())
+    index = {remote.remote(path, seed, c, n): i for i, (c, n) in enumerate(jobs)}
+    out: list[Results | None] = [None] * len(jobs)
+    pending = list(index)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        for ref in done:
+            i = index[ref]
+            out[i] = ray.get(ref)
+            if progress:
+                progress(jobs[i][1])
+    return concat([r for r in out if r is not None])
+
+
+@cache
+def _remote_one() -> Any:
+    """``_one`` as a Ray remote function, made once (Ray re-exports it to a new cluster)."""
+    import ray
+
+    return ray.remote(_one)

@@ -65,6 +65,49 @@ class Prior(_Strict):
         return self
 
 
+class SideBargain(_Strict):
+    """One side's part in bargaining a new exchange ratio (the same fields for both sides)."""
+
+    reservation: float | Range = Field(
+        description="Holder: the lowest ratio it accepts; receiver: the highest. A number or {low, high}."
+    )
+    patience: float = Field(
+        default=0.95, gt=0.0, lt=1.0, description="Discount factor per round (rubinstein)."
+    )
+    concession: float = Field(
+        default=1.0, gt=0.0, description="Concession exponent: < 1 holds out, > 1 concedes early."
+    )
+    power: float = Field(default=1.0, gt=0.0, le=1.0, description="Utility curvature (nash).")
+
+
+class Bargain(_Strict):
+    """An exchange ratio set per run by a bargaining model (truce.sim.bargain): Nash bargaining,
+    Rubinstein alternating offers, or time-based concession toward a deadline. No zone of
+    agreement (the holder's reservation above the receiver's) means the bargaining breaks down."""
+
+    bargain: Literal["nash", "rubinstein", "concession"]
+    holder: SideBargain
+    receiver: SideBargain
+    lo: float = Field(default=0.0, ge=0.0, description="Lowest ratio on the table.")
+    hi: float = Field(gt=0.0, description="Highest ratio on the table.")
+    first: Literal["holder", "receiver"] = Field(
+        default="holder", description="Who makes the first offer (rubinstein, concession)."
+    )
+
+    @model_validator(mode="after")
+    def _inside(self) -> Bargain:
+        if self.lo >= self.hi:
+            raise ValueError(f"lo ({self.lo}) must be below hi ({self.hi})")
+        for side in ("holder", "receiver"):
+            r = getattr(self, side).reservation
+            low, high = (r.low, r.high) if isinstance(r, Range) else (r, r)
+            if low < self.lo or high > self.hi:
+                raise ValueError(
+                    f"{side}.reservation must lie within [lo, hi] = [{self.lo}, {self.hi}]"
+                )
+        return self
+
+
 def _plain(exc: ValidationError) -> str:
     parts = []
     for e in exc.errors():
@@ -97,12 +140,15 @@ def _as_share(v: object) -> float | Range:
     return x
 
 
-def _as_ratio(v: object) -> float | Range | Prior | None:
-    """An exchange ratio: a number, a table {low, high}, or {prior = [...], weights = [...]}."""
+def _as_ratio(v: object) -> float | Range | Prior | Bargain | None:
+    """An exchange ratio: a number, a table {low, high}, {prior = [...], weights = [...]}, or
+    {bargain = "nash" | "rubinstein" | "concession", holder = {...}, receiver = {...}, hi = ...}."""
     if v is None:
         return None
     if isinstance(v, dict):
-        model: type[Range] | type[Prior] = Prior if "prior" in v else Range
+        model: type[Range] | type[Prior] | type[Bargain] = (
+            Prior if "prior" in v else Bargain if "bargain" in v else Range
+        )
         try:
             r = model.model_validate(v)
         except ValidationError as exc:
@@ -124,7 +170,7 @@ _SHARE_SCHEMA = {
 }
 Share = Annotated[float | Range, PlainValidator(_as_share), WithJsonSchema(_SHARE_SCHEMA)]
 RatioSpec = Annotated[
-    float | Range | Prior | None,
+    float | Range | Prior | Bargain | None,
     PlainValidator(_as_ratio),
     WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "object"}, {"type": "null"}]}),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from truce.sim.core import REASONS, Results, policy_levers
-from truce.sim.scenario import Loaded, Prior, Range
+from truce.sim.scenario import Bargain, Loaded, Prior, Range
 
 Z95 = 1.959963984540054
 
@@ -30,6 +30,8 @@ def _dist(x: np.ndarray) -> dict[str, float]:
 
 
 def _spec(value: object) -> object:
+    if isinstance(value, Bargain):
+        return value.model_dump(mode="json")
     if isinstance(value, Range):
         return {"low": value.low, "high": value.high}
     if isinstance(value, Prior):
