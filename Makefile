@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/aid.py
 	$(BIN)/python benchmarks/ledger.py
+	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/negotiation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

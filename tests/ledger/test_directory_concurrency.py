@@ -32,7 +32,7 @@ def _race(tmp_path: Path, gaza_dir: Path, writers: int, each: int) -> None:
     ]
     acked: list[str] = []
     for p in procs:
-        out, err = p.communicate(timeout=600)
+        out, err = p.communicate(timeout=3000)
         assert p.returncode == 0, err
         acked += out.split()
     assert len(acked) == writers * each

@@ -122,12 +122,17 @@ class State:
     days: list[DayRow]
     findings: list[Finding]
     disputed: list[Disputed]
-    acts: list[dict[str, object]]
+    lazy_acts: LazyActs  # recorded acts and claims, in plain words (rendered on first use)
     notes: list[str]
     trace: Trace
     entries: list[Entry]  # the events the state was folded from, in time order
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
     book: TermsBook | None = None  # the terms versions (None: the base terms only)
+
+    @property
+    def acts(self) -> list[dict[str, object]]:
+        """Recorded acts and claims, attributed, in plain words (never judged)."""
+        return self.lazy_acts.get()
 
     def terms_for_day(self, day: int) -> Terms:
         """The terms in force when pause day ``day`` begins (amendments apply from their time)."""
@@ -370,7 +375,7 @@ class _Judge:
             days=rows,
             findings=self.findings,
             disputed=t.disputes,
-            acts=[_act(t.entries[i], self.cal) for i in t.acts],
+            lazy_acts=LazyActs(t.entries, t.acts, self.cal),
             notes=self.notes,
             trace=self.trace,
             entries=t.entries,
@@ -765,6 +770,22 @@ def _list_counted(terms: Terms, ev: ListAnnounced, w: Fraction) -> Fraction:
             else:
                 bodies += 1
     return Fraction(rules.counted(live, ev.credit, bodies, w))
+
+
+class LazyActs:
+    """The acts list, built when first asked for: checks that only need the judgement (such as
+    validating an append) never pay for it."""
+
+    __slots__ = ("_cal", "_done", "_entries", "_indices")
+
+    def __init__(self, entries: list[Entry], indices: list[int], cal: PauseCalendar | None) -> None:
+        self._entries, self._indices, self._cal = entries, indices, cal
+        self._done: list[dict[str, object]] | None = None
+
+    def get(self) -> list[dict[str, object]]:
+        if self._done is None:
+            self._done = [_act(self._entries[i], self._cal) for i in self._indices]
+        return self._done
 
 
 def _act(en: Entry, cal: PauseCalendar | None) -> dict[str, object]:

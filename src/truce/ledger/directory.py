@@ -255,12 +255,30 @@ class LedgerDir:
         new = [decode(st, self.ledger_id) for st in self.store.read(len(recs) + 1)]
         if new:
             recs.extend(new)
-            self.__dict__.pop("versions", None)
+            if any(r.event.type == "terms_set" for r in new):
+                self.__dict__.pop("versions", None)
+            keys = self.__dict__.get("key_records")
+            if keys is not None:
+                keys.extend(r for r in new if r.event.type in ("key_added", "key_revoked"))
+
+    def record_of(self, event_id: str) -> Record | None:
+        """The stored record of an event id (looked up in the store's index)."""
+        st = self.store.get(event_id)
+        if st is None:
+            return None
+        if st.seq > len(self.all_records):  # appended by another writer since the last read
+            self.refresh()
+        return self.all_records[st.seq - 1]
+
+    @cached_property
+    def key_records(self) -> list[Record]:
+        """The key events (added, revoked), in order."""
+        return [r for r in self.all_records if r.event.type in ("key_added", "key_revoked")]
 
     def reload(self) -> None:
         """Forget every cached read."""
-        self.__dict__.pop("all_records", None)
-        self.__dict__.pop("versions", None)
+        for name in ("all_records", "versions", "_history", "key_records"):
+            self.__dict__.pop(name, None)
 
     @cached_property
     def versions(self) -> list[TermsVersion]:
@@ -287,19 +305,24 @@ class LedgerDir:
 
     def history(self) -> History:
         """The deal's events as an engine history (refs ``event:<id>``, origins ``seq N``);
-        terms and key events govern the ledger itself and are left out."""
-        recs = [r for r in self.all_records if r.event.type not in LEDGER_TYPES]
-        h = History.of(
-            (r.event for r in recs), None, (f"{self.path.name} seq {r.seq}" for r in recs)
-        )
+        terms and key events govern the ledger itself and are left out. Kept, and extended
+        with what was appended since; callers get a copy they may extend."""
+        cached: tuple[int, History] | None = self.__dict__.get("_history")
+        recs = self.all_records
+        done, h = cached if cached is not None else (0, History())
+        new = [r for r in recs[done:] if r.event.type not in LEDGER_TYPES]
+        if new:
+            h.extend((r.event for r in new), None, (f"{self.path.name} seq {r.seq}" for r in new))
         h.amendments = self.amendments()
-        return h
+        self.__dict__["_history"] = (len(recs), h)
+        return h.copy()
 
     def amendments(self) -> list[Amendment]:
         """The terms versions after the base, for the engine."""
-        byseq = {r.seq: r.event.recorded_at for r in self.all_records}
+        recs = self.all_records  # in sequence order from 1
         return [
-            Amendment(v.effective_at, v.terms, v.ref, byseq.get(v.seq)) for v in self.versions[1:]
+            Amendment(v.effective_at, v.terms, v.ref, recs[v.seq - 1].event.recorded_at)
+            for v in self.versions[1:]
         ]
 
     def tree(self) -> merkle.Tree:

@@ -97,6 +97,17 @@ class History:
         self.entries.extend(new)
         self._by_id.update(staged)
 
+    def copy(self) -> History:
+        """A copy that can be extended without touching this one (entries are shared)."""
+        return History(
+            list(self.entries),
+            dict(self._by_id),
+            self.has_supersedes,
+            self.has_acts,
+            self.in_time_order,
+            list(self.amendments),
+        )
+
     def get(self, event_id: str) -> Entry | None:
         """The entry with this event id."""
         return self._by_id.get(event_id)

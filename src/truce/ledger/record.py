@@ -15,7 +15,6 @@ from truce.errors import ConflictError, DuplicateId, LedgerError, SignatureError
 from truce.events import Event, KeyAdded, KeyRevoked, TermsSet
 from truce.ledger import signing
 from truce.ledger.directory import LEDGER_TYPES, LedgerDir, event_json, terms_version
-from truce.ledger.history import History
 from truce.ledger.leaf import canonical, encode_leaf
 from truce.ledger.load import IMPORTER, load_days_csv, read_events_jsonl
 from truce.ledger.store import Leaf, Stored
@@ -63,7 +62,7 @@ def keyring(d: LedgerDir) -> signing.Keyring:
         if p.public_key:
             initial.setdefault(p.id, []).append(p.public_key)
     ring = signing.Keyring(initial)
-    for r in d.all_records:
+    for r in d.key_records:
         apply_key_event(ring, r.event, r.seq, where=f"seq {r.seq}")
     return ring
 
@@ -125,7 +124,7 @@ def _prepare(
         )
     if key is not None and as_party is None:
         raise LedgerError("signing with --key needs --as PARTY", where="--key")
-    by_id = {r.event.id: r for r in d.all_records}
+    by_id = {e.id: r for e in events if (r := d.record_of(e.id)) is not None}
     ring = keyring(d)
     kid = signing.key_id(key.public_key()) if key is not None else None
     seq = d.all_records[-1].seq if d.all_records else 0
@@ -237,13 +236,7 @@ def _check_amendment(d: LedgerDir, ev: TermsSet, seq: int, where: str) -> None:
 def _check_rules(d: LedgerDir, new: list[Event], origins: list[str]) -> None:
     """The whole ledger plus the new events must replay: references resolve, nobody is
     released twice, credits stay within what is creditable."""
-    old = [r for r in d.all_records if r.event.type not in LEDGER_TYPES]
-    new_origins = [o for e, o in zip(new, origins, strict=True) if e.type not in LEDGER_TYPES]
-    new = [e for e in new if e.type not in LEDGER_TYPES]
-    origins = new_origins
-    h = History.of(
-        [r.event for r in old] + new,
-        None,
-        [f"{d.path.name} seq {r.seq}" for r in old] + origins,
-    )
+    pairs = [(e, o) for e, o in zip(new, origins, strict=True) if e.type not in LEDGER_TYPES]
+    h = d.history()  # a copy: extending it leaves the directory's cache untouched
+    h.extend([e for e, _ in pairs], None, [o for _, o in pairs])
     replay(d.terms, h, amendments=d.amendments())

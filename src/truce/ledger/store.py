@@ -186,6 +186,13 @@ def check_entries(entries: Iterator[Stored], head: Head, frontier: Sequence[byte
         )
     root = merkle.root(hashes)
     derived = merkle.extend([], 0, hashes)
+    if list(frontier) == derived and root != head.root:
+        raise IntegrityError(
+            "the stored root was changed: the entries and the stored frontier agree with each "
+            "other, not with it",
+            seq=n or None,
+            kind="root",
+        )
     if root != head.root or list(frontier) != derived:
         lo, hi = _changed_range(n, list(frontier), derived)
         raise IntegrityError(

@@ -86,7 +86,7 @@ MUTATIONS: dict[str, tuple[Callable[[apsw.Connection], None], str, int | None]] 
             (_forged(), merkle.leaf_hash(_forged())),
         ),
         "root",
-        60,
+        1,  # localised by the stored frontier: seq 1-32 (60 = 32 + 16 + 8 + 4)
     ),
     "update type": (
         lambda c: c.execute("UPDATE entry SET type = 'release' WHERE seq = 31"),
@@ -132,7 +132,7 @@ MUTATIONS: dict[str, tuple[Callable[[apsw.Connection], None], str, int | None]] 
             "UPDATE entry SET seq = CASE seq WHEN -11 THEN 21 ELSE 11 END WHERE seq IN (-11, -21)"
         ),
         "root",
-        60,
+        1,  # seq 1-32
     ),
     "insert row": (
         lambda c: c.execute(

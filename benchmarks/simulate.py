@@ -1,0 +1,373 @@
+"""Simulator throughput: the vectorised kernel beside a per-run Python loop of the same model,
+and the Ray backend on one and two CPUs.
+
+Run ``.venv/bin/python benchmarks/simulate.py`` (1,000,000 runs; a ~10-second Ray job) or add
+``--quick`` (100,000 runs; a ~2-second Ray job). See benchmarks/README.md for the figures.
+
+(a) ``simulate`` on examples/gaza-2023/scenario.toml, local backend, 1 and 2 worker processes,
+    beside :func:`loop_run`: the same model written as a plain loop (one run at a time, Python
+    ints and floats, a ``random.Random`` per run), timed on a subset of runs. The two draw
+    different random numbers, so they are compared in distribution: the means of pause days,
+    live captives released and prisoners released must agree within a few standard errors.
+(b) Ray: the same job on a local cluster of 1 CPU and of 2 CPUs; the time to start a cluster,
+    the first (cold) tiny job, and the wall time of a tiny job on a warm cluster (the per-job
+    overhead).
+
+Goals are printed as PASS/MISS, informational only (exit 0 either way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
+from truce.sim.core import CHUNK, REASONS, Results
+from truce.sim.run import simulate
+from truce.sim.scenario import Loaded, Prior, Range, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "examples" / "gaza-2023" / "scenario.toml"
+LEVERS = ("delay", "under_delivery", "reject", "end_talks", "end_after_breach")
+
+
+# --- The baseline: the same model, one run at a time, in plain Python -------------------------
+
+
+def loop_model(loaded: Loaded) -> Callable[[random.Random], tuple[int, int, int, int, int, int]]:
+    """A function simulating one run with ``rnd``: (pause days, live captives released,
+    prisoners due, prisoners released, aid trucks, stop reason). The day logic is
+    ``truce.sim.core.simulate_chunk``'s, step for step, for a single run; only the constants
+    of the scenario are prepared here, once."""
+    from truce.sim.history import ratio_prior
+
+    scn, terms = loaded.scenario, loaded.terms
+    assert terms.initial is not None and terms.extension is not None
+    order = loaded.order
+    pools = {p.category: p for p in scn.pool}
+    C, H = len(order), scn.scenario.horizon_days
+    n0 = terms.agreement.initial_days or 0
+    Q = terms.initial.captives
+    P = terms.extension.captives_per_day
+    carry = terms.extension.carry_surplus
+    debt = terms.initial.shortfall == "debt"
+    counts = [pools[c].count for c in order]
+    alive_spec = [pools[c].alive for c in order]
+    covered0 = [bool(terms.category_counts(c) and terms.category(c) is not None) for c in order]
+    # Ratio specs: ("fixed", value) | ("range", low, high) | ("prior", [(low, high)], [weight]).
+    ratio_spec: list[tuple[Any, ...]] = []
+    for c in order:
+        spec = pools[c].ratio
+        if spec is None:
+            ratio_spec.append(("fixed", int(terms.ratio(c if terms.category(c) else None))))
+        elif isinstance(spec, Range):
+            ratio_spec.append(("range", spec.low, spec.high))
+        elif isinstance(spec, Prior):
+            rows = ratio_prior(spec.prior, spec.weights)
+            bounds = [r.ratio_a_per_b() for r, _ in rows]
+            ratio_spec.append(
+                (
+                    "prior",
+                    [(b[1] or 0.0, b[2] or 0.0) for b in bounds],
+                    [w for _, w in rows],
+                )
+            )
+        elif isinstance(spec, int | float):
+            ratio_spec.append(("fixed", round(spec)))
+        else:  # a bargaining model: not in the benchmark scenario, not in this baseline
+            raise NotImplementedError(f"loop baseline: ratio {type(spec).__name__} of {c!r}")
+    holder, receiver = scn.policy.holder, scn.policy.receiver
+    h_spec = [getattr(holder, k) for k in LEVERS]
+    r_spec = [getattr(receiver, k) for k in LEVERS]
+    aid_spec = scn.aid.delivered_fraction
+    breakdown_spec = scn.scenario.bargain_breakdown
+    trucks = terms.aid.trucks_per_day if terms.aid is not None else 0
+    size = holder.list_size
+    bargain = scn.scenario.on_exhausted == "bargain"
+    h_frac, r_frac = holder.under_fraction, receiver.under_fraction
+
+    def share(spec: float | Range, rnd: random.Random) -> float:
+        return rnd.uniform(spec.low, spec.high) if isinstance(spec, Range) else float(spec)
+
+    def run(rnd: random.Random) -> tuple[int, int, int, int, int, int]:
+        # Per-run draws.
+        remaining = []
+        for count, spec in zip(counts, alive_spec, strict=True):
+            p = share(spec, rnd)
+            remaining.append(sum(1 for _ in range(count) if rnd.random() < p))
+        ratio = []
+        for r in ratio_spec:
+            if r[0] == "fixed":
+                ratio.append(r[1])
+            elif r[0] == "range":
+                ratio.append(round(rnd.uniform(r[1], r[2])))
+            else:
+                low, high = rnd.choices(r[1], weights=r[2])[0]
+                ratio.append(round(rnd.uniform(low, high)))
+        covered = list(covered0)
+        h_delay, h_under, h_reject, h_end_p, h_after = (share(s, rnd) for s in h_spec)
+        r_delay, r_under, r_reject, r_end_p, r_after = (share(s, rnd) for s in r_spec)
+        aid_frac = share(aid_spec, rnd)
+        breakdown = share(breakdown_spec, rnd)
+
+        pause_days = n0
+        balance = cum_init = 0
+        released = 0
+        pdue = prel = 0
+        h_breach = r_breach = False
+        reason = 0  # horizon reached
+        for k in range(1, H + 1):
+            if k > pause_days + 1:
+                reason = 1  # quota not met
+                break
+            # 1. Ending the talks.
+            h_end = rnd.random() < h_end_p or (r_breach and rnd.random() < h_after)
+            r_end = rnd.random() < r_end_p or (h_breach and rnd.random() < r_after)
+            if h_end:
+                reason = 2
+                break
+            if r_end:
+                reason = 3
+                break
+            # The list size.
+            if size == "quota":
+                want = max(0, -((cum_init - Q) // (n0 - k + 1))) if k <= n0 else P
+            else:
+                want = int(size)
+            # 2. Too few covered captives left: bargain over the next category, or end.
+            if sum(remaining) == 0:
+                reason = 5
+                break
+            cov_left = sum(r for r, cv in zip(remaining, covered, strict=True) if cv)
+            if cov_left < want and any(
+                r > 0 and not cv for r, cv in zip(remaining, covered, strict=True)
+            ):
+                if not bargain:
+                    if cov_left == 0:
+                        reason = 6
+                        break
+                else:
+                    if rnd.random() < breakdown:
+                        reason = 4
+                        break
+                    for c in range(C):
+                        if remaining[c] > 0 and not covered[c]:
+                            covered[c] = True
+                            break
+                    cov_left = sum(r for r, cv in zip(remaining, covered, strict=True) if cv)
+            # 3. The list, the answer, delivery.
+            listed = min(want, cov_left)
+            rejected = rnd.random() < r_reject
+            delayed = rnd.random() < h_delay
+            x = 0 if rejected or delayed else listed
+            if rnd.random() < h_under:
+                x = math.floor(x * h_frac)
+            h_breach = not rejected and x < listed
+            left = x
+            due = 0
+            for c in range(C):
+                if covered[c] and left:
+                    take = min(left, remaining[c])
+                    remaining[c] -= take
+                    left -= take
+                    released += take
+                    due += take * ratio[c]
+            # 4. Counting (the engine's rules, inferred basis).
+            ended = False
+            if k <= n0:
+                cum_init += x
+                if k == n0:
+                    surplus = cum_init - Q
+                    bal = max(surplus, 0) * carry + min(surplus, 0) * debt
+                    g = max(bal // P, 0)
+                    balance = bal - g * P
+                    pause_days += g
+            else:
+                avail = balance + x
+                g = max(avail // P, 0)
+                rest = avail - g * P
+                balance = rest if carry else min(rest, 0)
+                pause_days += g
+                if k > pause_days:
+                    reason, ended = 1, True  # the day is still settled below
+            # 5. Prisoners.
+            pdue += due
+            owed = pdue - prel
+            p_rej = rnd.random() < h_reject
+            p_delay = rnd.random() < r_delay
+            give = 0 if p_rej or p_delay else owed
+            if rnd.random() < r_under:
+                give = math.floor(give * r_frac)
+            prel += give
+            r_breach = not p_rej and give < owed
+            if ended:
+                break
+        # 6. Aid.
+        aid = math.floor(trucks * aid_frac) * pause_days
+        return pause_days, released, pdue, prel, aid, reason
+
+    return run
+
+
+def run_loop(loaded: Loaded, runs: int, seed: int) -> list[tuple[int, int, int, int, int, int]]:
+    model = loop_model(loaded)
+    return [model(random.Random((seed << 32) | i)) for i in range(runs)]
+
+
+# --- Timing helpers ---------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` calls (GC collected before each, enabled during)."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        out = None
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def agree(name: str, a: np.ndarray, b: np.ndarray) -> bool:
+    """Means of two samples within 4 standard errors of their difference."""
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    z = (a.mean() - b.mean()) / se if se else 0.0
+    ok = abs(z) < 4
+    print(
+        f"    {name:<22} loop {a.mean():>12,.3f}   kernel {b.mean():>12,.3f}   "
+        f"z = {z:+.2f}  {'agree' if ok else 'DISAGREE'}"
+    )
+    return ok
+
+
+# --- The benchmark ----------------------------------------------------------------------------
+
+
+def bench_kernel(loaded: Loaded, runs: int, loop_runs: int, seed: int) -> float:
+    print(f"\n(a) kernel vs per-run Python loop, {SCENARIO.relative_to(ROOT)}")
+    repeat = 2 if runs >= 500_000 else 3
+    t1, res = timed(lambda: simulate(loaded, runs, seed), repeat)
+    t2, res2 = timed(lambda: simulate(loaded, runs, seed, workers=2), repeat)
+    assert np.array_equal(res.pause_days, res2.pause_days)
+    tl, rows = timed(lambda: run_loop(loaded, loop_runs, seed))
+    k1, k2, lp = runs / t1, runs / t2, loop_runs / tl
+    print(
+        f"  kernel, 1 worker : {runs:>9,} runs in {t1:7.3f} s = {k1:>12,.0f} runs/s (best of {repeat})"
+    )
+    print(
+        f"  kernel, 2 workers: {runs:>9,} runs in {t2:7.3f} s = {k2:>12,.0f} runs/s (best of {repeat}, pool start included)"
+    )
+    print(f"  Python loop      : {loop_runs:>9,} runs in {tl:7.3f} s = {lp:>12,.0f} runs/s")
+    print(f"  kernel 1 worker / loop : {k1 / lp:8.1f}x   goal >= 300x: {verdict(k1 / lp >= 300)}")
+    print(f"  kernel 2 workers / loop: {k2 / lp:8.1f}x   (loop on 1 core)")
+    print(f"  2 workers / 1 worker   : {t1 / t2:8.2f}x")
+    print(f"  kernel, 2 workers >= 1,000,000 runs/s: {verdict(k2 >= 1_000_000)}")
+    loop = np.array(rows, dtype=np.float64)
+    print(f"  same model? means over {loop_runs:,} loop runs vs {runs:,} kernel runs:")
+    ok = all(
+        [
+            agree("pause days", loop[:, 0], res.pause_days),
+            agree("captives released", loop[:, 1], res.released.sum(axis=0)),
+            agree("prisoners released", loop[:, 3], res.prisoners_released),
+            agree("aid trucks", loop[:, 4], res.aid_trucks),
+        ]
+    )
+    shares_l = np.bincount(loop[:, 5].astype(int), minlength=len(REASONS)) / loop_runs
+    shares_k = np.bincount(res.reason, minlength=len(REASONS)) / runs
+    for i, why in enumerate(REASONS):
+        if shares_l[i] or shares_k[i]:
+            print(f"    stop: {why:<26} loop {shares_l[i]:6.1%}   kernel {shares_k[i]:6.1%}")
+    print(f"  loop and kernel agree in distribution: {verdict(ok)}")
+    return k1
+
+
+def ray_job(loaded: Loaded, runs: int, seed: int) -> Results:
+    return simulate(loaded, runs, seed, backend="ray")
+
+
+def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
+    try:
+        import ray
+    except ImportError:
+        print("\n(b) Ray: not installed (pip install 'truce[ray]'), skipped")
+        return
+    runs = max(2, round(rate * seconds / CHUNK)) * CHUNK
+    print(f"\n(b) Ray {ray.__version__}: {runs:,} runs ({runs // CHUNK} chunks of {CHUNK:,})")
+    t_local, ref = timed(lambda: simulate(loaded, runs, seed))
+    print(f"  local backend, 1 worker (baseline): {t_local:7.3f} s")
+    tiny_local = min(timed(lambda: simulate(loaded, 100, seed))[0] for _ in range(5))
+    print(
+        f"  local backend, tiny job (100 runs = one whole chunk simulated): {tiny_local * 1000:.1f} ms"
+    )
+    times = {}
+    for cpus in (1, 2):
+        t0 = time.perf_counter()
+        ray.init(
+            num_cpus=cpus,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+        )
+        start = time.perf_counter() - t0
+        cold, _ = timed(lambda n=CHUNK * cpus: ray_job(loaded, n, seed))  # starts the worker(s)
+        tiny = min(timed(lambda: ray_job(loaded, 100, seed))[0] for _ in range(5))
+        t, res = timed(lambda: ray_job(loaded, runs, seed))
+        assert np.array_equal(res.pause_days, ref.pause_days)
+        assert np.array_equal(res.released, ref.released)
+        times[cpus] = t
+        print(
+            f"  Ray, {cpus} CPU{'s' if cpus > 1 else ' '}: start {start:5.2f} s; first job "
+            f"({cpus} chunk{'s' if cpus > 1 else ''}) {cold:5.2f} s; tiny job (100 runs) "
+            f"warm {tiny * 1000:6.1f} ms ({(tiny - tiny_local) * 1000:+.1f} ms vs local); the job {t:7.3f} s = {runs / t:>10,.0f} runs/s "
+            f"({t / t_local:.2f}x the local time)"
+        )
+        ray.shutdown()
+    r = times[1] / times[2]
+    print(f"  Ray 2 CPUs / 1 CPU: {r:.2f}x   goal >= 1.8x: {verdict(r >= 1.8)}")
+    print("  (same arrays as the local backend: checked)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="100,000 runs, a ~2 s Ray job")
+    ap.add_argument("--runs", type=int, help="kernel runs (default 1,000,000; quick 100,000)")
+    ap.add_argument("--loop-runs", type=int, help="Python loop runs (default 5,000; quick 1,000)")
+    ap.add_argument("--ray-seconds", type=float, help="size of the Ray job (default 10; quick 2)")
+    ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    runs = a.runs or (100_000 if a.quick else 1_000_000)
+    loop_runs = a.loop_runs or (1_000 if a.quick else 5_000)
+    seconds = a.ray_seconds or (2.0 if a.quick else 10.0)
+    try:
+        import ray
+
+        extra = f"; ray {ray.__version__}"
+    except ImportError:
+        extra = ""
+    print(describe(f"; numpy {np.__version__}{extra}"))
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (other processes share these CPUs)")
+    loaded = load_scenario(SCENARIO)
+    rate = bench_kernel(loaded, runs, loop_runs, a.seed)
+    if not a.no_ray:
+        bench_ray(loaded, rate, seconds, a.seed)
+    print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
