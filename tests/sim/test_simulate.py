@@ -207,7 +207,9 @@ def test_compare_deals_uses_the_same_runs_for_both_kinds_of_deal() -> None:
 
     # The 2023 pause: every covered captive alive, nothing to bargain, nothing breaks down.
     c = compare_deals(loaded("scenario-pause.toml"), 500, 2)
-    assert c["phased"]["released"] == c["all_for_all"]["released"] == {"women": 42.0, "children": 38.0}
+    assert (
+        c["phased"]["released"] == c["all_for_all"]["released"] == {"women": 42.0, "children": 38.0}
+    )
     assert c["phased"]["prisoners"]["mean"] == c["all_for_all"]["prisoners"]["mean"] == 240.0
     assert c["all_for_all"]["stop_probability"] == 0.0
     assert c["all_for_all"]["pause_days"]["mean"] == 30.0  # the horizon
@@ -223,5 +225,7 @@ def test_compare_deals_cli_json() -> None:
     c = json.loads(out)
     assert set(c) >= {"phased", "all_for_all", "assumptions", "runs", "seed"}
     for kind in ("phased", "all_for_all"):
-        assert {"pause_days", "released", "prisoners", "aid_trucks", "stop_probability"} <= set(c[kind])
+        assert {"pause_days", "released", "prisoners", "aid_trucks", "stop_probability"} <= set(
+            c[kind]
+        )
     assert "price" not in out.lower()
