@@ -200,6 +200,43 @@ def draws(loaded: Loaded, rng: np.random.Generator, n: int) -> Draws:
     )
 
 
+@dataclass
+class _Working:
+    """The state of the runs still going, run axis last; stopped runs are dropped (compacted)
+    once they are the majority, so later days cost only what is left."""
+
+    ids: np.ndarray  # chunk positions of these runs
+    remaining: np.ndarray
+    covered: np.ndarray
+    ratio: np.ndarray
+    bargained: np.ndarray
+    released: np.ndarray
+    pause_days: np.ndarray
+    balance: np.ndarray
+    cum_init: np.ndarray
+    pdue: np.ndarray
+    prel: np.ndarray
+    h_breach: np.ndarray
+    r_breach: np.ndarray
+    active: np.ndarray
+    reason: np.ndarray
+    stop_day: np.ndarray
+    breakdown: np.ndarray
+    hp: dict[str, np.ndarray]
+    rp: dict[str, np.ndarray]
+
+    def keep(self, mask: np.ndarray) -> _Working:
+        """Only the runs where ``mask`` holds."""
+        arrays = {
+            name: value[..., mask]
+            for name, value in self.__dict__.items()
+            if not isinstance(value, dict)
+        }
+        hp = {k: v[mask] for k, v in self.hp.items()}
+        rp = {k: v[mask] for k, v in self.rp.items()}
+        return _Working(**arrays, hp=hp, rp=rp)
+
+
 def simulate_chunk(
     loaded: Loaded, seed: int, chunk: int, n: int, trace_run: int | None = None
 ) -> tuple[Results, Trace | None]:
@@ -215,73 +252,111 @@ def simulate_chunk(
     carry = terms.extension.carry_surplus
     debt = terms.initial.shortfall == "debt"
     d = draws(loaded, rng, n)
-    remaining, ratio, covered = d.alive.copy(), d.ratio, d.covered.copy()
-    hp, rp, aid_frac, breakdown = d.holder, d.receiver, d.aid_frac, d.breakdown
     trucks = terms.aid.trucks_per_day if terms.aid is not None else 0
-
-    active = np.ones(n, dtype=bool)
-    pause_days = np.full(n, n0, dtype=np.int64)
-    balance = np.zeros(n, dtype=np.int64)
-    cum_init = np.zeros(n, dtype=np.int64)
-    reason = np.zeros(n, dtype=np.int8)
-    stop_day = np.full(n, H + 1, dtype=np.int32)
-    released = np.zeros((C, n), dtype=np.int64)
-    pdue = np.zeros(n, dtype=np.int64)
-    prel = np.zeros(n, dtype=np.int64)
-    h_breach = np.zeros(n, dtype=bool)
-    r_breach = np.zeros(n, dtype=bool)
+    w = _Working(
+        ids=np.arange(n),
+        remaining=d.alive.copy(),
+        covered=d.covered.copy(),
+        ratio=d.ratio,
+        bargained=np.zeros((C, n), dtype=bool),
+        released=np.zeros((C, n), dtype=np.int64),
+        pause_days=np.full(n, n0, dtype=np.int64),
+        balance=np.zeros(n, dtype=np.int64),
+        cum_init=np.zeros(n, dtype=np.int64),
+        pdue=np.zeros(n, dtype=np.int64),
+        prel=np.zeros(n, dtype=np.int64),
+        h_breach=np.zeros(n, dtype=bool),
+        r_breach=np.zeros(n, dtype=bool),
+        active=np.ones(n, dtype=bool),
+        reason=np.zeros(n, dtype=np.int8),
+        stop_day=np.full(n, H + 1, dtype=np.int32),
+        breakdown=d.breakdown,
+        hp=d.holder,
+        rp=d.receiver,
+    )
+    # Final values per run, written when a run leaves the working set.
+    out_pause = np.full(n, n0, dtype=np.int64)
+    out_released = np.zeros((C, n), dtype=np.int64)
+    out_pdue = np.zeros(n, dtype=np.int64)
+    out_prel = np.zeros(n, dtype=np.int64)
+    out_reason = np.zeros(n, dtype=np.int8)
+    out_stop = np.full(n, H + 1, dtype=np.int32)
+    out_bargained = np.zeros((C, n), dtype=bool)
     cum_rel = np.zeros(H)
     cum_pri = np.zeros(H)
-    bargained = np.zeros((C, n), dtype=bool)
+    gone_rel = 0.0  # releases by runs already dropped, for the day sums
+    gone_pri = 0.0
     tr: Trace | None = None
     if trace_run is not None:
-        tr = Trace([], [], [], [int(x) for x in ratio[:, trace_run]], [])
+        tr = Trace([], [], [], [int(x) for x in d.ratio[:, trace_run]], [])
 
-    def stop(mask: np.ndarray, why: int, k: int) -> None:
-        hit = mask & active
-        reason[hit] = why
-        stop_day[hit] = k
-        active[hit] = False
+    def flush(v: _Working, mask: np.ndarray) -> None:
+        at = v.ids[mask]
+        out_pause[at] = v.pause_days[mask]
+        out_released[:, at] = v.released[:, mask]
+        out_pdue[at] = v.pdue[mask]
+        out_prel[at] = v.prel[mask]
+        out_reason[at] = v.reason[mask]
+        out_stop[at] = v.stop_day[mask]
+        out_bargained[:, at] = v.bargained[:, mask]
 
     for k in range(1, H + 1):
-        u = rng.random((12, n))
-        live = active & (k <= pause_days + 1)
-        stop(active & ~live, 1, k)
+        m = w.ids.shape[0]
+        if m >= 512 and 2 * int(w.active.sum()) < m:
+            gone = ~w.active
+            flush(w, gone)
+            gone_rel += float(w.released[:, gone].sum())
+            gone_pri += float(w.prel[gone].sum())
+            w = w.keep(w.active)
+            m = w.ids.shape[0]
+        active = w.active
+
+        def stop(mask: np.ndarray, why: int, v: _Working = w, k: int = k) -> None:
+            hit = mask & v.active
+            v.reason[hit] = why
+            v.stop_day[hit] = k
+            v.active[hit] = False
+
+        hp, rp = w.hp, w.rp
+        remaining, covered, ratio = w.remaining, w.covered, w.ratio
+        u = rng.random((12, m))
+        live = active & (k <= w.pause_days + 1)
+        stop(active & ~live, 1)
         # 1. Ending the talks (the pause runs to its current end).
-        h_end = live & ((u[0] < hp["end_talks"]) | (r_breach & (u[1] < hp["end_after_breach"])))
-        r_end = live & ((u[2] < rp["end_talks"]) | (h_breach & (u[3] < rp["end_after_breach"])))
-        stop(h_end, 2, k)
-        stop(r_end & ~h_end, 3, k)
+        h_end = live & ((u[0] < hp["end_talks"]) | (w.r_breach & (u[1] < hp["end_after_breach"])))
+        r_end = live & ((u[2] < rp["end_talks"]) | (w.h_breach & (u[3] < rp["end_after_breach"])))
+        stop(h_end, 2)
+        stop(r_end & ~h_end, 3)
         live &= active
         # The holder's list size for the day.
         size = scn.policy.holder.list_size
         if size == "quota":
             if k <= n0:
-                want = rules.clamp0(-((cum_init - Q) // (n0 - k + 1)))  # ceil((Q - cum)/days left)
+                want = rules.clamp0(-((w.cum_init - Q) // (n0 - k + 1)))  # ceil(rest/days left)
             else:
-                want = np.full(n, P, dtype=np.int64)
+                want = np.full(m, P, dtype=np.int64)
         else:
-            want = np.full(n, int(size), dtype=np.int64)
+            want = np.full(m, int(size), dtype=np.int64)
         # 2. Too few live captives left in covered categories to fill the list: bargain over
         # the next category in the holder's order, or end.
-        stop(live & (remaining.sum(axis=0) == 0), 5, k)
+        stop(live & (remaining.sum(axis=0) == 0), 5)
         live &= active
         cov_left = (remaining * covered).sum(axis=0)
         need = live & (cov_left < want) & (((~covered) & (remaining > 0)).any(axis=0))
         if need.any():
             if scn.scenario.on_exhausted == "end":
-                stop(need & (cov_left == 0), 6, k)
+                stop(need & (cov_left == 0), 6)
             else:
                 # The first uncovered category (holder's order) with captives left; a bargain
                 # with no zone of agreement (ratio -1) breaks down like a failed one.
                 todo = (~covered) & (remaining > 0)
                 first = np.argmax(todo, axis=0)
-                agreed = ratio[first, np.arange(n)] >= 0
-                ok = need & (u[4] >= breakdown) & agreed
-                stop(need & ~ok, 4, k)
+                agreed = ratio[first, np.arange(m)] >= 0
+                ok = need & (u[4] >= w.breakdown) & agreed
+                stop(need & ~ok, 4)
                 cols = np.nonzero(ok)[0]
                 covered[first[cols], cols] = True
-                bargained[first[cols], cols] = True
+                w.bargained[first[cols], cols] = True
             live &= active
             cov_left = (remaining * covered).sum(axis=0)
         # 3. The holder's list, the receiver's answer, delivery.
@@ -291,34 +366,33 @@ def simulate_chunk(
         under = live & (u[7] < hp["under_delivery"])
         x = listed * ~(rejected | delayed)
         x = np.where(under, np.floor(x * scn.policy.holder.under_fraction).astype(np.int64), x)
-        h_breach = live & ~rejected & (x < listed)
+        w.h_breach = live & ~rejected & (x < listed)
         left = x.copy()
-        taken = np.zeros((C, n), dtype=np.int64)
+        taken = np.zeros((C, m), dtype=np.int64)
         for c in range(C):
             take = np.minimum(left, remaining[c] * covered[c])
             taken[c] = take
             left -= take
         remaining -= taken
-        released += taken
+        w.released += taken
         # 4. Counting, with the engine's rules (inferred basis).
         if k <= n0:
-            cum_init += x
+            w.cum_init += x
             if k == n0:
-                surplus = rules.initial_surplus(cum_init, Q)
+                surplus = rules.initial_surplus(w.cum_init, Q)
                 bal = rules.initial_balance(surplus, carry, debt)
                 g = rules.extension_days(bal, P)
-                balance = np.where(active, rules.leftover(bal, g, P), balance)
-                pause_days += g * active
+                w.balance = np.where(active, rules.leftover(bal, g, P), w.balance)
+                w.pause_days += g * active
         else:
-            avail = balance + x
+            avail = w.balance + x
             g = rules.extension_days(avail, P)
-            balance = np.where(live, rules.next_balance(avail, g, P, carry), balance)
-            pause_days += g * live
-            stop(live & (k > pause_days), 1, k)
+            w.balance = np.where(live, rules.next_balance(avail, g, P, carry), w.balance)
+            w.pause_days += g * live
+            stop(live & (k > w.pause_days), 1)
         # 5. Prisoners at each category's exchange ratio.
-        due = rules.prisoners_due(taken, ratio).sum(axis=0)
-        pdue += due
-        owed = pdue - prel
+        w.pdue += rules.prisoners_due(taken, ratio).sum(axis=0)
+        owed = w.pdue - w.prel
         p_rej = live & (u[8] < hp["reject"])
         p_delay = live & (u[9] < rp["delay"])
         p_under = live & (u[10] < rp["under_delivery"])
@@ -326,31 +400,34 @@ def simulate_chunk(
         give = np.where(
             p_under, np.floor(give * scn.policy.receiver.under_fraction).astype(np.int64), give
         )
-        prel += give
-        r_breach = live & ~p_rej & (give < owed)
-        cum_rel[k - 1] = released.sum()
-        cum_pri[k - 1] = prel.sum()
+        w.prel += give
+        w.r_breach = live & ~p_rej & (give < owed)
+        cum_rel[k - 1] = gone_rel + w.released.sum()
+        cum_pri[k - 1] = gone_pri + w.prel.sum()
         if tr is not None and trace_run is not None:
-            tr.released.append([int(v) for v in taken[:, trace_run]])
-            tr.prisoners.append(int(give[trace_run]))
+            pos = int(np.searchsorted(w.ids, trace_run))
+            here = pos < m and w.ids[pos] == trace_run
+            tr.released.append([int(v) for v in taken[:, pos]] if here else [0] * C)
+            tr.prisoners.append(int(give[pos]) if here else 0)
         if not active.any():
             cum_rel[k:] = cum_rel[k - 1]
             cum_pri[k:] = cum_pri[k - 1]
             break
+    flush(w, np.ones(w.ids.shape[0], dtype=bool))
     # 6. Aid: the delivered share of the commitment on every pause day.
-    per_day = np.floor(trucks * aid_frac).astype(np.int64)
-    aid = per_day * pause_days
+    per_day = np.floor(trucks * d.aid_frac).astype(np.int64)
+    aid = per_day * out_pause
     if tr is not None and trace_run is not None:
-        tr.bargained = [bool(b) for b in bargained[:, trace_run]]
-        tr.aid = [int(per_day[trace_run])] * int(pause_days[trace_run])
+        tr.bargained = [bool(b) for b in out_bargained[:, trace_run]]
+        tr.aid = [int(per_day[trace_run])] * int(out_pause[trace_run])
     res = Results(
-        pause_days.astype(np.int32),
-        released.astype(np.int32),
-        pdue,
-        prel,
+        out_pause.astype(np.int32),
+        out_released.astype(np.int32),
+        out_pdue,
+        out_prel,
         aid,
-        reason,
-        stop_day,
+        out_reason,
+        out_stop,
         cum_rel,
         cum_pri,
     )
