@@ -80,3 +80,14 @@ def _summary(*extra: str) -> dict[str, object]:
 def test_cli_ray_summary_equals_the_local_one() -> None:
     """The CLI starts (and, exiting, stops) its own local Ray."""
     assert _summary("--backend", "ray") == _summary()
+
+
+def test_a_sweep_on_ray_equals_the_local_one() -> None:
+    from truce.sim.sweep import parse_vary, run_sweep
+
+    varies = [parse_vary("policy.holder.delay=0,0.2")]
+    _, local = run_sweep(SCENARIO, varies, 2000, 3)
+    _, remote = run_sweep(SCENARIO, varies, 2000, 3, backend="ray")
+    for a, b in zip(local, remote, strict=True):
+        assert np.array_equal(a.pause_days, b.pause_days)
+        assert np.array_equal(a.released, b.released)

@@ -22,6 +22,78 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
 
     register_history(app, out)
 
+    @app.command()
+    def sweep(
+        scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+        vary: Annotated[
+            list[str],
+            typer.Option(
+                "--vary",
+                help="KEY=V1,V2,... or KEY=LOW:HIGH:STEPS (grid), KEY=LOW:HIGH (with --random); "
+                "e.g. policy.holder.delay=0:0.2:5, pool.women.alive=0.6,0.8,1",
+            ),
+        ],
+        random: Annotated[
+            int | None, typer.Option("--random", help="Random points instead of a grid.")
+        ] = None,
+        runs: Annotated[int, typer.Option("--runs", help="Runs per point.")] = 20_000,
+        seed: Annotated[int, typer.Option("--seed", help="Fixes the randomness.")] = 1,
+        backend: Annotated[str, typer.Option("--backend", help="local | ray")] = "local",
+        workers: Annotated[int, typer.Option("--workers", help="Local worker processes.")] = 1,
+        address: Annotated[
+            str | None, typer.Option("--address", help="An existing Ray cluster.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        plot: Annotated[
+            Path | None, typer.Option("--plot", help="Heat maps (for two keys) here.")
+        ] = None,
+    ) -> None:
+        """Vary scenario keys over a grid or at random, as one job with one seed; a table of
+        outcomes per point, and heat maps when two keys vary."""
+        from truce.sim.sweep import heatmaps, parse_vary, run_sweep, table
+
+        varies = [parse_vary(v) for v in vary]
+        total = runs * (random if random is not None else 1)
+        with Progress(
+            TextColumn("sweeping"),
+            BarColumn(),
+            TextColumn("{task.completed:,} runs"),
+            console=err,
+            transient=True,
+            disable=as_json and not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("runs", total=None if random is None else total)
+            variants, results = run_sweep(
+                scenario,
+                varies,
+                runs,
+                seed,
+                random,
+                backend=backend,
+                workers=workers,
+                address=address,
+                progress=lambda n: bar.advance(task, n),
+            )
+        rows = table(variants, results)
+        written = heatmaps(rows, plot) if plot is not None else []
+        if as_json:
+            doc = {"runs_per_point": runs, "seed": seed, "points": rows}
+            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+            return
+        t = Table(*(k for k, _ in varies), "pause days", "released", "prisoners", "stop prob.")
+        for r in rows:
+            t.add_row(
+                *(f"{r['point'][k]:g}" for k, _ in varies),
+                f"{r['pause_days_mean']:.2f}",
+                f"{r['released_mean']:.1f}",
+                f"{r['prisoners_mean']:,.0f}",
+                f"{r['breakdown_probability']:.1%}",
+            )
+        out.print(f"{len(rows)} points x {runs:,} runs, seed {seed} (the same runs at every point)")
+        out.print(t)
+        if written:
+            out.print(f"charts: {', '.join(escape(str(p)) for p in written)}")
+
     @app.command("compare-deals")
     def compare_deals_cmd(
         scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],

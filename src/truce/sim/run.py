@@ -20,9 +20,12 @@ BACKENDS = ("local", "ray")
 Progress = Callable[[int], None]  # called with the runs just finished
 
 
-def _one(path: str, seed: int, chunk: int, n: int) -> Results:
+def _one(
+    path: str, seed: int, chunk: int, n: int, overrides: dict[str, float] | None = None
+) -> Results:
     """A worker's job: load the scenario (cheap) and simulate one chunk."""
-    return keep(simulate_chunk(load_scenario(Path(path)), seed, chunk, CHUNK)[0], n)
+    loaded = load_scenario(Path(path), overrides)
+    return keep(simulate_chunk(loaded, seed, chunk, CHUNK)[0], n)
 
 
 def simulate(
@@ -36,37 +39,58 @@ def simulate(
     progress: Progress | None = None,
 ) -> Results:
     """Simulate ``runs`` runs; the result does not depend on the backend or worker count."""
+    return simulate_many(
+        [loaded], runs, seed, backend=backend, workers=workers, address=address, progress=progress
+    )[0]
+
+
+def simulate_many(
+    variants: list[Loaded],
+    runs: int,
+    seed: int,
+    *,
+    backend: str = "local",
+    workers: int = 1,
+    address: str | None = None,
+    progress: Progress | None = None,
+) -> list[Results]:
+    """Several scenario variants (a sweep) as one job: every (variant, chunk) is a task, all
+    with the same seed, so the variants differ only by what was changed."""
     if runs < 1:
         raise BadInput(f"runs must be at least 1, got {runs}", where="--runs")
     if backend not in BACKENDS:
         raise BadInput(f"expected one of {', '.join(BACKENDS)}, got {backend!r}", where="--backend")
-    jobs = chunks(runs)
+    jobs = [(v, c, n) for v in range(len(variants)) for c, n in chunks(runs)]
     if backend == "ray":
-        return _ray(loaded, seed, jobs, address, progress)
-    if workers <= 1 or len(jobs) == 1:
+        parts = _ray(variants, seed, jobs, address, progress)
+    elif workers <= 1 or len(jobs) == 1:
         parts = []
-        for chunk, n in jobs:
-            parts.append(keep(simulate_chunk(loaded, seed, chunk, CHUNK)[0], n))
+        for v, chunk, n in jobs:
+            parts.append(keep(simulate_chunk(variants[v], seed, chunk, CHUNK)[0], n))
             if progress:
                 progress(n)
-        return concat(parts)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_one, str(loaded.path), seed, c, n) for c, n in jobs]
-        out = []
-        for f, (_, n) in zip(futures, jobs, strict=True):
-            out.append(f.result())
-            if progress:
-                progress(n)
-    return concat(out)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(_one, str(variants[v].path), seed, c, n, variants[v].overrides)
+                for v, c, n in jobs
+            ]
+            parts = []
+            for f, (_, _, n) in zip(futures, jobs, strict=True):
+                parts.append(f.result())
+                if progress:
+                    progress(n)
+    per = len(chunks(runs))
+    return [concat(parts[i * per : (i + 1) * per]) for i in range(len(variants))]
 
 
 def _ray(
-    loaded: Loaded,
+    variants: list[Loaded],
     seed: int,
-    jobs: list[tuple[int, int]],
+    jobs: list[tuple[int, int, int]],
     address: str | None,
     progress: Progress | None,
-) -> Results:
+) -> list[Results]:
     """Chunks as Ray tasks, gathered in chunk order (so the arrays are the local backend's).
 
     With ``address``, connect to that cluster (every node must be able to read the scenario file
@@ -91,8 +115,10 @@ def _ray(
                 log_to_driver=False,
             )
     remote = _remote_one()
-    path = str(loaded.path.resolve())
-    index = {remote.remote(path, seed, c, n): i for i, (c, n) in enumerate(jobs)}
+    index = {
+        remote.remote(str(variants[v].path.resolve()), seed, c, n, variants[v].overrides): i
+        for i, (v, c, n) in enumerate(jobs)
+    }
     out: list[Results | None] = [None] * len(jobs)
     pending = list(index)
     while pending:
@@ -101,8 +127,8 @@ def _ray(
             i = index[ref]
             out[i] = ray.get(ref)
             if progress:
-                progress(jobs[i][1])
-    return concat([r for r in out if r is not None])
+                progress(jobs[i][2])
+    return [r for r in out if r is not None]
 
 
 @cache

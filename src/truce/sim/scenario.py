@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -288,6 +288,7 @@ class Loaded(BaseModel):
     scenario: Scenario
     terms: Terms
     path: Path
+    overrides: dict[str, float] = {}  # dotted keys set on top of the file (sweeps)
 
     @property
     def order(self) -> list[str]:
@@ -304,10 +305,42 @@ def parse_scenario(data: dict[str, object], where: str) -> Scenario:
         raise ScenarioError(describe_validation_error(exc, Scenario), where=where) from None
 
 
-def load_scenario(path: str | Path) -> Loaded:
-    """Read a scenario file and the terms it names; check the two fit together."""
+def set_key(doc: dict[str, Any], key: str, value: object) -> None:
+    """Set a dotted key in a scenario document: ``policy.holder.delay``, ``aid.delivered_fraction``;
+    a pool entry is named by its category: ``pool.women.alive``."""
+    parts = key.split(".")
+    node: Any = doc
+    if parts[0] == "pool":
+        if len(parts) != 3:
+            raise ScenarioError("expected pool.CATEGORY.FIELD", where=key)
+        for entry in doc.get("pool", []):
+            if isinstance(entry, dict) and entry.get("category") == parts[1]:
+                entry[parts[2]] = value
+                return
+        cats = [e.get("category") for e in doc.get("pool", []) if isinstance(e, dict)]
+        raise ScenarioError(
+            f"no pool category {parts[1]!r} (have: {', '.join(map(str, cats))})", where=key
+        )
+    for part in parts[:-1]:
+        if not isinstance(node, dict):
+            raise ScenarioError(f"{part!r} is not a table", where=key)
+        node = node.setdefault(part, {})
+    if not isinstance(node, dict):
+        raise ScenarioError("not a key of a table", where=key)
+    node[parts[-1]] = value
+
+
+def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -> Loaded:
+    """Read a scenario file (with dotted keys overridden, for sweeps) and the terms it names;
+    check the two fit together."""
     p = Path(path)
-    scn = parse_scenario(read_toml(p, ScenarioError, "scenario file"), str(p))
+    doc = read_toml(p, ScenarioError, "scenario file")
+    for key, value in (overrides or {}).items():
+        set_key(doc, key, value)
+    where = str(p) + (
+        " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
+    )
+    scn = parse_scenario(doc, where)
     terms = load_terms(p.parent / scn.scenario.terms)
     if terms.agreement.start is None or terms.extension is None or terms.initial is None:
         raise ScenarioError(
@@ -336,4 +369,4 @@ def load_scenario(path: str | Path) -> Loaded:
                 ratio_prior(pool.ratio.prior, pool.ratio.weights)
             except BadInput as exc:
                 raise ScenarioError(str(exc), where=f"{p}: pool[{i + 1}].ratio") from None
-    return Loaded(scenario=scn, terms=terms, path=p)
+    return Loaded(scenario=scn, terms=terms, path=p, overrides=dict(overrides or {}))
