@@ -234,6 +234,9 @@ def render(out: Console, s: dict[str, Any]) -> None:
     row("prisoners released", s["prisoners"])
     row("aid trucks", s["aid_trucks"])
     out.print(t)
+    dist = sorted(s["pause_days"]["distribution"].items(), key=lambda kv: -kv[1])[:8]
+    shares = ", ".join(f"{d} days {p:.1%}" for d, p in sorted(dist))
+    out.print(f"share of runs by pause length (most frequent): {shares}")
     cats = ", ".join(f"{c} {v:,.2f}" for c, v in s["released"].items())
     out.print(f"captives released by category (mean): {escape(cats)}")
     out.print(f"probability the talks stop before the horizon: {s['breakdown_probability']:.1%}")
