@@ -12,11 +12,15 @@ from pathlib import Path
 
 import apsw
 
-from truce.ledger import merkle
-from truce.ledger.leaf import encode_leaf
-from truce.ledger.migrate import SCHEMA_V1
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for tests.ledger.leaves, the one way tests make leaves
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "ledger" / "fixtures" / "ledger-v1.db"
+from tests.ledger.leaves import claim_leaf  # noqa: E402
+
+from truce.ledger import merkle  # noqa: E402
+from truce.ledger.migrate import SCHEMA_V1  # noqa: E402
+
+OUT = ROOT / "tests" / "ledger" / "fixtures" / "ledger-v1.db"
 PARTIES = ("mediator", "party-a", "party-b")
 VISIBILITY = ("public", "parties", "mediator")
 
@@ -31,17 +35,9 @@ def main(out: Path = OUT) -> int:
     conn.execute(SCHEMA_V1)
     hashes: list[bytes] = []
     for i in range(1, 31):
-        party = PARTIES[i % 3]
-        event = {
-            "id": f"e{i}",
-            "type": "claim",
-            "at": "2023-11-24T16:00:00+02:00",
-            "recorded_at": "2023-11-24T16:00:00+02:00",
-            "declared_by": party,
-            "recorded_by": party,
-            "text": f"claim {i}",
-        }
-        lf = encode_leaf("L-v1-fixture", event, VISIBILITY[(i // 3) % 3])
+        lf = claim_leaf(
+            f"e{i}", f"claim {i}", PARTIES[i % 3], VISIBILITY[(i // 3) % 3], "L-v1-fixture"
+        )
         h = merkle.leaf_hash(lf.data)
         hashes.append(h)
         conn.execute(

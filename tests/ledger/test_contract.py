@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.ledger.leaves import claim_leaf
 from truce.errors import ConflictError, DuplicateId, IntegrityError
 from truce.ledger import merkle
-from truce.ledger.leaf import encode_leaf
 from truce.ledger.memory import MemoryLedger
 from truce.ledger.store import Head, Leaf, Ledger
 
@@ -18,16 +18,7 @@ from .stores import FACTORIES
 
 def leaf(i: int, text: str | None = None, party: str = "mediator") -> Leaf:
     """A claim event as a leaf; ``text`` changes its content but not its id."""
-    event = {
-        "id": f"e{i}",
-        "type": "claim",
-        "at": "2023-11-24T16:00:00+02:00",
-        "recorded_at": "2023-11-24T16:00:00+02:00",
-        "declared_by": party,
-        "recorded_by": party,
-        "text": text or f"claim {i}",
-    }
-    return encode_leaf("L-test", event)
+    return claim_leaf(f"e{i}", text or f"claim {i}", party)
 
 
 @pytest.fixture(params=sorted(FACTORIES))

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from tests.ledger.leaves import claim_leaf
 from truce.errors import ConflictError, DuplicateId
 from truce.ledger import merkle
 from truce.ledger.checkpoint import (
@@ -39,7 +40,7 @@ from truce.ledger.checkpoint import (
     sign_checkpoint,
     verify_signature,
 )
-from truce.ledger.leaf import VISIBILITIES, decode_leaf, encode_leaf
+from truce.ledger.leaf import VISIBILITIES, decode_leaf
 from truce.ledger.memory import MemoryLedger
 from truce.ledger.signing import new_key
 from truce.ledger.sqlite import SqliteLedger
@@ -58,16 +59,7 @@ parties = st.sampled_from(PARTIES)
 
 def make_leaf(event_id: str, text: str, party: str, visibility: str) -> Leaf:
     """A claim event as a leaf; any argument changes the bytes, only ``event_id`` the id."""
-    event = {
-        "id": event_id,
-        "type": "claim",
-        "at": "2023-11-24T16:00:00+02:00",
-        "recorded_at": "2023-11-24T16:00:00+02:00",
-        "declared_by": party,
-        "recorded_by": party,
-        "text": text,
-    }
-    return encode_leaf(LEDGER_ID, event, visibility)
+    return claim_leaf(event_id, text, party, visibility, LEDGER_ID)
 
 
 def other_content(lf: Leaf, text: str) -> Leaf:

@@ -17,8 +17,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tests.ledger.leaves import claim_leaf
 from truce.errors import ConflictError, IntegrityError, StoreError
-from truce.ledger.leaf import encode_leaf
 from truce.ledger.sql import SqlLedger
 from truce.ledger.store import Leaf
 
@@ -27,16 +27,7 @@ HERE = Path(__file__).resolve()
 
 def leaf(event_id: str, text: str | None = None, party: str = "mediator") -> Leaf:
     """A claim event as a leaf; ``text`` changes its content but not its id."""
-    event = {
-        "id": event_id,
-        "type": "claim",
-        "at": "2023-11-24T16:00:00+02:00",
-        "recorded_at": "2023-11-24T16:00:00+02:00",
-        "declared_by": party,
-        "recorded_by": party,
-        "text": text or f"claim {event_id}",
-    }
-    return encode_leaf("L-pg", event)
+    return claim_leaf(event_id, text or None, party, ledger="L-pg")
 
 
 # -- the writer programs (run as subprocesses) ----------------------------------------------
@@ -85,7 +76,11 @@ def writer(url: str, ledger: str, start: int, stop: int) -> None:
 def _spawn(*args: object, stdout: int | Path = subprocess.PIPE) -> subprocess.Popen[str]:
     out = open(stdout, "w") if isinstance(stdout, Path) else stdout  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, str(HERE), *map(str, args)], stdout=out, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tests.ledger.test_postgres", *map(str, args)],
+        cwd=HERE.parents[2],
+        stdout=out,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
