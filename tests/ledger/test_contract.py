@@ -110,6 +110,18 @@ def test_many_appends_match_a_reference_tree(store: Ledger) -> None:
     assert store.verify().size == n
 
 
+def test_large_batches(store: Ledger) -> None:
+    """Batches big enough for a store's bulk path (COPY on PostgreSQL) keep the head right."""
+    first = [leaf(i) for i in range(150)]
+    second = [leaf(i) for i in range(150, 400)]
+    assert [s.seq for s in store.append(first, expected_size=0)] == list(range(1, 151))
+    assert [s.seq for s in store.append(second, expected_size=150)] == list(range(151, 401))
+    hashes = [merkle.leaf_hash(x.data) for x in first + second]
+    assert store.head() == Head(400, merkle.root(hashes))
+    assert store.append(second[:100] + [leaf(400)])[-1].seq == 401  # retries + one new
+    assert store.verify().size == 401
+
+
 def test_concurrent_appends_with_optimistic_retry(store: Ledger) -> None:
     """4 threads x 25 appends, each conditional on the size it read: no gaps, nothing lost."""
     errors: list[BaseException] = []

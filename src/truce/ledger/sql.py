@@ -46,6 +46,7 @@ from truce.errors import StoreError
 from truce.ledger import merkle
 from truce.ledger.store import Head, Leaf, Stored, check_entries, plan_append
 
+COPY_MIN = 64  # rows from which an append uses COPY on PostgreSQL
 PAGE = 5000  # rows per query when streaming entries
 ID_CHUNK = 1000  # event ids per lookup query in an append
 _LOCK_KEY = 0x7472756365  # pg_advisory_xact_lock key serialising table creation ("truce")
@@ -200,7 +201,9 @@ class SqlLedger:
                 for row in self._lookup(conn, ids[i : i + ID_CHUNK]):
                     existing[row.event_id] = _stored(row)
             plan = plan_append(leaves, expected_size, head, frontier, existing)
-            if plan.new:
+            if plan.new and conn.dialect.name == "postgresql" and len(plan.new) >= COPY_MIN:
+                self._copy(conn, plan.new)
+            elif plan.new:
                 conn.execute(
                     insert(entry_table),
                     [
@@ -217,6 +220,7 @@ class SqlLedger:
                         for st in plan.new
                     ],
                 )
+            if plan.new:
                 conn.execute(
                     update(head_table)
                     .where(head_table.c.ledger == self._ledger)
@@ -227,6 +231,28 @@ class SqlLedger:
                     )
                 )
         return plan.answer
+
+    def _copy(self, conn: Connection, new: list[Stored]) -> None:
+        """Insert many rows with PostgreSQL's COPY, inside the append's transaction (the same
+        DBAPI connection): several times faster than a multi-row INSERT for large batches."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        columns = "ledger, seq, event_id, type, party, visibility, data, hash"
+        with raw.cursor() as cur, cur.copy(f"COPY truce_entry ({columns}) FROM STDIN") as cp:
+            for st in new:
+                lf = st.leaf
+                cp.write_row(
+                    (
+                        self._ledger,
+                        st.seq,
+                        lf.event_id,
+                        lf.type,
+                        lf.party,
+                        lf.visibility,
+                        lf.data,
+                        st.hash,
+                    )
+                )
 
     def _lookup(self, conn: Connection, ids: list[str]) -> Iterator[Row[Any]]:
         """The stored rows for these event ids (at most ID_CHUNK of them)."""
