@@ -118,7 +118,7 @@ def test_large_batches(store: Ledger) -> None:
     assert [s.seq for s in store.append(second, expected_size=150)] == list(range(151, 401))
     hashes = [merkle.leaf_hash(x.data) for x in first + second]
     assert store.head() == Head(400, merkle.root(hashes))
-    assert store.append(second[:100] + [leaf(400)])[-1].seq == 401  # retries + one new
+    assert store.append([*second[:100], leaf(400)])[-1].seq == 401  # retries + one new
     assert store.verify().size == 401
 
 
