@@ -21,8 +21,8 @@ test: $(STAMP)
 	@scripts/run-tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz tools
+	$(BIN)/ruff format --check src tests benchmarks fuzz tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
