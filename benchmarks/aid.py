@@ -31,7 +31,7 @@ from typing import Any
 
 import simpy
 
-from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
 from truce.aid.queue import QueueSettings, simulate
 from truce.aid.route import Network, Route, load_route, parse_route, resolve
 
@@ -86,16 +86,6 @@ def bare_loop(days: float, seed: int) -> int:
     env.process(source())
     env.run(until=end)
     return done[0]
-
-
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    out: Any = None
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def per_second(fn: Callable[[], Any], seconds: float) -> float:

@@ -45,7 +45,7 @@ from typing import Any
 
 import apsw
 
-from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
 from truce.ledger import merkle, signing
 from truce.ledger.leaf import canonical, encode_leaf
 from truce.ledger.sqlite import SCHEMA, SqliteLedger, journal_mode_for, sqlite_version
@@ -125,18 +125,6 @@ def line(
     if note:
         out += f" {note}"
     print(out, flush=True)
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()
-    t0 = time.perf_counter()
-    r = fn()
-    return time.perf_counter() - t0, r
-
-
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    dt, r = min((timed(fn) for _ in range(repeat)), key=lambda x: x[0])
-    return dt, r
 
 
 def cycle_rate(fn: Callable[[int], Any], items: int, min_time: float, repeat: int) -> float:
@@ -242,7 +230,7 @@ def bench_sqlite(tmp: Path, leaves: list[Leaf], hashes: list[bytes], single: int
             raw.executemany(_INSERT, rows[i : i + BATCH])
             raw.execute("COMMIT")
 
-    t_raw, _ = timed(raw_batch)
+    t_raw, _ = best(raw_batch)
     raw.close()
     rows.clear()
     path = tmp / "ledger-batch.db"
@@ -252,7 +240,7 @@ def bench_sqlite(tmp: Path, leaves: list[Leaf], hashes: list[bytes], single: int
         for i in range(0, n, BATCH):
             led.append(leaves[i : i + BATCH])
 
-    t_led, _ = timed(led_batch)
+    t_led, _ = best(led_batch)
     head = led.head()
     assert head.size == n and head.root == merkle.root(hashes)
     led.close()
@@ -355,7 +343,7 @@ def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int) -> str:
                     with conn.transaction():
                         cur.executemany(ins, rb[i : i + BATCH])
 
-            t_raw, _ = timed(raw_batch)
+            t_raw, _ = best(raw_batch)
             rb.clear()
             led = SqlLedger.open(url, ledger=names[1])
 
@@ -363,7 +351,7 @@ def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int) -> str:
                 for i in range(0, n, BATCH):
                     led.append(leaves[i : i + BATCH])
 
-            t_led, _ = timed(led_batch)
+            t_led, _ = best(led_batch)
             assert led.head().size == n
             rate = n / t_led
             line(
@@ -373,7 +361,7 @@ def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int) -> str:
                 ("raw psycopg executemany", n / t_raw),
                 (f">= {GOAL_APPEND:,} events/s", rate, GOAL_APPEND),
             )
-            t_ver, h = timed(led.verify)
+            t_ver, h = best(led.verify)
             assert h.size == n
             led.close()
             line(
@@ -436,7 +424,7 @@ def bench_verify(leaves: list[Leaf], hashes: list[bytes], db: Path | None, repea
     )
     if db is not None:
         led = SqliteLedger.open(db)
-        t_ver, h = timed(led.verify)
+        t_ver, h = best(led.verify)
         assert h == head
         led.close()
         line(
@@ -488,7 +476,7 @@ def bench_signatures(count: int, min_time: float, repeat: int) -> None:
 def bench_proofs(hashes: list[bytes], count: int, min_time: float, repeat: int) -> None:
     """Step 5."""
     n = len(hashes)
-    t_tree, tree = timed(lambda: merkle.Tree(hashes))
+    t_tree, tree = best(lambda: merkle.Tree(hashes))
     root = tree.root()
     line(f"(5) merkle.Tree build ({n:,} leaves)", n / t_tree, "leaves/s")
     rnd = random.Random(5)
@@ -563,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     check_event_shape()
-    t_build, leaves = timed(lambda: build_leaves(max(n, single)))
+    t_build, leaves = best(lambda: build_leaves(max(n, single)))
     size = sum(len(lf.data) for lf in leaves) / len(leaves)
     hashes = [merkle.leaf_hash(lf.data) for lf in leaves]
     print(

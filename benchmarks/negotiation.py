@@ -34,14 +34,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
 from truce.sim.bargain import Concession, concession_batch, concession_loop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,16 +107,6 @@ def run_truce(
         rounds_out[mask] = c.round
         ratio_out[mask] = c.ratio
     return rounds_out, ratio_out
-
-
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    out: Any = None
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def negmas_python(given: str | None) -> Path:

@@ -19,7 +19,6 @@ Goals are printed as PASS/MISS, informational only (exit 0 either way).
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import math
 import os
@@ -31,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from machine import describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
 from truce.sim.core import CHUNK, REASONS, Results
 from truce.sim.run import simulate
 from truce.sim.scenario import Loaded, Prior, Range, load_scenario
@@ -227,18 +226,6 @@ def run_loop(loaded: Loaded, runs: int, seed: int) -> list[tuple[int, int, int, 
 # --- Timing helpers ---------------------------------------------------------------------------
 
 
-def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` calls (GC collected before each, enabled during)."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -261,10 +248,10 @@ def agree(name: str, a: np.ndarray, b: np.ndarray) -> bool:
 def bench_kernel(loaded: Loaded, runs: int, loop_runs: int, seed: int) -> float:
     print(f"\n(a) kernel vs per-run Python loop, {SCENARIO.relative_to(ROOT)}")
     repeat = 2 if runs >= 500_000 else 3
-    t1, res = timed(lambda: simulate(loaded, runs, seed), repeat)
-    t2, res2 = timed(lambda: simulate(loaded, runs, seed, workers=2), repeat)
+    t1, res = best(lambda: simulate(loaded, runs, seed), repeat)
+    t2, res2 = best(lambda: simulate(loaded, runs, seed, workers=2), repeat)
     assert np.array_equal(res.pause_days, res2.pause_days)
-    tl, rows = timed(lambda: run_loop(loaded, loop_runs, seed))
+    tl, rows = best(lambda: run_loop(loaded, loop_runs, seed))
     k1, k2, lp = runs / t1, runs / t2, loop_runs / tl
     print(
         f"  kernel, 1 worker : {runs:>9,} runs in {t1:7.3f} s = {k1:>12,.0f} runs/s (best of {repeat})"
@@ -308,9 +295,9 @@ def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
         return
     runs = max(2, round(rate * seconds / CHUNK)) * CHUNK
     print(f"\n(b) Ray {ray.__version__}: {runs:,} runs ({runs // CHUNK} chunks of {CHUNK:,})")
-    t_local, ref = timed(lambda: simulate(loaded, runs, seed))
+    t_local, ref = best(lambda: simulate(loaded, runs, seed))
     print(f"  local backend, 1 worker (baseline): {t_local:7.3f} s")
-    tiny_local = min(timed(lambda: simulate(loaded, 100, seed))[0] for _ in range(5))
+    tiny_local = min(best(lambda: simulate(loaded, 100, seed))[0] for _ in range(5))
     print(
         f"  local backend, tiny job (100 runs = one whole chunk simulated): {tiny_local * 1000:.1f} ms"
     )
@@ -324,9 +311,9 @@ def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
             log_to_driver=False,
         )
         start = time.perf_counter() - t0
-        cold, _ = timed(lambda n=CHUNK * cpus: ray_job(loaded, n, seed))  # starts the worker(s)
-        tiny = min(timed(lambda: ray_job(loaded, 100, seed))[0] for _ in range(5))
-        t, res = timed(lambda: ray_job(loaded, runs, seed))
+        cold, _ = best(lambda n=CHUNK * cpus: ray_job(loaded, n, seed))  # starts the worker(s)
+        tiny = min(best(lambda: ray_job(loaded, 100, seed))[0] for _ in range(5))
+        t, res = best(lambda: ray_job(loaded, runs, seed))
         assert np.array_equal(res.pause_days, ref.pause_days)
         assert np.array_equal(res.released, ref.released)
         times[cpus] = t
