@@ -12,6 +12,7 @@ Layout::
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -84,8 +85,6 @@ class TermsVersion:
 
 def decode(st: Stored, ledger_id: str) -> Record:
     """Parse one stored leaf back into an event; any mismatch is an IntegrityError at its seq."""
-    import base64
-
     obj = decode_leaf(st.leaf.data, st.seq)
     if obj["ledger"] != ledger_id:
         raise IntegrityError(
@@ -285,8 +284,8 @@ class LedgerDir:
         """The terms versions in ledger order: the base first, then amendments."""
         out: list[TermsVersion] = []
         for r in self.all_records:
-            if r.event.type == "terms_set":
-                out.append(terms_version(r, len(out) + 1))
+            if isinstance(r.event, TermsSet):
+                out.append(terms_version(r.event, r.seq, len(out) + 1))
         if not out:
             raise IntegrityError(
                 "the ledger has no terms_set event: it is not bound to terms", seq=1, kind="terms"
@@ -347,19 +346,17 @@ def write_config(path: Path, config: dict[str, str]) -> None:
     path.write_text("# truce ledger directory (see docs/store.md)\n" + "\n".join(lines) + "\n")
 
 
-def terms_version(r: Record, version: int) -> TermsVersion:
-    """A terms_set record as a TermsVersion; its digest must match its terms."""
-    ev = r.event
-    assert isinstance(ev, TermsSet)
+def terms_version(ev: TermsSet, seq: int, version: int) -> TermsVersion:
+    """A terms_set event (at ``seq``) as a TermsVersion; its digest must match its terms."""
     try:
-        terms = parse_terms(ev.terms, where=f"seq {r.seq}")
+        terms = parse_terms(ev.terms, where=f"seq {seq}")
     except BadInput as exc:
-        raise IntegrityError(str(exc), seq=r.seq, kind="terms") from None
+        raise IntegrityError(str(exc), seq=seq, kind="terms") from None
     digest = terms.digest()
     if digest != ev.digest:
         raise IntegrityError(
-            f"seq {r.seq}: terms digest {ev.digest[:16]} does not match the terms ({digest[:16]})",
-            seq=r.seq,
+            f"seq {seq}: terms digest {ev.digest[:16]} does not match the terms ({digest[:16]})",
+            seq=seq,
             kind="terms",
         )
-    return TermsVersion(version, r.seq, ev.effective_at, terms, digest, f"event:{ev.id}")
+    return TermsVersion(version, seq, ev.effective_at, terms, digest, f"event:{ev.id}")

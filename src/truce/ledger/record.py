@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truce.engine.state import replay
-from truce.errors import ConflictError, DuplicateId, LedgerError, SignatureError
+from truce.errors import ConflictError, DuplicateId, IntegrityError, LedgerError, SignatureError
 from truce.events import Event, KeyAdded, KeyRevoked, TermsSet
 from truce.ledger import signing
 from truce.ledger.directory import LEDGER_TYPES, LedgerDir, event_json, terms_version
@@ -211,17 +211,13 @@ def _in_framework(ev: Event) -> bool:
 
 
 def _check_amendment(d: LedgerDir, ev: TermsSet, seq: int, where: str) -> None:
-    from truce.ledger.directory import Record
-    from truce.ledger.store import Stored as _S
+    from truce.engine.versions import fixed_difference
 
     try:
-        terms_version(Record(_S(seq, Leaf(ev.id, ev.type, "", "", b""), b""), ev, None, ""), 0)
-    except Exception as exc:
+        tv = terms_version(ev, seq, 0)
+    except IntegrityError as exc:
         raise LedgerError(str(exc), where=where) from None
-    from truce.engine.versions import fixed_difference
-    from truce.terms import parse_terms
-
-    why = fixed_difference(d.terms, parse_terms(ev.terms, where=where))
+    why = fixed_difference(d.terms, tv.terms)
     if why is not None:
         raise LedgerError(why, where=where)
     last = d.versions[-1]

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
 from truce.ledger import checkpoint as cpt
-from truce.ledger import merkle, signing
+from truce.ledger import signing
 from truce.ledger.directory import LOG_NAME, TERMS, LedgerDir
 from truce.ledger.leaf import canonical
 from truce.ledger.record import apply_key_event
@@ -129,11 +129,10 @@ def _checkpoints(
                 kind="truncated",
             )
         if tree.root(cp.size) != cp.root:
-            first = _first_divergence(d, cp.size, cp.root)
             raise IntegrityError(
                 f"{label}: the log's root at size {cp.size} differs from the signed one: "
-                f"history was rewritten (first differing entry at or before seq {first})",
-                seq=first,
+                f"history was rewritten (an entry at or before seq {cp.size} changed)",
+                seq=cp.size,
                 kind="rewritten",
             )
         for sig in signed.signatures:
@@ -164,16 +163,9 @@ def _cosigned(signed: cpt.SignedCheckpoint, name: str, key: Ed25519PublicKey) ->
     return True
 
 
-def _first_divergence(d: LedgerDir, size: int, root: bytes) -> int:
-    """The smallest size whose root differs cannot be found from one root alone; name the
-    checkpoint's size as the upper bound (the store's own checks passed below it)."""
-    del d, root
-    return size
-
-
 def head_text(head: Head) -> str:
     """A head as one line: size and base64 root."""
     return f"size {head.size}, root {base64.b64encode(head.root).decode()}"
 
 
-__all__ = ["Report", "head_text", "merkle", "verify"]
+__all__ = ["Report", "head_text", "verify"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +16,22 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from truce.errors import BadInput
+
+
+@contextmanager
+def runs_bar(err: Console, label: str, total: int, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar over runs on the terminal (stderr); yields the callback to advance it."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} runs"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=quiet and not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("runs", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def register(app: typer.Typer, out: Console, err: Console) -> None:
@@ -50,19 +68,11 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
     ) -> None:
         """Vary scenario keys over a grid or at random, as one job with one seed; a table of
         outcomes per point, and heat maps when two keys vary."""
-        from truce.sim.sweep import heatmaps, parse_vary, run_sweep, table
+        from truce.sim.sweep import heatmaps, parse_vary, points, run_sweep, table
 
         varies = [parse_vary(v) for v in vary]
-        total = runs * (random if random is not None else 1)
-        with Progress(
-            TextColumn("sweeping"),
-            BarColumn(),
-            TextColumn("{task.completed:,} runs"),
-            console=err,
-            transient=True,
-            disable=as_json and not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("runs", total=None if random is None else total)
+        total = runs * len(points(varies, random, seed))
+        with runs_bar(err, "sweeping", total, quiet=as_json) as advance:
             variants, results = run_sweep(
                 scenario,
                 varies,
@@ -72,7 +82,7 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
                 backend=backend,
                 workers=workers,
                 address=address,
-                progress=lambda n: bar.advance(task, n),
+                progress=advance,
             )
         rows = table(variants, results)
         written = heatmaps(rows, plot) if plot is not None else []
@@ -141,16 +151,7 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
         loaded = load_scenario(scenario)
         if results is not None and results.suffix.lower() not in (".parquet", ".csv"):
             raise BadInput("expected a .parquet or .csv file", where="--out")
-        with Progress(
-            TextColumn("simulating"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} runs"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-            disable=as_json and not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("runs", total=runs)
+        with runs_bar(err, "simulating", runs, quiet=as_json) as advance:
             res = run_sim(
                 loaded,
                 runs,
@@ -158,7 +159,7 @@ def register(app: typer.Typer, out: Console, err: Console) -> None:
                 backend=backend,
                 workers=workers,
                 address=address,
-                progress=lambda n: bar.advance(task, n),
+                progress=advance,
             )
         summary = summarise(loaded, res, seed)
         if results is not None:
