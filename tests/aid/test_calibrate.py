@@ -16,14 +16,25 @@ from typer.testing import CliRunner
 from tests.aid.networks import edge, node, route
 from tests.conftest import EXAMPLES
 from truce.aid import calibrate as cal
-from truce.aid.calibrate import GOAL, OBSERVED, SMALL_GRID, Calibration, Grid, calibrate
-from truce.aid.route import load_route
+from truce.aid.calibrate import (
+    BY_CONDITIONS,
+    GOAL,
+    OBSERVED,
+    ONE,
+    SMALL_GRID,
+    Calibration,
+    Grid,
+    Params,
+    calibrate,
+)
+from truce.aid.route import load_route, resolve
 from truce.errors import BadInput
 
 pytest.importorskip("simpy")
 
 ROUTE = EXAMPLES / "gaza-2023" / "route.toml"
-ONE_POINT = Grid((34.0,), (105.0,), (175.0,))
+ONE_POINT = Grid((34.0,), (105.0,), (175.0,), ())
+DEC, JAN = "17-31 Dec 2023", "Jan 2024"
 
 # The fit periods are reproduced within this relative error by the best grid point.
 FIT_TOLERANCE = 0.03
@@ -47,6 +58,32 @@ def test_the_observed_table_is_the_research_file() -> None:
     assert cal.early_december() == pytest.approx(95.9, abs=0.05)
     assert OBSERVED["dec-17-31"].per_day == pytest.approx(114.3, abs=0.05)
     assert OBSERVED["dec-17-31-ks"].per_day == pytest.approx(28.5, abs=0.05)
+    # the second hold-out: January 2024, 4,371 received, 2,347 via Kerem Shalom (2.5)
+    assert (OBSERVED["jan-2024"].trucks, OBSERVED["jan-2024"].days) == (4371, 31)
+    assert OBSERVED["jan-2024"].per_day == pytest.approx(141.0, abs=0.05)
+    assert OBSERVED["jan-2024-ks"].trucks == 2347
+
+
+def test_the_grid_holds_both_structures() -> None:
+    points = SMALL_GRID.points()
+    # 2 x 2 x 2, each once with one reception capacity and once with 105 from 1 Dec
+    assert len(points) == 16
+    assert sum(p.structure == ONE for p in points) == 8
+    assert Params(34.0, 105.0, 175.0, 105.0).structure == BY_CONDITIONS
+    assert Params(34.0, 105.0, None, None).structure == ONE
+    # a hostilities value equal to the pause's is not tried twice
+    assert len(Grid((30.0,), (100.0,), (105.0,), (105.0,)).points()) == 1
+
+
+def test_the_pause_and_december_use_their_own_reception_capacity() -> None:
+    route = load_route(ROUTE)
+    params = Params(34.0, 105.0, 175.0, 110.0)
+    pause = cal.apply(resolve(route, "pause"), params)
+    dec = cal.apply(resolve(route, "ks-entry"), params)
+    assert pause.nodes["gaza-reception"].capacity_trucks_per_day == 175.0
+    assert dec.nodes["gaza-reception"].capacity_trucks_per_day == 110.0
+    assert dec.nodes["rafah-entry"].capacity_trucks_per_day == 105.0
+    assert pause.nodes["rafah-entry"].capacity_trucks_per_day == 200.0  # the pause's, not fitted
 
 
 def test_same_seed_same_calibration_other_seed_other_numbers() -> None:
@@ -68,47 +105,83 @@ def test_the_fit_reproduces_the_pause_and_early_december(result: Calibration) ->
     assert result.evaluations > len(SMALL_GRID.points())
 
 
-def test_the_hold_out_error_is_computed_and_set_against_15_percent(result: Calibration) -> None:
-    h = result.holdout
-    assert h.period == "17-31 Dec 2023"
-    assert h.observed == pytest.approx(114.27, abs=0.01)
-    assert h.error == pytest.approx((h.predicted.mean - h.observed) / h.observed)
-    assert h.predicted.low <= h.predicted.mean <= h.predicted.high
-    # What the model gives, not refitted. On this reduced grid the best fit is Nitzana 34 min,
-    # Rafah 105/day, reception 175/day: it predicts ~174.5/day against 114.3 observed, +52.8%,
-    # far outside the goal (Kerem Shalom entry runs at its stated ~80/day, K4; observed on the
-    # UNRWA basis: 28.5/day). The full grid gives +63.0% (docs/aid.md, Calibration).
-    assert h.error == pytest.approx(0.528, abs=0.05)
-    assert h.goal == GOAL == 0.15
-    assert h.within_goal is (abs(h.error) <= 0.15)
-    assert not h.within_goal
-    assert h.via_kerem_shalom_predicted.mean == pytest.approx(80, abs=6)
-    lo, hi = h.plausible_range
-    assert lo <= hi
+def test_the_hold_outs_are_computed_and_set_against_15_percent(result: Calibration) -> None:
+    dec, jan = result.holdouts
+    assert (dec.period, jan.period) == (DEC, JAN)
+    assert dec.observed == pytest.approx(114.27, abs=0.01)
+    assert jan.observed == pytest.approx(141.0, abs=0.01)
+    for h in result.holdouts:
+        assert h.error == pytest.approx((h.predicted.mean - h.observed) / h.observed)
+        assert h.predicted.low <= h.predicted.mean <= h.predicted.high
+        assert h.goal == GOAL == 0.15
+        assert h.within_goal is (abs(h.error) <= 0.15)
+        means = [p.holdouts[h.period] for p in result.plausible]
+        assert h.plausible_range == (min(means), max(means))
+        assert h.plausible_within_goal == sum(abs(m / h.observed - 1) <= 0.15 for m in means)
+    # What the model gives, not refitted (reduced grid, seed 0). The fit periods do not tell the
+    # structures apart (both have plausible sets). With one reception capacity the model adds
+    # Kerem Shalom's stated ~80/day (K4) to Rafah's ~105 and predicts ~175/day for 17-31 Dec,
+    # +53%; with reception by conditions it predicts ~104-107/day, within the goal (that
+    # structure was added after the first missed, so this is not a blind test). January 2024
+    # (141.0/day) lies between the two: ~106 (-25%) and ~176 (+24%), neither within 15%.
+    lo_one, hi_one = dec.by_structure[ONE]
+    lo_cond, hi_cond = dec.by_structure[BY_CONDITIONS]
+    assert 170 <= lo_one <= hi_one <= 182
+    assert 100 <= lo_cond <= hi_cond <= 112
+    assert dec.plausible_within_goal == sum(p.structure == BY_CONDITIONS for p in result.plausible)
+    assert jan.plausible_within_goal == 0
+    assert jan.by_structure[BY_CONDITIONS][1] < jan.observed < jan.by_structure[ONE][0]
+    # Kerem Shalom runs at its stated ~80/day in both: 28.5 observed in Dec, 75.7 in Jan
+    assert dec.via_kerem_shalom_predicted.mean == pytest.approx(80, abs=6)
+    assert jan.via_kerem_shalom_error == pytest.approx(
+        jan.via_kerem_shalom_predicted.mean / 75.71 - 1, abs=1e-3
+    )
 
 
 def test_every_plausible_set_names_its_limiting_nodes(result: Calibration) -> None:
     assert result.plausible
     assert result.plausible[0].params == result.best
+    assert {p.structure for p in result.plausible} == {ONE, BY_CONDITIONS}
     for p in result.plausible:
         assert p.score <= result.score + result.tolerance + 1e-9
+        assert p.structure == p.params.structure
         assert set(p.limiting) == {
             "24-30 Nov 2023",
             "2-11 Dec 2023",
             "12-16 Dec 2023",
-            "17-31 Dec 2023",
+            DEC,
+            JAN,
         }
         for nodes in p.limiting.values():
             assert nodes
+        # a model result: with reception by conditions, reception limits the hold-outs
+        if p.structure == BY_CONDITIONS:
+            assert p.limiting[DEC] == p.limiting[JAN] == ["gaza-reception"]
     # in early December the Rafah gate holds every plausible set down (a model result)
     assert all(p.limiting["2-11 Dec 2023"] == ["rafah-entry"] for p in result.plausible)
+    for st, params in result.best_by_structure.items():
+        assert params.structure == st
 
 
 def test_the_json_is_the_dataclass(result: Calibration) -> None:
     d = json.loads(json.dumps(result.to_dict()))
     assert d["best"] == dataclasses.asdict(result.best)
-    assert d["holdout"]["within_goal"] is False
-    assert {"fit", "holdout", "plausible", "parameters", "demand", "note"} <= set(d)
+    assert [h["period"] for h in d["holdouts"]] == [DEC, JAN]
+    assert d["holdouts"][1]["within_goal"] is False
+    assert set(d["structures"]) == {ONE, BY_CONDITIONS}
+    assert {"fit", "holdouts", "plausible", "parameters", "demand", "note"} <= set(d)
+
+
+def test_memoised_simulations_are_the_same_as_fresh_ones() -> None:
+    route = load_route(ROUTE)
+    grid = Grid((34.0,), (105.0,), (175.0, None), ())
+    both = calibrate(route, grid=grid, replications=2, holdout_replications=2, tolerance=1.0)
+    alone = calibrate(
+        route, grid=Grid((34.0,), (105.0,), (None,), ()), replications=2, holdout_replications=2
+    )
+    shared = next(p for p in both.plausible if p.params.reception_capacity is None)
+    assert shared.fit == alone.plausible[0].fit
+    assert shared.holdouts == alone.plausible[0].holdouts
 
 
 def test_cli_calibrate_json_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +205,9 @@ def test_the_table_names_the_goal_and_the_plausible_sets(result: Calibration) ->
     cal.render_calibration(console, result)
     text = console.export_text()
     assert "17-31 Dec 2023 (hold-out)" in text
+    assert "Jan 2024 (hold-out)" in text
     assert "outside the 15% goal" in text
+    assert "reception by conditions" in text
     assert "Plausible sets" in text
     assert "not findings about any party" in text
 

@@ -290,13 +290,29 @@ def calibrate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulations.")] = 0,
 ) -> None:
-    """Fit the unverified parameters on the pause and 1-16 Dec 2023; predict 17-31 Dec."""
+    """Fit the unverified parameters on the pause and 1-16 Dec 2023; predict 17-31 Dec 2023
+    and January 2024 without refitting."""
     import json
 
-    from truce.aid.calibrate import calibrate, render_calibration
-    from truce.cli import out
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    result = calibrate(load_route(route), seed=seed)
+    from truce.aid.calibrate import calibrate, render_calibration
+    from truce.cli import err, out
+
+    with Progress(
+        TextColumn("calibrating"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("calibrate", total=None)
+        result = calibrate(
+            load_route(route),
+            seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
