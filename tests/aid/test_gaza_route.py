@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -201,4 +202,35 @@ def test_cli_sets_the_delivered_series_against_the_commitment() -> None:
     ]
     assert {r["commitment"] for r in rows} == {200} and {r["basis"] for r in rows} == {"received"}
     lone = subprocess.run(args[:-2], capture_output=True, text=True)
-    assert lone.returncode == 2 and "--ledger and --terms go together" in lone.stderr
+    assert lone.returncode == 2 and "a ledger file needs --terms FILE" in lone.stderr
+    no_ledger = subprocess.run([*args[:-4], "--terms", args[-1]], capture_output=True, text=True)
+    assert no_ledger.returncode == 2 and "--terms is read with --ledger" in no_ledger.stderr
+
+
+def test_cli_reads_the_delivered_series_from_a_ledger_directory(tmp_path: Path) -> None:
+    """`--ledger DIR` (issue 5): a ledger directory carries its own terms."""
+    import json
+    import subprocess
+
+    from tests.conftest import truce_exe
+
+    gaza = EXAMPLES / "gaza-2023"
+    d = tmp_path / "ledger"
+    for cmd in (["init", str(d), "--terms", str(gaza / "terms.toml")], ["record", str(d)]):
+        extra = [str(gaza / "ledger.jsonl")] if cmd[0] == "record" else []
+        subprocess.run([truce_exe(), *cmd, *extra], capture_output=True, text=True, check=True)
+    args = [truce_exe(), "aid", str(ROUTE), "--json", "--no-simulate", "--variant", "pause"]
+    out = json.loads(
+        subprocess.run(
+            [*args, "--ledger", str(d)], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert [r["trucks"] for r in out["delivered"]] == [200, 199, 201, 106, 300, 104, 99]
+    table = subprocess.run(
+        [truce_exe(), "aid", str(ROUTE), "--no-simulate", "--variant", "pause", "--ledger", str(d)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "160", "NO_COLOR": "1"},
+    ).stdout
+    assert "Delivered against the commitment (terms' basis)" in table

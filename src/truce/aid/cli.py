@@ -9,20 +9,18 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from truce.aid.ceiling import Ceiling, ceiling
+from truce.aid.ceiling import Ceiling
+from truce.aid.report import MODEL_NOTE, DeliveredOut, SimulatedOut, aid_report
 from truce.aid.route import Route, fmt, load_route
 from truce.errors import BadInput
-
-MODEL_NOTE = "Model results from the route file's figures, not findings about any party."
 
 
 class _DefaultToShow(TyperGroup):
@@ -44,79 +42,6 @@ aid_app = typer.Typer(
 )
 
 
-class SimulatedOut(BaseModel):
-    """Simulated trucks/day with an interval (computed by the queue simulation)."""
-
-    mean: float
-    low: float
-    high: float
-
-
-class VariantOut(BaseModel):
-    """One variant of the route."""
-
-    name: str
-    ceiling: float = Field(description="Most trucks/day from staging to reception (1 decimal).")
-    limiting: list[str] = Field(
-        description='Nodes (ids) and edges ("from->to") whose capacity limits the ceiling.'
-    )
-    method: Literal["max-flow", "lp"]
-    simulated: SimulatedOut | None = Field(
-        default=None, description="Simulated trucks/day (null: not simulated)."
-    )
-
-
-class DeliveredOut(BaseModel):
-    """Aid delivered on one pause day (of the terms' basis) against the commitment."""
-
-    day: int
-    date: str
-    trucks: int | None = Field(
-        description="Trucks recorded on the terms' basis; null: not recorded."
-    )
-    commitment: int
-    basis: str
-    status: str = Field(
-        description="met | short | over | pending | unknown (the engine's aid finding)"
-    )
-
-
-class AidOut(BaseModel):
-    """`truce aid ROUTE --json`."""
-
-    route: str
-    variants: list[VariantOut]
-    delivered: list[DeliveredOut] | None = Field(
-        default=None,
-        description="With --ledger and --terms: the delivered series against the commitment.",
-    )
-
-
-def delivered_series(ledger: Path, terms_path: Path) -> list[DeliveredOut]:
-    """The engine's aid findings for each pause day: delivered (terms' basis) vs the commitment."""
-    from truce import api
-
-    terms, history = api.load(terms_path, ledger)
-    if terms.aid is None:
-        raise BadInput(
-            "the terms have no [aid] commitment to compare deliveries with", where=str(terms_path)
-        )
-    state = api.status(terms, history)
-    status = {f.day: f.status for f in state.findings if f.kind == "aid"}
-    return [
-        DeliveredOut(
-            day=d.day,
-            date=d.date,
-            trucks=d.aid,
-            commitment=terms.aid.trucks_per_day,
-            basis=terms.aid.basis,
-            status=status.get(d.day, "unknown"),
-        )
-        for d in state.days
-        if d.day in status
-    ]
-
-
 def render_delivered(console: Console, rows: list[DeliveredOut]) -> None:
     """The delivered series against the commitment, day by day."""
     table = Table(title="Delivered against the commitment (terms' basis)", title_justify="left")
@@ -131,51 +56,6 @@ def render_delivered(console: Console, rows: list[DeliveredOut]) -> None:
             r.status,
         )
     console.print(table)
-
-
-def aid_out(
-    route: Route, results: list[Ceiling], simulated: dict[str, SimulatedOut] | None = None
-) -> AidOut:
-    """The JSON shape of `truce aid`."""
-    sims = simulated or {}
-    return AidOut(
-        route=route.route.name,
-        variants=[
-            VariantOut(
-                name=c.variant,
-                ceiling=c.trucks_per_day,
-                limiting=c.limiting,
-                method=c.method,
-                simulated=sims.get(c.variant),
-            )
-            for c in results
-        ],
-    )
-
-
-def simulate_ceilings(
-    route: Route, names: list[str], days: int, replications: int, seed: int
-) -> dict[str, SimulatedOut]:
-    """Trucks/day received per variant from the queue simulation, with a backlog large enough
-    that no path runs dry (so the figure is what the route can carry, not what was sent)."""
-    from truce.aid.queue import QueueSettings, saturating_backlog, simulate
-    from truce.aid.route import resolve
-
-    out: dict[str, SimulatedOut] = {}
-    for name in names:
-        net = resolve(route, name)
-        settings = QueueSettings(
-            days=days,
-            warmup_days=1,
-            backlog=saturating_backlog(net, days),
-            replications=replications,
-            seed=seed,
-        )
-        est = simulate(net, settings).received_per_day
-        out[name] = SimulatedOut(
-            mean=round(est.mean, 1), low=round(est.low, 1), high=round(est.high, 1)
-        )
-    return out
 
 
 def render_ceilings(
@@ -238,12 +118,14 @@ def show(
     ledger: Annotated[
         Path | None,
         typer.Option(
-            "--ledger", help="A ledger (.jsonl or .csv): show delivered aid against the commitment."
+            "--ledger",
+            help="A ledger directory, or a ledger file (.jsonl or .csv) with --terms: show "
+            "delivered aid against the commitment.",
         ),
     ] = None,
     terms: Annotated[
         Path | None,
-        typer.Option("--terms", help="The terms the ledger is read with (needed with --ledger)."),
+        typer.Option("--terms", help="The terms a ledger file is read with."),
     ] = None,
     plot: Annotated[
         Path | None,
@@ -254,34 +136,30 @@ def show(
     from truce.cli import out
 
     r = load_route(route)
-    names = r.variant_names()
-    if variant is not None and variant not in names:
-        raise BadInput(
-            f"unknown variant {variant!r} in {route} (expected one of: {', '.join(names)})",
-            where="--variant",
-        )
-    chosen = [variant] if variant is not None else names
-    results = [ceiling(r, name) for name in chosen]
-    if (ledger is None) != (terms is None):
-        raise BadInput(
-            "--ledger and --terms go together", where="--ledger" if ledger is None else "--terms"
-        )
-    delivered = (
-        delivered_series(ledger, terms) if ledger is not None and terms is not None else None
+    if terms is not None and ledger is None:
+        raise BadInput("--terms is read with --ledger; give the ledger too", where="--terms")
+    report = aid_report(
+        r,
+        variant=variant,
+        simulate=simulate,
+        days=days,
+        replications=replications,
+        seed=seed,
+        ledger=ledger,
+        terms=terms,
+        where=str(route),
     )
-    sims = simulate_ceilings(r, chosen, days, replications, seed) if simulate else None
     if plot is not None:
         from truce.aid.plot import plot_ceilings
 
-        plot_ceilings(results, plot, title=r.route.name)
+        plot_ceilings(report.ceilings, plot, title=r.route.name)
     if as_json:
-        result = aid_out(r, results, sims)
-        result.delivered = delivered
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(report.out.model_dump_json(indent=2) + "\n")
     else:
-        render_ceilings(out, r, results, sims)
-        if delivered is not None:
-            render_delivered(out, delivered)
+        sims = {v.name: v.simulated for v in report.out.variants if v.simulated is not None}
+        render_ceilings(out, r, report.ceilings, sims if simulate else None)
+        if report.out.delivered is not None:
+            render_delivered(out, report.out.delivered)
 
 
 @aid_app.command("calibrate")
