@@ -8,7 +8,7 @@ from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from truce.engine.clock import is_in_gap
+from truce.engine.clock import is_in_gap, known_zone
 from truce.errors import TermsError
 from truce.exact import parse_exact, show
 from truce.tomlfile import read_toml
@@ -83,14 +83,7 @@ class Agreement(Sourced):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {v!r}: expected an IANA zone name such as "
-                '"Asia/Jerusalem" or "Europe/London"'
-            ) from None
-        return v
+        return known_zone(v)
 
     @field_validator("start")
     @classmethod

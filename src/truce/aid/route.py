@@ -17,7 +17,6 @@ from datetime import date, time
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -30,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from truce.engine.clock import known_zone
 from truce.errors import RouteError
 from truce.terms import Slug
 from truce.tomlfile import read_toml
@@ -155,14 +155,7 @@ class RouteInfo(Documented):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {v!r}: expected an IANA zone name such as "
-                '"Asia/Jerusalem" or "Africa/Cairo"'
-            ) from None
-        return v
+        return known_zone(v)
 
 
 class Node(Documented):

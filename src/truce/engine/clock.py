@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def known_zone(name: str) -> str:
+    """``name`` if it is an IANA zone this machine knows; else ValueError (for validators)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: expected an IANA zone name such as "
+            '"Asia/Jerusalem" or "Europe/London"'
+        ) from None
+    return name
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,52 +172,50 @@ def cosign(
     return SignedCheckpoint(signed.checkpoint, (*others, line))
 
 
+def _signatures_by(signed: SignedCheckpoint, name: str, kh: bytes, what: str) -> list[bytes]:
+    """The signature bytes of the lines by (``name``, key hash ``kh``); SignatureError if none."""
+    sigs = [s.signature for s in signed.signatures if s.name == name and s.key_hash == kh]
+    if not sigs:
+        raise SignatureError(
+            f"checkpoint of {signed.checkpoint.origin!r} has no {what} by {name!r} with that key"
+        )
+    return sigs
+
+
+def _does_not_verify(signed: SignedCheckpoint, name: str, what: str) -> SignatureError:
+    return SignatureError(
+        f"{what} by {name!r} on checkpoint of {signed.checkpoint.origin!r} does not verify"
+    )
+
+
 def verify_signature(signed: SignedCheckpoint, name: str, pub: Ed25519PublicKey) -> None:
     """Check the log's signature by (`name`, `pub`); raises SignatureError if absent or bad."""
-    kh = note_key_hash(name, pub)
     body = signed.checkpoint.body()
-    found = False
-    for s in signed.signatures:
-        if s.name != name or s.key_hash != kh:
-            continue
-        found = True
-        if len(s.signature) == 64:
+    for sig in _signatures_by(signed, name, note_key_hash(name, pub), "signature"):
+        if len(sig) == 64:
             try:
-                pub.verify(s.signature, body)
+                pub.verify(sig, body)
                 return
             except InvalidSignature:
                 pass
-    origin = signed.checkpoint.origin
-    if not found:
-        raise SignatureError(f"checkpoint of {origin!r} has no signature by {name!r} with that key")
-    raise SignatureError(f"signature by {name!r} on checkpoint of {origin!r} does not verify")
+    raise _does_not_verify(signed, name, "signature")
 
 
 def verify_cosignature(signed: SignedCheckpoint, name: str, pub: Ed25519PublicKey) -> int:
     """Check the cosignature by (`name`, `pub`) and return its timestamp; raises SignatureError."""
-    kh = cosignature_key_hash(name, pub)
     body = signed.checkpoint.body()
-    found = False
-    for s in signed.signatures:
-        if s.name != name or s.key_hash != kh:
+    for sig in _signatures_by(signed, name, cosignature_key_hash(name, pub), "cosignature"):
+        if len(sig) != 72:
             continue
-        found = True
-        if len(s.signature) != 72:
-            continue
-        time = int.from_bytes(s.signature[:8], "big")
+        time = int.from_bytes(sig[:8], "big")
         if time > MAX_TIMESTAMP:
             continue
         try:
-            pub.verify(s.signature[8:], _cosigned_message(time, body))
+            pub.verify(sig[8:], _cosigned_message(time, body))
             return time
         except InvalidSignature:
             pass
-    origin = signed.checkpoint.origin
-    if not found:
-        raise SignatureError(
-            f"checkpoint of {origin!r} has no cosignature by {name!r} with that key"
-        )
-    raise SignatureError(f"cosignature by {name!r} on checkpoint of {origin!r} does not verify")
+    raise _does_not_verify(signed, name, "cosignature")
 
 
 # ---------------------------------------------------------------- text form
