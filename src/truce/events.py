@@ -11,7 +11,17 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
+    field_validator,
     model_validator,
+)
+
+from truce.limits import (
+    MAX_FUEL_LITRES,
+    MAX_LIST_ITEMS,
+    MAX_PAUSE_DAYS,
+    MAX_PEOPLE,
+    MAX_TRUCKS,
+    year_in_range,
 )
 
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$", max_length=200)]
@@ -42,9 +52,9 @@ class Prisoner(_Strict):
 class Counts(_Strict):
     """Counts offered or committed where ids are not given."""
 
-    live: int = Field(default=0, ge=0)
-    bodies: int = Field(default=0, ge=0)
-    credit: int = Field(default=0, ge=0)
+    live: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+    bodies: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+    credit: int = Field(default=0, ge=0, le=MAX_PEOPLE)
 
 
 class EventBase(_Strict):
@@ -59,7 +69,7 @@ class EventBase(_Strict):
     )
     declared_by: str = Field(min_length=1, description="The party id whose declaration this is.")
     recorded_by: str = Field(min_length=1)
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     supersedes: EventId | None = None
     act: str | None = None
     note: str | None = None
@@ -69,23 +79,39 @@ class EventBase(_Strict):
         "a list is mediator-only until a release on or after the day it is for; the rest public.",
     )
 
+    @field_validator("at", "recorded_at")
+    @classmethod
+    def _in_range(cls, v: _dt.datetime) -> _dt.datetime:
+        """Years 1900-2999 only (truce.limits): a time near year 9999 overflows in UTC."""
+        year_in_range(v)
+        return v
+
 
 class TermsAgreed(EventBase):
     """The parties agreed the terms (a party's act, recorded)."""
 
     type: Literal["terms_agreed"]
-    terms_digest: str | None = None
+    terms_digest: str | None = Field(
+        default=None,
+        description="The digest of the terms agreed; naming a pending amendment's digest "
+        "records this party's assent to it.",
+    )
+    retroactive: bool = Field(
+        default=False,
+        description="Assent to the amendment applying from its effective_at even to pause days "
+        "that began before every assent was recorded.",
+    )
 
 
 class ListAnnounced(EventBase):
     """The holder's list of captives it would release on a pause day."""
 
     type: Literal["list_announced"]
-    for_day: int | None = Field(default=None, ge=1)
-    captives: list[Captive] | None = None
-    live: int = Field(default=0, ge=0)
-    bodies: int = Field(default=0, ge=0)
-    credit: int = Field(default=0, ge=0)
+    for_day: int | None = Field(default=None, ge=1, le=MAX_PAUSE_DAYS)
+    captives: list[Captive] | None = Field(default=None, max_length=MAX_PEOPLE)
+    live: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+    bodies: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+    credit: int = Field(default=0, ge=0, le=MAX_PEOPLE)
 
 
 class ListAccepted(EventBase):
@@ -106,7 +132,7 @@ class ExtensionAgreed(EventBase):
     """Extra pause days agreed, optionally for a recorded list or against a committed count."""
 
     type: Literal["extension_agreed"]
-    days: int = Field(ge=1)
+    days: int = Field(ge=1, le=MAX_PAUSE_DAYS)
     for_list: EventId | None = None
     committed: Counts | None = None
 
@@ -116,9 +142,9 @@ class CaptivesReleased(EventBase):
 
     type: Literal["captives_released"]
     track: Track = "framework"
-    captives: list[Captive] | None = None
-    live: int = Field(default=0, ge=0)
-    bodies: int = Field(default=0, ge=0)
+    captives: list[Captive] | None = Field(default=None, max_length=MAX_PEOPLE)
+    live: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+    bodies: int = Field(default=0, ge=0, le=MAX_PEOPLE)
     category: str | None = None
 
     @model_validator(mode="after")
@@ -138,10 +164,14 @@ class CreditGranted(EventBase):
     """Earlier outside-framework releases counted toward a pause day."""
 
     type: Literal["credit_granted"]
-    toward_day: int = Field(ge=1)
-    count: int = Field(ge=1)
-    releases: list[EventId] = Field(default_factory=list, description="The releases credited.")
-    captives: list[PersonId] = Field(default_factory=list, description="The captives credited.")
+    toward_day: int = Field(ge=1, le=MAX_PAUSE_DAYS)
+    count: int = Field(ge=1, le=MAX_PEOPLE)
+    releases: list[EventId] = Field(
+        default_factory=list, max_length=MAX_PEOPLE, description="The releases credited."
+    )
+    captives: list[PersonId] = Field(
+        default_factory=list, max_length=MAX_PEOPLE, description="The captives credited."
+    )
 
     @model_validator(mode="after")
     def _ids_match(self) -> CreditGranted:
@@ -154,8 +184,8 @@ class PrisonersReleased(EventBase):
     """Prisoners released by the receiver."""
 
     type: Literal["prisoners_released"]
-    count: int = Field(ge=0)
-    prisoners: list[Prisoner] | None = None
+    count: int = Field(ge=0, le=MAX_PEOPLE)
+    prisoners: list[Prisoner] | None = Field(default=None, max_length=MAX_PEOPLE)
 
     @model_validator(mode="after")
     def _ids_match(self) -> PrisonersReleased:
@@ -171,11 +201,18 @@ class AidDelivered(EventBase):
 
     type: Literal["aid_delivered"]
     basis: Literal["received", "entered", "inspected", "dispatched"]
-    trucks: int | None = Field(default=None, ge=0)
-    fuel_litres: int | None = Field(default=None, ge=0)
+    trucks: int | None = Field(default=None, ge=0, le=MAX_TRUCKS)
+    fuel_litres: int | None = Field(default=None, ge=0, le=MAX_FUEL_LITRES)
     date: _dt.date | None = Field(
         default=None, strict=False, description="Local calendar date the figure is for."
     )
+
+    @field_validator("date")
+    @classmethod
+    def _date_in_range(cls, v: _dt.date | None) -> _dt.date | None:
+        if v is not None:
+            year_in_range(v, "date")
+        return v
 
 
 class Claim(EventBase):
@@ -183,7 +220,7 @@ class Claim(EventBase):
 
     type: Literal["claim"]
     text: str = Field(min_length=1)
-    concerns: list[str] = Field(default_factory=list)
+    concerns: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
 
 
 class TermsSet(EventBase):
@@ -191,8 +228,19 @@ class TermsSet(EventBase):
 
     type: Literal["terms_set"]
     effective_at: AwareDatetime = Field(strict=False)
+    retroactive: bool = Field(
+        default=False,
+        description="The proposer asks for the amendment to apply from effective_at even to "
+        "pause days that began before every assent was recorded (each assent must say so too).",
+    )
     terms: dict[str, Any] = Field(description="The whole terms document, as JSON.")
     digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="Terms.digest() of ``terms``.")
+
+    @field_validator("effective_at")
+    @classmethod
+    def _effective_in_range(cls, v: _dt.datetime) -> _dt.datetime:
+        year_in_range(v)
+        return v
 
 
 class KeyAdded(EventBase):

@@ -4,8 +4,6 @@ compare, people, forget, backup. A thin layer over truce.ledger."""
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import sys
 from datetime import UTC, datetime
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -52,9 +51,23 @@ def register(app: typer.Typer, out: Console) -> None:
                 "--store", help='"sqlite" (DIR/ledger.db) or a URL: postgresql+psycopg://...'
             ),
         ] = "sqlite",
+        key: Annotated[
+            Path | None,
+            typer.Option(
+                "--key",
+                help="The reference party's private key, where the terms give it a public key: "
+                "it signs the base terms.",
+            ),
+        ] = None,
     ) -> None:
         """Create a ledger directory bound to a terms file."""
-        d = LedgerDir.init(directory, terms, at=now(), store=store)
+        pk = signing.load_private_key(key, passphrase()) if key is not None else None
+        try:
+            d = LedgerDir.init(directory, terms, at=now(), store=store, key=pk)
+        except BadInput as exc:
+            if exc.where == "key":
+                raise BadInput(str(exc).split(": ", 1)[1], where="--key") from None
+            raise
         with d:
             out.print(f"created ledger {d.ledger_id} in {escape(str(directory))}")
             out.print(f"  terms digest {d.base.digest[:16]} ({escape(d.terms.agreement.name)})")
@@ -76,8 +89,8 @@ def register(app: typer.Typer, out: Console) -> None:
         with LedgerDir.open(directory) as d:
             events, origins = read_file(d, file)
             pk = signing.load_private_key(key, passphrase()) if key is not None else None
-            known = _known_captives(d)
-            res = record(d, events, origins, as_party=as_party, key=pk, known_captives=known)
+            known = _known_people(d)
+            res = record(d, events, origins, as_party=as_party, key=pk, known_people=known)
             if res.added:
                 out.print(
                     f"recorded {len(res.added)} events (seq {res.added[0].seq}-{res.added[-1].seq})"
@@ -94,13 +107,22 @@ def register(app: typer.Typer, out: Console) -> None:
             str,
             typer.Option("--effective-at", help="When it takes effect (ISO 8601 with offset)."),
         ],
-        as_party: Annotated[str, typer.Option("--as", help="Who records the amendment.")],
+        as_party: Annotated[str, typer.Option("--as", help="The party proposing it.")],
         key: Annotated[Path | None, typer.Option("--key", help="Sign with this key.")] = None,
+        retroactive: Annotated[
+            bool,
+            typer.Option(
+                "--retroactive",
+                help="Ask for it to apply from --effective-at even to days that began before "
+                "every assent was recorded (each assent must say so too).",
+            ),
+        ] = False,
         source: Annotated[
             str | None, typer.Option("--source", help="Where the amendment is documented.")
         ] = None,
     ) -> None:
-        """Record amended terms, in force from --effective-at (days that begin after it)."""
+        """Propose amended terms from --effective-at; in force once every party the terms name
+        has assented (`truce assent`), never for days already begun unless all say so."""
         from truce.events import TermsSet
         from truce.terms import load_terms
 
@@ -116,12 +138,14 @@ def register(app: typer.Typer, out: Console) -> None:
             eff = eff.replace(tzinfo=t.agreement.zone)
         with LedgerDir.open(directory) as d:
             stamp = now()
+            n = sum(r.event.type == "terms_set" for r in d.all_records) + 1
             ev = TermsSet(
-                id=f"terms-{len(d.versions) + 1}",
+                id=f"terms-{n}",
                 type="terms_set",
                 at=eff,
                 recorded_at=stamp,
                 effective_at=eff,
+                retroactive=retroactive,
                 declared_by=as_party,
                 recorded_by=as_party,
                 terms=t.model_dump(mode="json", by_alias=True, exclude_none=True),
@@ -131,10 +155,60 @@ def register(app: typer.Typer, out: Console) -> None:
             )
             pk = signing.load_private_key(key, passphrase()) if key is not None else None
             res = record(d, [ev], [str(terms)], as_party=as_party, key=pk)
-            out.print(
-                f"terms version {len(d.versions)} in force from {eff.isoformat()} "
-                f"(seq {res.added[0].seq}, digest {t.digest()[:16]})"
+            out.print(f"proposed amendment {ev.id} (seq {res.added[0].seq}, digest {t.digest()[:16]})")
+            _amendment_state(d, ev.id)
+
+    @app.command("assent")
+    def assent_cmd(
+        directory: DirArg,
+        amendment: Annotated[str, typer.Argument(help="The amendment's event id (terms-N).")],
+        as_party: Annotated[str, typer.Option("--as", help="The party assenting.")],
+        key: Annotated[Path | None, typer.Option("--key", help="Sign with this key.")] = None,
+        retroactive: Annotated[
+            bool,
+            typer.Option(
+                "--retroactive",
+                help="Assent to it applying from its effective time even to days already begun.",
+            ),
+        ] = False,
+    ) -> None:
+        """Record a party's assent to a proposed amendment (a terms_agreed event naming it)."""
+        from truce.events import TermsAgreed
+
+        with LedgerDir.open(directory) as d:
+            pending = [p for p in d.authority.pending if p.event.id == amendment]
+            if not pending:
+                ids = ", ".join(p.event.id for p in d.authority.pending) or "none"
+                raise BadInput(
+                    f"no amendment {amendment!r} awaits assent (pending: {ids})", where="AMENDMENT"
+                )
+            p = pending[0]
+            stamp = now()
+            ev = TermsAgreed(
+                id=f"assent-{amendment}-{as_party}",
+                type="terms_agreed",
+                at=stamp,
+                recorded_at=stamp,
+                declared_by=as_party,
+                recorded_by=as_party,
+                terms_digest=p.terms.digest(),
+                retroactive=retroactive,
+                note=f"assent to the amendment {amendment}",
             )
+            pk = signing.load_private_key(key, passphrase()) if key is not None else None
+            res = record(d, [ev], ["assent"], as_party=as_party, key=pk)
+            out.print(f"{as_party} assented to {amendment} (seq {res.added[0].seq})")
+            _amendment_state(d, amendment)
+
+    def _amendment_state(d: LedgerDir, event_id: str) -> None:
+        for v in d.versions:
+            if v.ref == f"event:{event_id}":
+                out.print(f"terms version {v.version} in force from {v.effective_at.isoformat()}")
+                return
+        for p in d.authority.pending:
+            if p.event.id == event_id:
+                waiting = ", ".join(d.authority.waiting_for(p))
+                out.print(f"not in force yet: awaiting the assent of {waiting}")
 
     @app.command("log")
     def log_cmd(
@@ -265,11 +339,13 @@ def register(app: typer.Typer, out: Console) -> None:
             cps = d.store.checkpoints()
             if not cps:
                 raise BadInput("no checkpoint to cosign: run `truce checkpoint DIR` first")
+            pk = signing.load_private_key(key, passphrase())
+            _check_cosigner(d, cosign, pk, tree.size + 1)
             size, note = cps[-1]
             signed = cpt.parse_note(note)
             path = state or d.path / "witness" / f"{cosign}.json"
             path.parent.mkdir(exist_ok=True)
-            w = cpt.Witness(path, cosign, signing.load_private_key(key, passphrase()))
+            w = cpt.Witness(path, cosign, pk)
             last = w.latest(d.origin)
             old = last[0] if last else 0
             proof = tree.consistency_proof(old, size) if 0 < old < size else []
@@ -350,11 +426,8 @@ def register(app: typer.Typer, out: Console) -> None:
         """Export events (jsonl, csv, parquet) or the day summary (days) for an audience."""
         with LedgerDir.open(directory) as d:
             text = export(d, fmt, audience, include_personal, out_file)
-            if text is not None:
-                if out_file is not None:
-                    out_file.write_text(text)
-                else:
-                    sys.stdout.write(text)
+            if text is not None:  # None: written to --out
+                sys.stdout.write(text)
 
     @app.command("sync")
     def sync_cmd(
@@ -424,14 +497,18 @@ def register(app: typer.Typer, out: Console) -> None:
             if dest.exists():
                 raise BadInput("already exists", where=str(dest))
             dest.mkdir(parents=True)
-            for name in ("ledger.toml", "terms.toml"):
-                shutil.copyfile(directory / name, dest / name)
-            (dest / "keys").mkdir(mode=0o700)
-            shutil.copyfile(directory / "keys" / "log.pub", dest / "keys" / "log.pub")
-            d.store.backup(dest / "ledger.db")
-        with LedgerDir.open(dest) as b:
-            rep = verify(b)
-            out.print(f"backup verified: {rep.events} events; head {head_text(rep.head)}")
+            try:
+                for name in ("ledger.toml", "terms.toml"):
+                    shutil.copyfile(directory / name, dest / name)
+                (dest / "keys").mkdir(mode=0o700)
+                shutil.copyfile(directory / "keys" / "log.pub", dest / "keys" / "log.pub")
+                d.store.backup(dest / "ledger.db")
+                with LedgerDir.open(dest) as b:
+                    rep = verify(b)
+            except BaseException:
+                shutil.rmtree(dest, ignore_errors=True)  # no half-made or unverified backup
+                raise
+        out.print(f"backup verified: {rep.events} events; head {head_text(rep.head)}")
 
     @keys_app.command("new")
     def keys_new(
@@ -501,24 +578,16 @@ def register(app: typer.Typer, out: Console) -> None:
             Path, typer.Argument(help="CSV: role (captive|prisoner), ref, then any fields.")
         ],
     ) -> None:
-        """Register people: prints each one's pseudonym, the only id the ledger may use."""
-        from truce.ledger.people import People
+        """Register people: prints each one's pseudonym, the only id the ledger may use. The
+        whole file is checked first, and stored in one transaction: a bad row stores nothing."""
+        from truce.ledger.people import People, read_people_csv
 
-        with LedgerDir.open(directory), People.open(directory) as people:
-            text = file.read_text(encoding="utf-8")
-            reader = csv.DictReader(io.StringIO(text))
-            if not reader.fieldnames or not {"role", "ref"} <= set(reader.fieldnames):
-                raise BadInput(
-                    "expected a header with columns role,ref[,field...]", where=str(file)
-                )
-            for row in reader:
-                where = f"{file}:{reader.line_num}"
-                fields = {k: v for k, v in row.items() if k not in ("role", "ref") and v}
-                try:
-                    pid = people.add(row["role"], row["ref"], fields)
-                except BadInput as exc:
-                    raise BadInput(str(exc), where=where) from None
-                out.print(f"{where}: {pid}")
+        with LedgerDir.open(directory):
+            rows = read_people_csv(file)
+            with People.open(directory) as people:
+                pids = people.add_all(rows)
+            for row, pid in zip(rows, pids, strict=True):
+                out.print(f"{escape(row.where)}: {pid}")
 
     @app.command("forget")
     def forget_cmd(
@@ -536,6 +605,7 @@ def register(app: typer.Typer, out: Console) -> None:
         prove_cmd,
         verify_proof_cmd,
         amend_cmd,
+        assent_cmd,
         keys_new,
         keys_add,
         keys_revoke,
@@ -547,18 +617,39 @@ def register(app: typer.Typer, out: Console) -> None:
     del sync_cmd, export_cmd, checkpoint_cmd, verify_cmd, log_cmd, record_cmd, init
 
 
-def _known_captives(d: LedgerDir) -> set[str] | None:
-    """Captives registered in people.db (None when the ledger keeps no personal data)."""
+def _check_cosigner(d: LedgerDir, party: str, key: Ed25519PrivateKey, seq: int) -> None:
+    """A cosignature is made only by a party, with a key registered to it and valid now."""
+    ids = d.terms.parties.ids()
+    if party not in ids:
+        raise BadInput(
+            f"{party!r} is not a party in the terms (expected one of: {', '.join(sorted(ids))})",
+            where="--cosign",
+        )
+    kid = signing.key_id(key.public_key())
+    active = d.authority.ring.active(party, seq)
+    if kid not in active:
+        have = f"its keys: {', '.join(active)}" if active else "it has no registered key"
+        raise BadInput(
+            f"key {kid} is not a registered key of {party!r} ({have}); nothing stored",
+            where="--key",
+        )
+
+
+def _known_people(d: LedgerDir) -> dict[str, set[str]] | None:
+    """Pseudonyms registered in people.db by role (None when the ledger keeps no personal
+    data), forgotten people included: their pseudonyms stay valid ids."""
     if not (d.path / "people.db").exists():
         return None
     from truce.ledger.people import People
 
+    out: dict[str, set[str]] = {"captive": set(), "prisoner": set()}
     with People.open(d.path) as people:
-        ids = {
-            p["pseudonym"] for p in people.export(include_personal=False) if p["role"] == "captive"
-        }
-        ids |= {p["pseudonym"] for p in people.forgotten()}
-    return ids or None
+        for p in people.export(include_personal=False):
+            out.setdefault(str(p["role"]), set()).add(str(p["pseudonym"]))
+        for p in people.forgotten():  # the role went with the data; the id stays valid
+            for ids in out.values():
+                ids.add(p["pseudonym"])
+    return out
 
 
 def _what(ev: object) -> str:

@@ -26,20 +26,48 @@ from pydantic import (
 from truce.engine.clock import is_in_gap, known_zone
 from truce.errors import TermsError
 from truce.exact import parse_exact, show
+from truce.limits import (
+    MAX_DUE_HOURS,
+    MAX_EXACT_CHARS,
+    MAX_FUEL_LITRES,
+    MAX_PAUSE_DAYS,
+    MAX_PEOPLE,
+    MAX_RATIO,
+    MAX_TRUCKS,
+    year_in_range,
+)
 from truce.tomlfile import read_toml
 from truce.validation import describe_validation_error
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
+
+def _bounded_exact(value: Any) -> Fraction:
+    """An exact number of at most MAX_EXACT_CHARS characters and at most MAX_RATIO (truce.limits):
+    a ratio or weight beyond that is a typo, and a huge one makes exact arithmetic slow."""
+    if isinstance(value, str) and len(value) > MAX_EXACT_CHARS:
+        raise ValueError(
+            f"this value is {len(value)} characters long; write it in at most {MAX_EXACT_CHARS}"
+        )
+    x = parse_exact(value, "this value")
+    if x > MAX_RATIO:
+        raise ValueError(f"this value must be <= {MAX_RATIO}")
+    return x
+
+
 Exact = Annotated[
     Fraction,
-    BeforeValidator(lambda v: parse_exact(v, "this value")),
+    BeforeValidator(_bounded_exact),
     PlainSerializer(lambda f: show(f), return_type=str),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0},
-                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?|\d+\s*/\s*\d+)\s*$"},
+                {"type": "integer", "minimum": 0, "maximum": MAX_RATIO},
+                {
+                    "type": "string",
+                    "pattern": r"^\s*(\d+(\.\d+)?|\d+\s*/\s*\d+)\s*$",
+                    "maxLength": MAX_EXACT_CHARS,
+                },
             ],
             "description": 'An exact non-negative number: an integer or a string like "1/2" or "0.25".',
         }
@@ -78,7 +106,9 @@ class Agreement(Sourced):
         default=None,
         description="Local wall-clock start of the pause (no UTC offset). Omit for an exchange with no pause.",
     )
-    initial_days: int | None = Field(default=None, ge=1, description="Days of the initial pause.")
+    initial_days: int | None = Field(
+        default=None, ge=1, le=MAX_PAUSE_DAYS, description="Days of the initial pause."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -88,6 +118,8 @@ class Agreement(Sourced):
     @field_validator("start")
     @classmethod
     def _local(cls, v: datetime | None, info: ValidationInfo) -> datetime | None:
+        if v is not None:
+            year_in_range(v, "start")
         if v is not None and v.tzinfo is not None:
             raise ValueError(
                 "start is a local wall-clock time in agreement.timezone: write it without a UTC "
@@ -135,6 +167,16 @@ class Parties(Sourced):
     reference: Slug = Field(
         description="Whose figures the engine uses where declarations conflict."
     )
+    assent: list[Slug] | None = Field(
+        default=None,
+        description="Who must assent before an amendment takes effect. "
+        "Default: the holder, the receiver and the reference party.",
+    )
+    first_key: Literal["self", "reference", "either"] | None = Field(
+        default=None,
+        description="Who may register the first signing key of a party that has none: the "
+        'party itself ("self"), the reference party ("reference"), or either (the default).',
+    )
 
     @model_validator(mode="after")
     def _ids(self) -> Parties:
@@ -146,7 +188,24 @@ class Parties(Sourced):
             raise ValueError(
                 f"reference {self.reference!r} is not one of the parties ({', '.join(ids)})"
             )
+        unknown = [a for a in self.assent or [] if a not in ids]
+        if unknown:
+            raise ValueError(
+                f"assent names {', '.join(unknown)}, not one of the parties ({', '.join(ids)})"
+            )
+        if self.assent is not None and not self.assent:
+            raise ValueError("assent must name at least one party (or be left out)")
         return self
+
+    def must_assent(self) -> list[str]:
+        """Who must assent to an amendment (the terms' list, else holder, receiver, reference)."""
+        if self.assent is not None:
+            return list(dict.fromkeys(self.assent))
+        return list(dict.fromkeys([self.holder.id, self.receiver.id, self.reference]))
+
+    def key_procedure(self) -> str:
+        """Who may register a first key for a party that has none: self, reference or either."""
+        return self.first_key or "either"
 
     def all(self) -> list[Party]:
         """Every party, in role order."""
@@ -160,7 +219,7 @@ class Parties(Sourced):
 class Initial(Sourced):
     """The initial phase: how many counted captives are owed over the initial days."""
 
-    captives: int = Field(ge=0)
+    captives: int = Field(ge=0, le=MAX_PEOPLE)
     shortfall: Literal["finding", "debt"] = Field(
         default="finding", description='"debt": an initial shortfall is owed on later days.'
     )
@@ -169,7 +228,7 @@ class Initial(Sourced):
 class Extension(Sourced):
     """How the pause is extended: one more day per captives_per_day counted captives."""
 
-    captives_per_day: int = Field(ge=1)
+    captives_per_day: int = Field(ge=1, le=MAX_PEOPLE)
     body_weight: Exact = Field(default=Fraction(0), description="What one returned body counts.")
     carry_surplus: bool = Field(
         default=False, description="Counted captives beyond whole days carry forward."
@@ -180,7 +239,7 @@ class Exchange(Sourced):
     """The exchange ratio and when prisoners fall due."""
 
     prisoners_per_captive: Exact
-    prisoners_due_within_hours: int = Field(default=24, ge=0)
+    prisoners_due_within_hours: int = Field(default=24, ge=0, le=MAX_DUE_HOURS)
 
 
 class Category(Sourced):
@@ -198,8 +257,8 @@ class Category(Sourced):
 class Aid(Sourced):
     """The aid commitment and which measure deliveries are compared on."""
 
-    trucks_per_day: int = Field(ge=0)
-    fuel_litres_per_day: int | None = Field(default=None, ge=0)
+    trucks_per_day: int = Field(ge=0, le=MAX_TRUCKS)
+    fuel_litres_per_day: int | None = Field(default=None, ge=0, le=MAX_FUEL_LITRES)
     basis: Literal["received", "entered", "inspected", "dispatched"] = "received"
 
 
@@ -263,9 +322,18 @@ class Terms(BaseModel):
         return "terms:exchange.prisoners_per_captive"
 
     def digest(self) -> str:
-        """SHA-256 of the canonical JSON form: binds a ledger to the exact terms."""
-        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        """SHA-256 of the canonical JSON form: binds a ledger to the exact terms. Keys added to
+        the format later are left out while unset, so earlier terms keep their digest."""
+        doc = self.model_dump(mode="json", by_alias=True)
+        for table, key in _LATER_KEYS:
+            if doc.get(table, {}).get(key) is None:
+                doc[table].pop(key, None)
+        blob = json.dumps(doc, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_LATER_KEYS = (("parties", "assent"), ("parties", "first_key"))
+"""Keys added after ledgers were first bound to terms digests (left out of the digest when unset)."""
 
 
 def parse_terms(data: dict[str, Any], where: str = "<terms>") -> Terms:

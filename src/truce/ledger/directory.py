@@ -29,13 +29,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import ValidationError
 
 from truce.engine.versions import Amendment
-from truce.errors import BadInput, IntegrityError, MissingExtra
+from truce.errors import BadInput, IntegrityError, LedgerError, MissingExtra
 from truce.events import EVENT_ADAPTER, Event, TermsSet
 from truce.ledger import merkle, signing
+from truce.ledger.authority import LEDGER_TYPES, Authority, TermsVersion
 from truce.ledger.history import History
-from truce.ledger.leaf import canonical, decode_leaf
+from truce.ledger.leaf import canonical, decode_leaf, parse_stamp
 from truce.ledger.store import Ledger, Stored
-from truce.terms import Terms, load_terms, parse_terms
+from truce.terms import Terms, load_terms
 
 CONFIG = "ledger.toml"
 DB = "ledger.db"
@@ -43,7 +44,6 @@ TERMS = "terms.toml"
 LOG_KEY = Path("keys") / "log.key"
 LOG_PUB = Path("keys") / "log.pub"
 LOG_NAME = "log"
-LEDGER_TYPES = ("terms_set", "key_added", "key_revoked")
 
 
 def passphrase() -> bytes | None:
@@ -59,28 +59,18 @@ def event_json(ev: Event) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Record:
-    """One stored entry, decoded: the event, its signature (key id, bytes) and visibility."""
+    """One stored entry, decoded: the event, its signature (key id, bytes), visibility, and the
+    log's stamp (when it was appended; None in version-1 leaves)."""
 
     stored: Stored
     event: Event
     sig: tuple[str, bytes] | None
     visibility: str
+    stamp: datetime | None = None
 
     @property
     def seq(self) -> int:
         return self.stored.seq
-
-
-@dataclass(frozen=True)
-class TermsVersion:
-    """Terms in force from ``effective_at`` (the base terms: from the start), set at ``seq``."""
-
-    version: int
-    seq: int
-    effective_at: datetime
-    terms: Terms
-    digest: str
-    ref: str
 
 
 def decode(st: Stored, ledger_id: str) -> Record:
@@ -113,7 +103,8 @@ def decode(st: Stored, ledger_id: str) -> Record:
             raise IntegrityError(
                 f"seq {st.seq}: malformed signature", seq=st.seq, kind="signature"
             ) from None
-    return Record(st, ev, pair, obj["visibility"])
+    stamp = parse_stamp(obj["t"], st.seq) if "t" in obj else None
+    return Record(st, ev, pair, obj["visibility"], stamp)
 
 
 def open_store(path: Path, store: str, ledger_id: str) -> Ledger:
@@ -154,40 +145,74 @@ class LedgerDir:
         at: datetime,
         store: str = "sqlite",
         recorded_by: str = "truce",
+        key: Ed25519PrivateKey | None = None,
     ) -> LedgerDir:
-        """Create a ledger directory bound to a terms file; its first event sets those terms."""
+        """Create a ledger directory bound to a terms file; its first event sets those terms,
+        declared by the reference party (signed with ``key`` where the terms give it a key).
+        Built beside ``path`` and moved into place whole, so an interrupted init leaves no
+        half-made ledger."""
         terms = load_terms(terms_path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise BadInput("exists and is not an empty directory", where=str(path))
+        ref = terms.parties.reference
+        ref_key = next(p.public_key for p in terms.parties.all() if p.id == ref)
+        if ref_key is not None and key is None:
+            raise BadInput(
+                f"the reference party {ref!r} has a signing key in the terms: the base terms "
+                f"are signed with it (give --key, {ref}'s private key file)",
+                where="key",
+            )
+        if key is not None and signing.public_key_text(key.public_key()) != ref_key:
+            raise BadInput(
+                f"this key is not the key the terms give the reference party {ref!r}"
+                + ("" if ref_key else " (they give it none: register one later with keys add)"),
+                where="key",
+            )
         ledger_id = f"truce-{uuid.uuid4().hex[:16]}"
         config = {"ledger_id": ledger_id, "origin": f"truce/{ledger_id}", "store": store}
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "keys").mkdir(mode=0o700)
-        key = signing.new_key()
-        signing.save_private_key(path / LOG_KEY, key, passphrase())
-        (path / LOG_PUB).write_text(signing.public_key_text(key.public_key()) + "\n")
-        shutil.copyfile(terms_path, path / TERMS)
-        write_config(path / CONFIG, config)
-        st = open_store(path, store, ledger_id)
-        st.set_meta("ledger_id", ledger_id)
-        st.set_meta("origin", config["origin"])
-        d = cls(path, config, st)
-        ev = TermsSet(
-            id="terms-1",
-            type="terms_set",
-            at=at,
-            recorded_at=at,
-            effective_at=at,
-            declared_by=terms.parties.reference,
-            recorded_by=recorded_by,
-            terms=terms.model_dump(mode="json", by_alias=True, exclude_none=True),
-            digest=terms.digest(),
-            note=f"base terms from {terms_path.name}",
-        )
-        from truce.ledger.leaf import encode_leaf
+        path.parent.mkdir(parents=True, exist_ok=True)
+        work = path.parent / f".{path.name}.init-{uuid.uuid4().hex[:8]}"
+        work.mkdir()
+        try:
+            (work / "keys").mkdir(mode=0o700)
+            log_key = signing.new_key()
+            signing.save_private_key(work / LOG_KEY, log_key, passphrase())
+            (work / LOG_PUB).write_text(signing.public_key_text(log_key.public_key()) + "\n")
+            shutil.copyfile(terms_path, work / TERMS)
+            write_config(work / CONFIG, config)
+            ev = TermsSet(
+                id="terms-1",
+                type="terms_set",
+                at=at,
+                recorded_at=at,
+                effective_at=at,
+                declared_by=ref,
+                recorded_by=recorded_by,
+                terms=terms.model_dump(mode="json", by_alias=True, exclude_none=True),
+                digest=terms.digest(),
+                note=f"base terms from {terms_path.name}",
+            )
+            body = event_json(ev)
+            sig = None
+            if key is not None:
+                value = signing.sign_event(key, ledger_id, ev.type, ev.id, canonical(body))
+                sig = (signing.key_id(key.public_key()), value)
+            from truce.ledger.leaf import encode_leaf
 
-        st.append([encode_leaf(ledger_id, event_json(ev))], expected_size=0)
-        return d
+            st = open_store(work, store, ledger_id)
+            try:
+                st.set_meta("ledger_id", ledger_id)
+                st.set_meta("origin", config["origin"])
+                st.append([encode_leaf(ledger_id, body, "public", sig, at)], expected_size=0)
+            finally:
+                st.close()
+            if path.exists():
+                path.rmdir()
+            work.rename(path)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return cls.open(path)
 
     @classmethod
     def open(cls, path: Path, terms_path: Path | None = None) -> LedgerDir:
@@ -254,11 +279,9 @@ class LedgerDir:
         new = [decode(st, self.ledger_id) for st in self.store.read(len(recs) + 1)]
         if new:
             recs.extend(new)
-            if any(r.event.type == "terms_set" for r in new):
-                self.__dict__.pop("versions", None)
-            keys = self.__dict__.get("key_records")
-            if keys is not None:
-                keys.extend(r for r in new if r.event.type in ("key_added", "key_revoked"))
+            auth = self.__dict__.get("authority")
+            if auth is not None:
+                self._admit(auth, new)
 
     def record_of(self, event_id: str) -> Record | None:
         """The stored record of an event id (looked up in the store's index)."""
@@ -269,28 +292,35 @@ class LedgerDir:
             self.refresh()
         return self.all_records[st.seq - 1]
 
-    @cached_property
-    def key_records(self) -> list[Record]:
-        """The key events (added, revoked), in order."""
-        return [r for r in self.all_records if r.event.type in ("key_added", "key_revoked")]
-
     def reload(self) -> None:
         """Forget every cached read."""
-        for name in ("all_records", "versions", "_history", "key_records"):
+        for name in ("all_records", "authority", "_history"):
             self.__dict__.pop(name, None)
 
     @cached_property
+    def authority(self) -> Authority:
+        """Who may do what, after every stored entry: terms versions, pending amendments,
+        keys. Read without re-checking signatures (``verify`` checks them)."""
+        auth = Authority(self.ledger_id)
+        self._admit(auth, self.all_records)
+        return auth
+
+    def _admit(self, auth: Authority, recs: list[Record]) -> None:
+        for r in recs:
+            try:
+                auth.admit(
+                    r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}", check_signature=False
+                )
+            except LedgerError as exc:
+                raise IntegrityError(
+                    f"the stored entries break the ledger's rules: {exc}", seq=r.seq, kind="rules"
+                ) from None
+
+    @property
     def versions(self) -> list[TermsVersion]:
-        """The terms versions in ledger order: the base first, then amendments."""
-        out: list[TermsVersion] = []
-        for r in self.all_records:
-            if isinstance(r.event, TermsSet):
-                out.append(terms_version(r.event, r.seq, len(out) + 1))
-        if not out:
-            raise IntegrityError(
-                "the ledger has no terms_set event: it is not bound to terms", seq=1, kind="terms"
-            )
-        return out
+        """The terms versions in force, in order: the base first, then amendments every party
+        the terms name has assented to."""
+        return self.authority.versions
 
     @property
     def base(self) -> TermsVersion:
@@ -311,18 +341,20 @@ class LedgerDir:
         done, h = cached if cached is not None else (0, History())
         new = [r for r in recs[done:] if r.event.type not in LEDGER_TYPES]
         if new:
-            h.extend((r.event for r in new), None, (f"{self.path.name} seq {r.seq}" for r in new))
+            h.extend(
+                (r.event for r in new),
+                None,
+                (f"{self.path.name} seq {r.seq}" for r in new),
+                (None if r.stamp is None else r.stamp.timestamp() for r in new),
+            )
         h.amendments = self.amendments()
         self.__dict__["_history"] = (len(recs), h)
         return h.copy()
 
     def amendments(self) -> list[Amendment]:
-        """The terms versions after the base, for the engine."""
-        recs = self.all_records  # in sequence order from 1
-        return [
-            Amendment(v.effective_at, v.terms, v.ref, recs[v.seq - 1].event.recorded_at)
-            for v in self.versions[1:]
-        ]
+        """The terms versions after the base, for the engine, each known from when its last
+        assent was stamped."""
+        return self.authority.amendments()
 
     def tree(self) -> merkle.Tree:
         """The Merkle tree over every stored leaf (for roots of past sizes and proofs)."""
@@ -344,19 +376,3 @@ def write_config(path: Path, config: dict[str, str]) -> None:
     """Write a directory's ledger.toml (ledger id, checkpoint origin, store)."""
     lines = [f"{k} = {json.dumps(v)}" for k, v in config.items()]
     path.write_text("# truce ledger directory (see docs/store.md)\n" + "\n".join(lines) + "\n")
-
-
-def terms_version(ev: TermsSet, seq: int, version: int) -> TermsVersion:
-    """A terms_set event (at ``seq``) as a TermsVersion; its digest must match its terms."""
-    try:
-        terms = parse_terms(ev.terms, where=f"seq {seq}")
-    except BadInput as exc:
-        raise IntegrityError(str(exc), seq=seq, kind="terms") from None
-    digest = terms.digest()
-    if digest != ev.digest:
-        raise IntegrityError(
-            f"seq {seq}: terms digest {ev.digest[:16]} does not match the terms ({digest[:16]})",
-            seq=seq,
-            kind="terms",
-        )
-    return TermsVersion(version, seq, ev.effective_at, terms, digest, f"event:{ev.id}")

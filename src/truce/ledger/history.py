@@ -18,7 +18,7 @@ class Entry:
     event: Event
     ref: str  # "event:<id>" or "csv:<line>"
     ts: float  # event.at as POSIX seconds (parsed once)
-    rts: float  # event.recorded_at as POSIX seconds
+    rts: float  # when it was known, POSIX seconds: the log's stamp, else event.recorded_at
     origin: str = ""  # where it was read from, e.g. "ledger.jsonl:12" (for error messages)
 
     @property
@@ -39,6 +39,7 @@ class History:
     has_acts: bool = False
     in_time_order: bool = True  # appended in non-decreasing event time
     amendments: list[Amendment] = field(default_factory=list)  # terms versions after the base
+    _superseded: dict[str, str] = field(default_factory=dict)  # corrected id -> correcting id
 
     @classmethod
     def of(
@@ -57,14 +58,20 @@ class History:
         events: Iterable[Event],
         refs: Iterable[str] | None = None,
         origins: Iterable[str] | None = None,
+        known_at: Iterable[float | None] | None = None,
     ) -> None:
-        """Append events in order; a duplicate id or a dangling reference is an error, nothing added."""
+        """Append events in order; a duplicate id, a dangling reference or a correction that
+        breaks the rules is an error, and nothing is added. ``known_at`` gives each event's
+        log stamp (POSIX seconds) where a store has one; else its ``recorded_at`` is used."""
         evs = list(events)
         ref_list = list(refs) if refs is not None else [f"event:{e.id}" for e in evs]
         origin_list = list(origins) if origins is not None else ref_list
+        known_list = list(known_at) if known_at is not None else [None] * len(evs)
         staged: dict[str, Entry] = {}
         new: list[Entry] = []
-        for i, (ev, ref, origin) in enumerate(zip(evs, ref_list, origin_list, strict=True)):
+        for i, (ev, ref, origin, kt) in enumerate(
+            zip(evs, ref_list, origin_list, known_list, strict=True)
+        ):
             if ev.id in self._by_id or ev.id in staged:
                 first = self._by_id.get(ev.id) or staged[ev.id]
                 here = Entry(0, ev, ref, 0.0, 0.0, origin)
@@ -77,7 +84,7 @@ class History:
                 ev,
                 ref,
                 ev.at.timestamp(),
-                ev.recorded_at.timestamp(),
+                ev.recorded_at.timestamp() if kt is None else kt,
                 origin,
             )
             staged[ev.id] = entry
@@ -85,6 +92,7 @@ class History:
         known = self._by_id.keys() | staged.keys()
         for entry in new:
             _check_refs(entry, known)
+        superseded = self._check_corrections(new, staged)
         last = self.entries[-1].ts if self.entries else float("-inf")
         for entry in new:
             if entry.ts < last:
@@ -96,6 +104,56 @@ class History:
                 self.has_acts = True
         self.entries.extend(new)
         self._by_id.update(staged)
+        self._superseded = superseded
+
+    def _check_corrections(self, new: list[Entry], staged: dict[str, Entry]) -> dict[str, str]:
+        """Corrections follow the rules (docs/ledger.md, "Who may do what"): only the party that
+        declared an event corrects it, with an event of the same type; an event is corrected
+        once (a later correction corrects the correction); no event corrects itself, and no
+        chain of corrections loops. Returns the extended corrected -> correcting map."""
+        out = dict(self._superseded)
+        for entry in new:
+            ev = entry.event
+            if not ev.supersedes:
+                continue
+            if ev.supersedes == ev.id:
+                raise LedgerError("an event cannot supersede itself", where=entry.where)
+            target = (self._by_id.get(ev.supersedes) or staged[ev.supersedes]).event
+            if target.declared_by != ev.declared_by:
+                raise LedgerError(
+                    f"supersedes {target.id!r}, declared by {target.declared_by!r}: only the "
+                    f"party that declared an event may correct it; {ev.declared_by!r} records "
+                    "its own declaration instead (give both the same 'act' to show them as "
+                    "disputed)",
+                    where=entry.where,
+                )
+            if target.type != ev.type:
+                raise LedgerError(
+                    f"supersedes {target.id!r}, a {target.type} event: a correction has the "
+                    f"type of the event it corrects, not {ev.type}",
+                    where=entry.where,
+                )
+            if target.id in out:
+                raise LedgerError(
+                    f"{target.id!r} is already corrected by {out[target.id]!r}; correct that "
+                    "event instead",
+                    where=entry.where,
+                )
+            out[target.id] = ev.id
+        ends: set[str] = set()  # ids whose chain of corrections is known to end
+        for entry in new:  # a loop would drop every event in it
+            path: set[str] = set()
+            cur: str | None = entry.event.id
+            while cur and cur not in ends:
+                if cur in path:
+                    raise LedgerError(
+                        "corrections form a loop (each supersedes the next)", where=entry.where
+                    )
+                path.add(cur)
+                nxt = staged.get(cur)  # earlier entries end: they were checked when added
+                cur = nxt.event.supersedes if nxt is not None else None
+            ends |= path
+        return out
 
     def copy(self) -> History:
         """A copy that can be extended without touching this one (entries are shared)."""
@@ -106,6 +164,7 @@ class History:
             self.has_acts,
             self.in_time_order,
             list(self.amendments),
+            dict(self._superseded),
         )
 
     def get(self, event_id: str) -> Entry | None:

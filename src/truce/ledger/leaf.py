@@ -4,7 +4,11 @@ A leaf is the canonical JSON (sorted keys, no spaces, UTF-8; RFC 8785 for the va
 strings, integers, booleans, null) of::
 
     {"event": {...}, "ledger": "<ledger id>", "sig": null | {"key": "<key id>", "value": "<b64>"},
-     "v": 1, "visibility": "public" | "parties" | "mediator"}
+     "t": "2026-12-06T01:40:00.123456Z", "v": 2, "visibility": "public" | "parties" | "mediator"}
+
+``t`` is the log's own stamp: when the entry was appended (UTC, microseconds), never earlier
+than the entry before it. ``--as-of`` reads it, so an answer as of a moment cannot change
+later. Version-1 leaves (written before stamps) have no ``t``; they are still read.
 
 Personal data never enters a leaf: captives and prisoners appear only as pseudonymous ids.
 """
@@ -13,13 +17,41 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from truce.errors import IntegrityError
 from truce.ledger.store import Leaf, Stored
 
-LEAF_VERSION = 1
+LEAF_VERSION = 2
 VISIBILITIES = ("public", "parties", "mediator")
+_KEYS = {
+    1: {"event", "ledger", "sig", "v", "visibility"},
+    2: {"event", "ledger", "sig", "t", "v", "visibility"},
+}
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_stamp(t: datetime) -> str:
+    """A log stamp as stored: UTC, microseconds, ``Z``."""
+    return t.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(text: object, seq: int | None = None) -> datetime:
+    """A stored stamp back to an aware datetime; anything but the exact stored form is refused."""
+    try:
+        if not isinstance(text, str):
+            raise ValueError
+        t = datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise IntegrityError(
+            f"seq {seq}: the log stamp {text!r} is not a time in the stored form",
+            seq=seq,
+            kind="body",
+        ) from None
+    if format_stamp(t) != text:
+        raise IntegrityError(f"seq {seq}: the log stamp is not canonical", seq=seq, kind="body")
+    return t
 
 
 def canonical(obj: Any) -> bytes:
@@ -32,19 +64,24 @@ def encode_leaf(
     event: dict[str, Any],
     visibility: str = "public",
     sig: tuple[str, bytes] | None = None,
+    stamp: datetime | None = None,
 ) -> Leaf:
-    """The leaf for an event given as its JSON mapping (``model_dump(mode="json")``)."""
+    """The leaf for an event given as its JSON mapping (``model_dump(mode="json")``), stamped
+    with the log's append time (version 2); without a stamp, a version-1 leaf (old ledgers and
+    test vectors)."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}, not {visibility!r}")
-    obj = {
+    obj: dict[str, Any] = {
         "event": event,
         "ledger": ledger_id,
         "sig": None
         if sig is None
         else {"key": sig[0], "value": base64.b64encode(sig[1]).decode("ascii")},
-        "v": LEAF_VERSION,
+        "v": 1 if stamp is None else LEAF_VERSION,
         "visibility": visibility,
     }
+    if stamp is not None:
+        obj["t"] = format_stamp(stamp)
     return Leaf(
         str(event["id"]), str(event["type"]), str(event["declared_by"]), visibility, canonical(obj)
     )
@@ -60,8 +97,9 @@ def decode_leaf(data: bytes, seq: int | None = None) -> dict[str, Any]:
         ) from None
     if (
         not isinstance(obj, dict)
-        or obj.get("v") != LEAF_VERSION
-        or set(obj) != {"event", "ledger", "sig", "v", "visibility"}
+        or type(obj.get("v")) is not int
+        or obj["v"] not in _KEYS
+        or set(obj) != _KEYS[obj["v"]]
         or not isinstance(obj["event"], dict)
         or canonical(obj) != data
     ):

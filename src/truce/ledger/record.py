@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truce.engine.state import replay
-from truce.errors import ConflictError, DuplicateId, IntegrityError, LedgerError, SignatureError
-from truce.events import Event, KeyAdded, KeyRevoked, TermsSet
+from truce.errors import ConflictError, DuplicateId, LedgerError
+from truce.events import Event
 from truce.ledger import signing
-from truce.ledger.directory import LEDGER_TYPES, LedgerDir, event_json, terms_version
+from truce.ledger.authority import LEDGER_TYPES, Authority
+from truce.ledger.directory import LedgerDir, event_json
 from truce.ledger.leaf import canonical, encode_leaf
 from truce.ledger.load import IMPORTER, load_days_csv, read_events_jsonl
 from truce.ledger.store import Leaf, Stored
@@ -55,31 +58,9 @@ def default_visibility(ev: Event) -> str:
     return "mediator" if ev.type == "list_announced" else "public"
 
 
-def keyring(d: LedgerDir) -> signing.Keyring:
-    """Keys from the base terms and every key event stored so far."""
-    initial: dict[str, list[str]] = {}
-    for p in d.terms.parties.all():
-        if p.public_key:
-            initial.setdefault(p.id, []).append(p.public_key)
-    ring = signing.Keyring(initial)
-    for r in d.key_records:
-        apply_key_event(ring, r.event, r.seq, where=f"seq {r.seq}")
-    return ring
-
-
-def apply_key_event(ring: signing.Keyring, ev: Event, seq: int, where: str) -> None:
-    """Add or revoke a key; only the party itself or the terms' reference party may."""
-    if isinstance(ev, KeyAdded | KeyRevoked):
-        try:
-            ring.apply(
-                signing.KeyChange(
-                    seq, ev.party, "add" if ev.type == "key_added" else "revoke", ev.public_key
-                )
-            )
-        except LedgerError:
-            raise
-        except Exception as exc:  # BadInput from the keyring: name the line
-            raise LedgerError(str(exc), where=where) from None
+def utc_now() -> datetime:
+    """The wall clock in UTC: the log's stamp for entries appended now."""
+    return datetime.now(UTC)
 
 
 def record(
@@ -89,12 +70,14 @@ def record(
     *,
     as_party: str | None = None,
     key: Ed25519PrivateKey | None = None,
-    known_captives: set[str] | None = None,
+    known_people: dict[str, set[str]] | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Recorded:
-    """Check and append events; retried from scratch if another writer appended meanwhile."""
+    """Check and append events, each stamped by the log with ``clock()`` (never earlier than the
+    entry before it); retried from scratch if another writer appended meanwhile."""
     for attempt in range(RETRIES):
         d.refresh()
-        leaves, already = _prepare(d, events, origins, as_party, key, known_captives)
+        leaves, already = _prepare(d, events, origins, as_party, key, known_people, clock)
         size = d.all_records[-1].seq if d.all_records else 0
         try:
             stored = d.store.append(leaves, expected_size=size)
@@ -112,7 +95,8 @@ def _prepare(
     origins: list[str],
     as_party: str | None,
     key: Ed25519PrivateKey | None,
-    known_captives: set[str] | None,
+    known_people: dict[str, set[str]] | None,
+    clock: Callable[[], datetime],
 ) -> tuple[list[Leaf], list[Stored]]:
     terms = d.terms
     parties = terms.parties.ids() | {IMPORTER}
@@ -124,10 +108,17 @@ def _prepare(
         )
     if key is not None and as_party is None:
         raise LedgerError("signing with --key needs --as PARTY", where="--key")
+    if key is not None and as_party == IMPORTER:
+        raise LedgerError("the importer has no key: it signs nothing", where="--key")
     by_id = {e.id: r for e in events if (r := d.record_of(e.id)) is not None}
-    ring = keyring(d)
+    auth = Authority(d.ledger_id)  # a trial copy: what the store holds, then the new entries
+    d._admit(auth, d.all_records)
     kid = signing.key_id(key.public_key()) if key is not None else None
-    seq = d.all_records[-1].seq if d.all_records else 0
+    last = d.all_records[-1] if d.all_records else None
+    seq = last.seq if last is not None else 0
+    stamp = clock()
+    if last is not None and last.stamp is not None and stamp < last.stamp:
+        stamp = last.stamp  # another writer's clock ran ahead: the log's time never goes back
     new: list[Event] = []
     new_origins: list[str] = []
     leaves: list[Leaf] = []
@@ -144,7 +135,14 @@ def _prepare(
                 )
             already.append(old.stored)
             continue
-        if as_party is not None and ev.declared_by != as_party:
+        if as_party == IMPORTER:
+            if ev.recorded_by != IMPORTER:
+                raise LedgerError(
+                    f"recorded_by is {ev.recorded_by!r}: an import names the importer as "
+                    "recorded_by and keeps each event's declared_by",
+                    where=where,
+                )
+        elif as_party is not None and ev.declared_by != as_party:
             raise LedgerError(
                 f"declared_by is {ev.declared_by!r} but this batch is recorded as {as_party!r}",
                 where=where,
@@ -156,47 +154,40 @@ def _prepare(
                 "record it with track = 'outside' or fix 'at'",
                 where=where,
             )
-        if known_captives is not None and ev.type == "captives_released" and ev.captives:
-            for c in ev.captives:
-                if c.id not in known_captives:
-                    raise LedgerError(
-                        f"captive {c.id!r} is not registered in this ledger's people records",
-                        where=where,
-                    )
-        if isinstance(ev, KeyAdded | KeyRevoked) and ev.declared_by not in (
-            ev.party,
-            terms.parties.reference,
-        ):
-            raise LedgerError(
-                f"a key of {ev.party!r} can be added or revoked only by {ev.party!r} or the "
-                f"reference party {terms.parties.reference!r}",
-                where=where,
-            )
-        if isinstance(ev, TermsSet):
-            _check_amendment(d, ev, seq + 1, where)
+        if known_people is not None:
+            _check_people(ev, known_people, where)
         seq += 1
         body = event_json(ev)
         sig: tuple[str, bytes] | None = None
         if key is not None:
             assert kid is not None
-            try:
-                ring.valid(ev.declared_by, kid, seq)
-            except SignatureError as exc:
-                raise LedgerError(str(exc), where=where) from None
             sig = (kid, signing.sign_event(key, d.ledger_id, ev.type, ev.id, canonical(body)))
-        elif ring.active(ev.declared_by, seq):
-            raise LedgerError(
-                f"party {ev.declared_by!r} has a registered signing key: sign with "
-                f"--as {ev.declared_by} --key KEYFILE",
-                where=where,
-            )
-        apply_key_event(ring, ev, seq, where)
-        leaves.append(encode_leaf(d.ledger_id, body, default_visibility(ev), sig))
+        auth.admit(seq, ev, sig, stamp, where, check_signature=False)
+        leaves.append(encode_leaf(d.ledger_id, body, default_visibility(ev), sig, stamp))
         new.append(ev)
         new_origins.append(where)
     if new:
-        _check_rules(d, new, new_origins)
+        _check_rules(d, auth, new, new_origins, stamp)
     return leaves, already
+
+
+def _check_people(ev: Event, known: dict[str, set[str]], where: str) -> None:
+    """Where the ledger keeps personal data apart, every captive and prisoner id it names is a
+    registered pseudonym (so `forget` can reach the person, and no name slips in as an id)."""
+    ids: list[tuple[str, str]] = []
+    if ev.type in ("captives_released", "list_announced") and ev.captives:
+        ids = [("captive", c.id) for c in ev.captives]
+    elif ev.type == "credit_granted":
+        ids = [("captive", c) for c in ev.captives]
+    elif ev.type == "prisoners_released" and ev.prisoners:
+        ids = [("prisoner", p.id) for p in ev.prisoners]
+    for role, pid in ids:
+        if pid not in known.get(role, set()):
+            raise LedgerError(
+                f"{role} {pid!r} is not registered in this ledger's people records "
+                "(register people with `truce people add`; the ledger names them by pseudonym)",
+                where=where,
+            )
 
 
 def _start_ts(d: LedgerDir) -> float | None:
@@ -210,29 +201,13 @@ def _in_framework(ev: Event) -> bool:
     return ev.type in _NOT_BEFORE_START
 
 
-def _check_amendment(d: LedgerDir, ev: TermsSet, seq: int, where: str) -> None:
-    from truce.engine.versions import fixed_difference
-
-    try:
-        tv = terms_version(ev, seq, 0)
-    except IntegrityError as exc:
-        raise LedgerError(str(exc), where=where) from None
-    why = fixed_difference(d.terms, tv.terms)
-    if why is not None:
-        raise LedgerError(why, where=where)
-    last = d.versions[-1]
-    if len(d.versions) > 1 and ev.effective_at.timestamp() < last.effective_at.timestamp():
-        raise LedgerError(
-            f"effective_at {ev.effective_at.isoformat()} is before the terms in force since "
-            f"{last.effective_at.isoformat()} (version {last.version})",
-            where=where,
-        )
-
-
-def _check_rules(d: LedgerDir, new: list[Event], origins: list[str]) -> None:
-    """The whole ledger plus the new events must replay: references resolve, nobody is
-    released twice, credits stay within what is creditable."""
+def _check_rules(
+    d: LedgerDir, auth: Authority, new: list[Event], origins: list[str], stamp: datetime
+) -> None:
+    """The whole ledger plus the new events must replay, under the terms versions in force
+    after them: references resolve, corrections follow the rules, nobody is released twice,
+    credits stay within what is creditable."""
     pairs = [(e, o) for e, o in zip(new, origins, strict=True) if e.type not in LEDGER_TYPES]
     h = d.history()  # a copy: extending it leaves the directory's cache untouched
-    h.extend([e for e, _ in pairs], None, [o for _, o in pairs])
-    replay(d.terms, h, amendments=d.amendments())
+    h.extend([e for e, _ in pairs], None, [o for _, o in pairs], [stamp.timestamp()] * len(pairs))
+    replay(d.terms, h, amendments=auth.amendments())

@@ -7,19 +7,24 @@ hold. The leaves are stored byte for byte, so both copies keep the same roots.
 
 from __future__ import annotations
 
+import re
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from truce.errors import BadInput, IntegrityError
+from truce.engine.state import replay
+from truce.errors import BadInput, IntegrityError, LedgerError
 from truce.ledger import checkpoint as cpt
 from truce.ledger import merkle
+from truce.ledger.authority import LEDGER_TYPES, Authority, Refused
 from truce.ledger.directory import (
     CONFIG,
     LOG_NAME,
     LOG_PUB,
     TERMS,
     LedgerDir,
+    Record,
     decode,
     open_store,
     write_config,
@@ -94,34 +99,100 @@ def sync(d: LedgerDir, source: LedgerDir) -> int:
                 seq=size,
                 kind="checkpoint",
             )
-    new = list(source.store.read(ours.size + 1))
-    for st in new:
-        decode(st, d.ledger_id)  # every leaf must be a valid event of this ledger
-    if new:
-        d.store.append([st.leaf for st in new], expected_size=ours.size)
-    for size, note in source.store.checkpoints():
+    notes: list[tuple[int, str]] = []
+    for size, note in source.store.checkpoints():  # checked before anything is written
         signed = cpt.parse_note(note)
         cpt.verify_signature(signed, LOG_NAME, log_pub)
-        if signed.checkpoint.root == src_tree.root(size):
-            d.store.add_checkpoint(size, note)
+        if signed.checkpoint.origin != d.origin:
+            raise IntegrityError(
+                f"the source's checkpoint at size {size} is for log {signed.checkpoint.origin!r}, "
+                f"not {d.origin!r}; nothing pulled",
+                kind="checkpoint",
+            )
+        if size > src_tree.size or signed.checkpoint.root != src_tree.root(size):
+            raise IntegrityError(
+                f"the source's checkpoint at size {size} does not match the source's log; "
+                "nothing pulled",
+                seq=min(size, src_tree.size),
+                kind="checkpoint",
+            )
+        notes.append((size, note))
+    new = list(source.store.read(ours.size + 1))
+    admit(d, [decode(st, d.ledger_id) for st in new])
+    if new:
+        d.store.append([st.leaf for st in new], expected_size=ours.size)
+    for size, note in notes:
+        d.store.add_checkpoint(size, note)
     d.refresh()
     return len(new)
 
 
+def admit(d: LedgerDir, new: list[Record]) -> None:
+    """Pulled entries pass exactly the checks ``record`` makes on an append (who may declare,
+    sign, correct, amend and change keys; log stamps; the engine's rules over the whole
+    ledger), with every signature verified; the first bad one is named and nothing is kept."""
+    if not new:
+        return
+    auth = Authority(d.ledger_id)
+    d._admit(auth, d.all_records)
+    for r in new:
+        try:
+            auth.admit(r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}")
+        except Refused as exc:
+            raise IntegrityError(
+                f"the source's entry breaks the ledger's rules: {exc}; nothing pulled",
+                seq=r.seq,
+                kind=exc.kind,
+            ) from None
+    h = d.history()
+    deal = [r for r in new if r.event.type not in LEDGER_TYPES]
+    try:
+        h.extend(
+            (r.event for r in deal),
+            None,
+            (f"seq {r.seq}" for r in deal),
+            (None if r.stamp is None else r.stamp.timestamp() for r in deal),
+        )
+        replay(auth.terms, h, amendments=auth.amendments())
+    except LedgerError as exc:
+        raise IntegrityError(
+            f"the source's entries break the rules: {exc}; nothing pulled",
+            seq=_seq_in(str(exc), new),
+            kind="rules",
+        ) from None
+
+
+def _seq_in(message: str, new: list[Record]) -> int | None:
+    """The seq an engine error names ("seq N"), else the first pulled entry's."""
+    m = re.search(r"seq (\d+)", message)
+    return int(m.group(1)) if m else new[0].seq
+
+
 def clone(source: LedgerDir, dest: Path, store: str = "sqlite") -> LedgerDir:
     """A new copy of ``source`` in ``dest`` (its own store; the log's public key, not its
-    private key), filled by ``sync``. Each party can keep one and check the others with it."""
+    private key), filled by ``sync``, so every entry is checked as ``record`` checks an append.
+    Built beside ``dest`` and moved into place only when complete: a refused or interrupted
+    clone leaves nothing behind. Each party can keep one and check the others with it."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BadInput("exists and is not an empty directory", where=str(dest))
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / "keys").mkdir(mode=0o700)
-    shutil.copyfile(source.path / TERMS, dest / TERMS)
-    shutil.copyfile(source.path / LOG_PUB, dest / LOG_PUB)
-    config = {"ledger_id": source.ledger_id, "origin": source.origin, "store": store}
-    write_config(dest / CONFIG, config)
-    st = open_store(dest, store, source.ledger_id)
-    st.set_meta("ledger_id", source.ledger_id)
-    st.set_meta("origin", source.origin)
-    copy = LedgerDir(dest, config, st)
-    sync(copy, source)
-    return copy
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = dest.parent / f".{dest.name}.clone-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    try:
+        (work / "keys").mkdir(mode=0o700)
+        shutil.copyfile(source.path / TERMS, work / TERMS)
+        shutil.copyfile(source.path / LOG_PUB, work / LOG_PUB)
+        config = {"ledger_id": source.ledger_id, "origin": source.origin, "store": store}
+        write_config(work / CONFIG, config)
+        st = open_store(work, store, source.ledger_id)
+        st.set_meta("ledger_id", source.ledger_id)
+        st.set_meta("origin", source.origin)
+        with LedgerDir(work, config, st) as copy:
+            sync(copy, source)
+        if dest.exists():
+            dest.rmdir()
+        work.rename(dest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return LedgerDir.open(dest)

@@ -22,9 +22,8 @@ from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
 from truce.ledger import checkpoint as cpt
 from truce.ledger import signing
+from truce.ledger.authority import Authority, Refused
 from truce.ledger.directory import LOG_NAME, TERMS, LedgerDir
-from truce.ledger.leaf import canonical
-from truce.ledger.record import apply_key_event
 from truce.ledger.store import Head
 from truce.terms import load_terms
 
@@ -48,44 +47,36 @@ def verify(d: LedgerDir, extra: list[Path] | None = None) -> Report:
     recs = d.all_records  # decodes every leaf: ledger id, validity, canonical form
     if not recs or recs[0].event.type != "terms_set":
         raise IntegrityError("seq 1 must set the terms (terms_set)", seq=1, kind="terms")
-    base = d.base
     terms_file = d.path / TERMS
-    if terms_file.exists():
-        try:
-            digest = load_terms(terms_file).digest()
-        except BadInput as exc:
-            raise IntegrityError(f"{terms_file}: {exc}", kind="terms") from None
-        if digest != base.digest:
-            raise IntegrityError(
-                f"{terms_file} differs from the terms set at seq 1 (digest {digest[:16]} vs "
-                f"{base.digest[:16]})",
-                seq=1,
-                kind="terms",
-            )
     report = Report(head, events=len(recs))
-    ring = signing.Keyring({p.id: [p.public_key] for p in base.terms.parties.all() if p.public_key})
+    auth = Authority(d.ledger_id)
     for r in recs:
-        ev = r.event
-        if r.sig is not None:
-            kid, value = r.sig
-            pub = ring.valid(ev.declared_by, kid, r.seq)
-            body = canonical(json.loads(r.stored.leaf.data)["event"])
-            try:
-                signing.verify_event(pub, value, d.ledger_id, ev.type, ev.id, body)
-            except SignatureError:
-                raise SignatureError(
-                    f"seq {r.seq}: signature of {ev.declared_by!r} does not verify", seq=r.seq
-                ) from None
-            report.signed += 1
-        elif ring.active(ev.declared_by, r.seq):
-            raise SignatureError(
-                f"seq {r.seq}: unsigned event from {ev.declared_by!r}, who has a signing key",
-                seq=r.seq,
-            )
         try:
-            apply_key_event(ring, ev, r.seq, f"seq {r.seq}")
-        except LedgerError as exc:
-            raise IntegrityError(str(exc), seq=r.seq, kind="keys") from None
+            auth.admit(r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}")
+        except Refused as exc:
+            raise IntegrityError(str(exc), seq=r.seq, kind=exc.kind) from None
+        if r.sig is not None:
+            report.signed += 1
+    base = auth.versions[0]
+    if not terms_file.exists():
+        raise IntegrityError(
+            f"{terms_file} is missing: the directory's copy of the terms set at seq 1 "
+            "(restore it from a copy, or export it from seq 1)",
+            seq=1,
+            kind="terms",
+        )
+    try:
+        digest = load_terms(terms_file).digest()
+    except BadInput as exc:
+        raise IntegrityError(f"{terms_file}: {exc}", kind="terms") from None
+    if digest != base.digest:
+        raise IntegrityError(
+            f"{terms_file} differs from the terms set at seq 1 (digest {digest[:16]} vs "
+            f"{base.digest[:16]})",
+            seq=1,
+            kind="terms",
+        )
+    ring = auth.ring
     try:
         replay(d.terms, d.history())
     except LedgerError as exc:
