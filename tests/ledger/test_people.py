@@ -8,14 +8,28 @@ import hmac
 import os
 import re
 import stat
+import subprocess
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import apsw
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from truce.errors import BadInput, StoreError
-from truce.ledger.people import DB_NAME, KEY_NAME, People, normalise_ref, pseudonym
+from tests.conftest import EXAMPLES, truce_exe
+from truce.errors import BadInput, IntegrityError, StoreError
+from truce.ledger.directory import LedgerDir
+from truce.ledger.people import (
+    DB_NAME,
+    KEY_NAME,
+    People,
+    PersonRow,
+    normalise_ref,
+    pseudonym,
+    read_people_csv,
+    row_aad,
+)
 
 PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 SECRET = bytes(range(32))
@@ -234,3 +248,181 @@ def test_forget_blocked_by_a_reader_is_retryable(tmp_path: Path) -> None:
         reader.close()
         people.forget(pid, AT)  # the retry finishes the scrub
         assert (tmp_path / f"{DB_NAME}-wal").stat().st_size == 0
+
+
+# -- people CSV files: checked whole before anything is stored ---------------------------------
+
+
+def test_a_short_row_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
+    d = tmp_path / "ledger"
+    LedgerDir.init(
+        d,
+        EXAMPLES / "gaza-2023" / "terms.toml",
+        at=datetime.fromisoformat("2023-11-22T09:00+02:00"),
+    ).close()
+    f = tmp_path / "people.csv"
+    f.write_text("role,ref,name\ncaptive,case-1,Test Person One\ncaptive,case-2\n")
+    p = subprocess.run(
+        [truce_exe(), "people", "add", str(d), str(f)], capture_output=True, text=True, timeout=60
+    )
+    assert p.returncode == 2, p.stderr
+    err = "".join(p.stderr.split())
+    assert f"{f}:3:expected3cells(role,ref,name),found2" in err
+    with People.open(d) as people:
+        assert people.export(include_personal=False) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("role,ref,name\ncaptive,a,A,extra\n", 2, "expected 3 cells (role,ref,name), found 4"),
+        ("role,ref\ncaptive,a\nhostage,b\n", 3, "role must be one of captive, prisoner"),
+        ("role,ref\ncaptive,  \n", 2, "expected a reference in column ref"),
+        ("role,ref,name,name\ncaptive,a,A,B\n", 1, "column 'name' appears twice"),
+        ("role,ref,\ncaptive,a,A\n", 1, "expected a name for every column"),
+        ("role,ref\ncaptive," + "x" * 200_000 + "\n", 2, "not valid CSV: field larger"),
+    ],
+)
+def test_people_csv_errors_name_the_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    f = tmp_path / "people.csv"
+    f.write_text(text)
+    with pytest.raises(BadInput) as exc:
+        read_people_csv(f)
+    assert str(exc.value).startswith(f"{f}:{line}: {message}")
+
+
+def test_people_csv_is_read_whole(tmp_path: Path) -> None:
+    f = tmp_path / "people.csv"
+    f.write_text("\ufeffrole,ref,name,age\r\ncaptive,case-1,A,\r\n\r\nprisoner,case-2,B,40\r\n")
+    assert read_people_csv(f) == [
+        PersonRow("captive", "case-1", {"name": "A"}, f"{f}:2"),
+        PersonRow("prisoner", "case-2", {"name": "B", "age": "40"}, f"{f}:4"),
+    ]
+    with pytest.raises(BadInput, match="expected a header"):
+        (tmp_path / "empty.csv").write_text("")
+        read_people_csv(tmp_path / "empty.csv")
+    with pytest.raises(BadInput, match="cannot read"):
+        read_people_csv(tmp_path / "missing.csv")
+
+
+def test_add_all_stores_nothing_when_one_row_fails(tmp_path: Path) -> None:
+    with People.open(tmp_path) as people:
+        gone = people.add("captive", "case-gone", {"name": "G"})
+        people.forget(gone, AT)
+        rows = [
+            PersonRow("captive", "case-new", {"name": "N"}, "people.csv:2"),
+            PersonRow("captive", "case-gone", {"name": "G"}, "people.csv:3"),
+        ]
+        with pytest.raises(BadInput, match=r"^people\.csv:3: person p-\w+ was forgotten"):
+            people.add_all(rows)
+        assert people.export(include_personal=False) == []
+        pids = people.add_all(rows[:1])
+        assert people.export(include_personal=True) == [
+            {"pseudonym": pids[0], "role": "captive", "fields": {"name": "N"}}
+        ]
+
+
+# -- a person's role is bound to the ciphertext --------------------------------------------------
+
+
+def _sql(directory: Path, statement: str, *args: object) -> list[tuple[object, ...]]:
+    conn = apsw.Connection(str(directory / DB_NAME))
+    try:
+        return [tuple(r) for r in conn.execute(statement, args).fetchall()]
+    finally:
+        conn.close()
+
+
+def test_a_changed_role_does_not_verify(tmp_path: Path) -> None:
+    with People.open(tmp_path) as people:
+        pid = people.add("captive", "case-1", {"name": "Test Person One"})
+        other = people.add("prisoner", "case-2", {"name": "Test Person Two"})
+    _sql(tmp_path, "UPDATE person SET role = 'prisoner' WHERE pseudonym = ?", pid)
+    with People.open(tmp_path) as people:
+        with pytest.raises(IntegrityError, match=f"personal data of {pid} does not verify"):
+            people.get(pid)
+        with pytest.raises(IntegrityError, match=pid):
+            people.export(include_personal=False)  # the role is checked even without fields
+        assert people.export(include_personal=True, only={other}) == [
+            {"pseudonym": other, "role": "prisoner", "fields": {"name": "Test Person Two"}}
+        ]
+        with pytest.raises(IntegrityError, match=pid):
+            people.add("captive", "case-1", {"name": "again"})
+    # Re-encrypting with the stored key (associated data: the pseudonym alone, as in
+    # version 1) does not help: the binding needs the pseudonym secret.
+    (key,) = _sql(tmp_path, "SELECT key FROM person_key WHERE pseudonym = ?", pid)[0]
+    assert isinstance(key, bytes)
+    nonce = os.urandom(12)
+    forged = AESGCM(key).encrypt(nonce, b'{"name": "Forged"}', pid.encode())
+    _sql(
+        tmp_path,
+        "UPDATE person SET ciphertext = ?, nonce = ? WHERE pseudonym = ?",
+        forged,
+        nonce,
+        pid,
+    )
+    with People.open(tmp_path) as people, pytest.raises(IntegrityError, match=pid):
+        people.get(pid)
+
+
+def _to_version_1(directory: Path) -> None:
+    """Rewrite a database in the version-1 form: associated data the pseudonym alone."""
+    secret = (directory / KEY_NAME).read_bytes()
+    rows = _sql(
+        directory,
+        "SELECT p.pseudonym, p.role, p.ciphertext, p.nonce, k.key FROM person AS p "
+        "JOIN person_key AS k USING (pseudonym)",
+    )
+    for pid, role, ct, nonce, key in rows:
+        assert isinstance(pid, str) and isinstance(role, str)
+        assert isinstance(ct, bytes) and isinstance(nonce, bytes) and isinstance(key, bytes)
+        plain = AESGCM(key).decrypt(nonce, ct, row_aad(secret, role, pid))
+        fresh = os.urandom(12)
+        _sql(
+            directory,
+            "UPDATE person SET ciphertext = ?, nonce = ? WHERE pseudonym = ?",
+            AESGCM(key).encrypt(fresh, plain, pid.encode("ascii")),
+            fresh,
+            pid,
+        )
+    _sql(directory, "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+
+
+def test_a_version_1_database_is_upgraded_on_open(tmp_path: Path) -> None:
+    with People.open(tmp_path) as people:
+        a = people.add("captive", "case-1", {"name": "Test Person One"})
+        b = people.add("prisoner", "case-2", {"name": "Test Person Two"})
+    _to_version_1(tmp_path)
+    old = _sql(tmp_path, "SELECT pseudonym, ciphertext FROM person ORDER BY pseudonym")
+    with People.open(tmp_path) as people:
+        assert people.get(a) == {"name": "Test Person One"}
+        assert people.get(b) == {"name": "Test Person Two"}
+    assert _sql(tmp_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    new = _sql(tmp_path, "SELECT pseudonym, ciphertext FROM person ORDER BY pseudonym")
+    assert [r[0] for r in new] == [r[0] for r in old]
+    assert all(n[1] != o[1] for n, o in zip(new, old, strict=True))  # re-encrypted
+    _sql(tmp_path, "UPDATE person SET role = 'captive' WHERE pseudonym = ?", b)
+    with People.open(tmp_path) as people, pytest.raises(IntegrityError, match=b):
+        people.get(b)
+    # Claiming version 1 again does not undo the binding: the rows do not decrypt in that form.
+    _sql(tmp_path, "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(IntegrityError, match="does not verify"):
+        People.open(tmp_path)
+
+
+def test_a_version_1_row_that_does_not_decrypt_is_named_and_nothing_changes(
+    tmp_path: Path,
+) -> None:
+    with People.open(tmp_path) as people:
+        a = people.add("captive", "case-1", {"name": "Test Person One"})
+        b = people.add("captive", "case-2", {"name": "Test Person Two"})
+    _to_version_1(tmp_path)
+    _sql(tmp_path, "UPDATE person SET ciphertext = zeroblob(40) WHERE pseudonym = ?", b)
+    before = _sql(tmp_path, "SELECT pseudonym, ciphertext, nonce FROM person ORDER BY pseudonym")
+    with pytest.raises(IntegrityError, match=f"personal data of {b} does not verify"):
+        People.open(tmp_path)
+    after = _sql(tmp_path, "SELECT pseudonym, ciphertext, nonce FROM person ORDER BY pseudonym")
+    assert after == before and a in {r[0] for r in after}
+    assert _sql(tmp_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
