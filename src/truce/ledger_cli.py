@@ -24,6 +24,8 @@ from truce.ledger.export import AUDIENCES, FORMATS, export
 from truce.ledger.record import read_file, record
 from truce.ledger.replicate import compare, sync
 from truce.ledger.verify import head_text, verify
+from truce.limits import year_in_range
+from truce.render import printable, safe
 
 DirArg = Annotated[Path, typer.Argument(help="Ledger directory (made by `truce init`).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -129,9 +131,10 @@ def register(app: typer.Typer, out: Console) -> None:
         t = load_terms(terms)
         try:
             eff = datetime.fromisoformat(effective_at)
-        except ValueError:
+            year_in_range(eff)
+        except ValueError as exc:
             raise BadInput(
-                f"expected a time like 2023-11-28T07:00+02:00, got {effective_at!r}",
+                f"expected a time like 2023-11-28T07:00+02:00, got {effective_at!r} ({exc})",
                 where="--effective-at",
             ) from None
         if eff.tzinfo is None:
@@ -254,8 +257,8 @@ def register(app: typer.Typer, out: Console) -> None:
                     str(r.seq),
                     r.event.at.isoformat(),
                     r.event.type,
-                    r.event.declared_by,
-                    escape(_what(r.event)),
+                    safe(r.event.declared_by),
+                    safe(_what(r.event)),
                     r.sig[0][:8] if r.sig else "",
                     r.visibility,
                 )
@@ -517,18 +520,33 @@ def register(app: typer.Typer, out: Console) -> None:
     ) -> None:
         """Make an Ed25519 key (PKCS8, mode 0600, encrypted with TRUCE_PASSPHRASE if set)."""
         k = signing.new_key()
+        pub_file = out_file.with_name(out_file.name + ".pub")
+        if pub_file.exists():
+            raise BadInput("already exists; refusing to overwrite it", where=str(pub_file))
         signing.save_private_key(out_file, k, passphrase())
         pub = signing.public_key_text(k.public_key())
+        pub_file.write_text(pub + "\n")
         out.print(f"{party}: {pub} (key id {signing.key_id(k.public_key())})")
-        out.print(f"  private key in {escape(str(out_file))}; share only the public key")
+        out.print(
+            f"  private key in {escape(str(out_file))}; share only the public key "
+            f"({escape(str(pub_file))})"
+        )
 
     @keys_app.command("add")
     def keys_add(
         directory: DirArg,
         party: Annotated[str, typer.Argument(help="Whose key.")],
-        public_key: Annotated[str, typer.Argument(help="ed25519:... (from `truce keys new`).")],
+        public_key: Annotated[
+            str,
+            typer.Argument(help="ed25519:..., or the .pub file `truce keys new` wrote."),
+        ],
         as_party: Annotated[
-            str, typer.Option("--as", help="Who records it: the party or the reference party.")
+            str,
+            typer.Option(
+                "--as",
+                help="Who records it: the party itself (signing with a current key if it has "
+                "one), or for a first key whoever the terms name (parties.first_key).",
+            ),
         ],
         key: Annotated[Path | None, typer.Option("--key", help="Sign with this key.")] = None,
     ) -> None:
@@ -551,6 +569,8 @@ def register(app: typer.Typer, out: Console) -> None:
     ) -> None:
         from truce.events import EVENT_ADAPTER
 
+        if not public_key.startswith(signing.PUBLIC_KEY_PREFIX) and Path(public_key).is_file():
+            public_key = Path(public_key).read_text().strip()
         signing.parse_public_key(public_key)
         with LedgerDir.open(directory) as d:
             t = now()
@@ -663,7 +683,7 @@ def _what(ev: object) -> str:
         d["captives"] = f"{len(d['captives'])} ids"
     if "terms" in d:
         d["terms"] = "…"
-    return ", ".join(f"{k}={v}" for k, v in d.items())[:80]
+    return printable(", ".join(f"{k}={v}" for k, v in d.items()))[:80]
 
 
 __all__ = ["register"]
