@@ -84,6 +84,19 @@ class Authority:
         self.versions: list[TermsVersion] = []
         self.pending: list[Pending] = []
         self.last_stamp: datetime | None = None
+        self.party_ids: frozenset[str] = frozenset()
+
+    def fork(self) -> Authority:
+        """An independent copy, to try entries on without touching this one."""
+        out = Authority(self.ledger_id)
+        out.size = self.size
+        out.ring = self.ring.copy()
+        out.keyed = set(self.keyed)
+        out.versions = list(self.versions)
+        out.pending = [Pending(p.seq, p.event, p.terms, dict(p.assents)) for p in self.pending]
+        out.last_stamp = self.last_stamp
+        out.party_ids = self.party_ids
+        return out
 
     @property
     def terms(self) -> Terms:
@@ -158,6 +171,7 @@ class Authority:
                 where=where,
             )
         self.versions.append(tv)
+        self.party_ids = frozenset(parties.ids())
         for p in parties.all():
             if p.public_key:
                 try:
@@ -169,7 +183,7 @@ class Authority:
     def _party(self, ev: Event, where: str) -> None:
         """Every event is declared by a party the terms name, or by the importer (a bulk load
         of a historical record, which governs nothing)."""
-        ids = self.terms.parties.ids()
+        ids = self.party_ids
         if ev.declared_by not in ids and ev.declared_by != IMPORTER:
             raise Refused(
                 f"declared_by {ev.declared_by!r} is not a party in the terms (expected one of: "

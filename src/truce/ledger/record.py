@@ -111,8 +111,7 @@ def _prepare(
     if key is not None and as_party == IMPORTER:
         raise LedgerError("the importer has no key: it signs nothing", where="--key")
     by_id = {e.id: r for e in events if (r := d.record_of(e.id)) is not None}
-    auth = Authority(d.ledger_id)  # a trial copy: what the store holds, then the new entries
-    d._admit(auth, d.all_records)
+    auth = d.authority.fork()  # a trial copy: what the store holds, then the new entries
     kid = signing.key_id(key.public_key()) if key is not None else None
     last = d.all_records[-1] if d.all_records else None
     seq = last.seq if last is not None else 0

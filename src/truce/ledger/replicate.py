@@ -17,7 +17,7 @@ from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError
 from truce.ledger import checkpoint as cpt
 from truce.ledger import merkle
-from truce.ledger.authority import LEDGER_TYPES, Authority, Refused
+from truce.ledger.authority import LEDGER_TYPES, Refused
 from truce.ledger.directory import (
     CONFIG,
     LOG_NAME,
@@ -133,8 +133,7 @@ def admit(d: LedgerDir, new: list[Record]) -> None:
     ledger), with every signature verified; the first bad one is named and nothing is kept."""
     if not new:
         return
-    auth = Authority(d.ledger_id)
-    d._admit(auth, d.all_records)
+    auth = d.authority.fork()
     for r in new:
         try:
             auth.admit(r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}")

@@ -313,6 +313,15 @@ class Keyring:
             raise BadInput(f"key {kid} of party {party!r} is already active", where=where)
         self._keys[kid] = _KeyState(party=party, pub=pub, valid_from=valid_from, revoked_at=None)
 
+    def copy(self) -> Keyring:
+        """An independent copy (later changes to either leave the other as it was)."""
+        out = Keyring()
+        out._keys = {
+            k: _KeyState(s.party, s.pub, s.valid_from, s.revoked_at) for k, s in self._keys.items()
+        }
+        out._last_seq = self._last_seq
+        return out
+
     def valid(self, party: str, kid: str, seq: int) -> Ed25519PublicKey:
         """The public key `kid` if it could sign for `party` at ledger position `seq`; raises
         SignatureError naming why not (unknown, another party's, not yet added, revoked)."""
