@@ -16,6 +16,7 @@ from truce.engine.state import State, replay
 from truce.errors import BadInput, ProposalError
 from truce.events import Captive
 from truce.ledger import History, load_ledger
+from truce.limits import year_in_range
 from truce.terms import Terms, load_terms
 from truce.validation import describe_error
 
@@ -48,7 +49,13 @@ def load(terms_path: str | Path | None, ledger_path: str | Path) -> tuple[Terms,
 
 
 def _aware(t: datetime | None, terms: Terms) -> datetime | None:
-    """A time without a UTC offset is local wall-clock time in the agreement's zone."""
+    """A time without a UTC offset is local wall-clock time in the agreement's zone; years
+    outside truce.limits' range are bad input."""
+    if t is not None:
+        try:
+            year_in_range(t)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
     if t is not None and t.tzinfo is None:
         return t.replace(tzinfo=terms.agreement.zone)
     return t
@@ -89,6 +96,11 @@ def load_list(path: str | Path) -> tuple[Captive, ...]:
                     rows.append((n, json.loads(line)))
                 except json.JSONDecodeError as exc:
                     raise ProposalError(f"not valid JSON ({exc.msg})", where=f"{p}:{n}") from None
+                except (RecursionError, ValueError):  # nested or numbered beyond the parser
+                    raise ProposalError(
+                        "JSON nested too deeply or with a number too long to read",
+                        where=f"{p}:{n}",
+                    ) from None
     else:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or "id" not in reader.fieldnames:

@@ -21,8 +21,9 @@ from truce.errors import BadInput, TruceError
 from truce.exact import show
 from truce.exit_codes import exit_code_for
 from truce.ledger_cli import register as register_ledger_commands
+from truce.limits import year_in_range
 from truce.outputs import CheckOut, StatusOut, check_out, status_out
-from truce.render import render_decision, render_status
+from truce.render import printable, render_decision, render_status
 from truce.sim.cli import register as register_sim_commands
 from truce.terms import Terms, load_terms, terms_schema
 
@@ -83,6 +84,10 @@ def parse_time(value: str | None, terms: Terms, option: str) -> datetime | None:
         raise BadInput(
             f"expected a date and time like 2023-11-30T05:00+02:00, got {value!r}", where=option
         ) from None
+    try:
+        year_in_range(dt)
+    except ValueError as exc:
+        raise BadInput(str(exc), where=option) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=terms.agreement.zone)
     return dt
@@ -222,12 +227,13 @@ def main() -> None:
     try:
         app()
     except TruceError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(printable(str(exc)))}")
         sys.exit(exit_code_for(exc))
     except Exception as exc:  # anything unexpected is an internal error
         if os.environ.get("TRUCE_DEBUG"):
             raise
         err.print(
-            f"[red]internal error:[/] {type(exc).__name__}: {exc} (set TRUCE_DEBUG=1 for a traceback)"
+            f"[red]internal error:[/] {type(exc).__name__}: {escape(printable(str(exc)))} "
+            "(set TRUCE_DEBUG=1 for a traceback)"
         )
         sys.exit(exit_code_for(exc))

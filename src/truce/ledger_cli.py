@@ -158,7 +158,9 @@ def register(app: typer.Typer, out: Console) -> None:
             )
             pk = signing.load_private_key(key, passphrase()) if key is not None else None
             res = record(d, [ev], [str(terms)], as_party=as_party, key=pk)
-            out.print(f"proposed amendment {ev.id} (seq {res.added[0].seq}, digest {t.digest()[:16]})")
+            out.print(
+                f"proposed amendment {ev.id} (seq {res.added[0].seq}, digest {t.digest()[:16]})"
+            )
             _amendment_state(d, ev.id)
 
     @app.command("assent")

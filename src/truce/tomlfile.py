@@ -10,6 +10,21 @@ from typing import Any
 from truce.errors import BadInput
 
 _TOML_ERR = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+_LONG_NUMBER = re.compile(r"[0-9][0-9_]{4000,}")
+_DEEP = 100  # a line opening this many arrays or inline tables is the one that nests too deeply
+
+
+def _beyond_parser(text: str, exc: BaseException) -> str:
+    """Plain words for a TOML file the parser cannot hold: a number of thousands of digits
+    (Python reads at most 4,300) or arrays and tables nested hundreds deep; with the line."""
+    lines = text.splitlines()
+    if isinstance(exc, RecursionError):
+        what = "arrays or tables nested too deeply (hundreds of levels)"
+        hits = [n for n, ln in enumerate(lines, 1) if ln.count("[") + ln.count("{") >= _DEEP]
+    else:
+        what = "a number too long to read (thousands of digits)"
+        hits = [n for n, ln in enumerate(lines, 1) if _LONG_NUMBER.search(ln)]
+    return f"line {hits[0]}: {what}" if hits else what
 
 
 def plain_toml_error(exc: tomllib.TOMLDecodeError) -> str:
@@ -43,3 +58,5 @@ def read_toml(path: str | Path, error: type[BadInput], what: str) -> dict[str, A
         raise error("not UTF-8 text", where=str(p)) from None
     except tomllib.TOMLDecodeError as exc:
         raise error(plain_toml_error(exc), where=str(p)) from None
+    except (ValueError, RecursionError) as exc:
+        raise error(_beyond_parser(raw.decode("utf-8"), exc), where=str(p)) from None

@@ -106,7 +106,7 @@ def describe_error(
             "less_than_equal": "<=",
             "less_than": "<",
         }
-        return f"{path}: must be {sign[typ]} {bound}, got {got!r}"
+        return f"{path}: must be {sign[typ]} {bound}, got {_brief(got)}"
     if typ == "literal_error":
         return f"{path}: expected {err['ctx']['expected']}, got {got!r}"
     if typ == "string_pattern_mismatch":
@@ -133,6 +133,14 @@ def describe_error(
     if not loc:
         return msg
     return f"{path}: {msg}"
+
+
+def _brief(value: Any) -> str:
+    """``repr(value)``, or for a number of many digits its first digits and how many there are."""
+    text = repr(value)
+    if isinstance(value, int) and len(text) > 30:
+        return f"{text[:12]}... (a number of {len(text.lstrip('-'))} digits)"
+    return text
 
 
 def _show(value: Any) -> str:

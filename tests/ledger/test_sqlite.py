@@ -214,12 +214,14 @@ def test_bit_flips_every_byte(reference: Path, tmp_path: Path) -> None:
     _flip_check(reference, tmp_path, list(range(reference.stat().st_size)), seed=7)
 
 
-def test_sqlite_errors_become_store_errors(tmp_path: Path) -> None:
-    from truce.errors import StoreError
+def test_sqlite_not_a_database_is_an_integrity_error(tmp_path: Path) -> None:
+    """A file SQLite cannot read as a database is stored data that does not verify (exit 3),
+    not a storage failure (exit 5): see tests/cli/test_hostile_input.py."""
+    from truce.errors import IntegrityError
 
     (tmp_path / "notadb.db").write_bytes(b"this is not a database" * 100)
     t = time.perf_counter()
-    with pytest.raises(StoreError):
+    with pytest.raises(IntegrityError, match="file is not a database"):
         SqliteLedger.open(tmp_path / "notadb.db")
     assert time.perf_counter() - t < 5
     assert merkle.EMPTY_ROOT  # the store module and merkle agree on the empty tree

@@ -18,6 +18,7 @@ from truce.engine.trace import Trace
 from truce.errors import ProposalError
 from truce.events import Captive
 from truce.exact import show
+from truce.limits import MAX_PAUSE_DAYS, MAX_PEOPLE
 from truce.terms import Terms
 
 
@@ -35,6 +36,12 @@ class Proposal:
         for name in ("live", "bodies", "credit"):
             if getattr(self, name) < 0:
                 raise ProposalError(f"--{name} must be >= 0, got {getattr(self, name)}")
+            if getattr(self, name) > MAX_PEOPLE:
+                raise ProposalError(f"--{name} must be <= {MAX_PEOPLE}, got {getattr(self, name)}")
+        if self.captives is not None and len(self.captives) > MAX_PEOPLE:
+            raise ProposalError(
+                f"the list has {len(self.captives)} captives; at most {MAX_PEOPLE} are taken"
+            )
         if self.captives is not None and (self.live or self.bodies):
             raise ProposalError("give either live/bodies counts or a list of captives, not both")
 
@@ -248,6 +255,11 @@ def check(state: State, proposal: Proposal) -> Decision:
     meets = days >= 1
     short = 0 if meets else rules.shortfall(available, P)
     base_days = state.pause_days + initial_grant
+    if base_days + days > MAX_PAUSE_DAYS:
+        raise ProposalError(
+            f"this list would extend the pause to {base_days + days} days, more than the "
+            f"{MAX_PAUSE_DAYS} days truce judges (see Limits in docs/ledger.md)"
+        )
     new_end = cal.boundary(base_days + days) if meets else cal.boundary(base_days)
 
     def explain() -> list[str]:

@@ -21,9 +21,11 @@ from truce.engine.clock import PauseCalendar
 from truce.engine.tally import DayTally, Disputed, Tally, select, tally
 from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
 from truce.engine.versions import Amendment, TermsBook
+from truce.errors import LedgerError
 from truce.events import CaptivesReleased, ListAnnounced, PrisonersReleased
 from truce.exact import show
 from truce.ledger.history import Entry, History
+from truce.limits import MAX_PAUSE_DAYS
 from truce.terms import Terms
 
 __all__ = ["DayRow", "Disputed", "Finding", "State", "replay"]
@@ -275,6 +277,14 @@ class _Judge:
     def ref(self, i: int) -> str:
         return self.t.entries[i].ref
 
+    def where_day(self, d: int) -> str:
+        """Where to point an error about day ``d`` (up to it): its last release, else the day."""
+        for x in sorted((x for x in self.t.days if x <= d), reverse=True):
+            found = self.t.release_indices(x)
+            if found:
+                return self.t.entries[max(found)].where
+        return f"day {d}"
+
     def date(self, d: int) -> str | None:
         return self.cal.date_of(d).isoformat() if self.cal is not None and d >= 1 else None
 
@@ -291,7 +301,6 @@ class _Judge:
 
     def state(self) -> State:
         terms, t, cal = self.terms, self.t, self.cal
-        last_data = max((d for d, x in t.days.items() if x.has_releases()), default=0)
         counted_total = sum((self.counted(d) for d in t.days if d >= 1 or cal is None), Fraction(0))
         due_total = sum((self.due(d) for d in t.days), Fraction(0))
         self._global_traces()
@@ -325,7 +334,7 @@ class _Judge:
         ends_at = cal.boundary(pause_days)
         active = cal.boundary_ts(0) <= self.at_ts < cal.boundary_ts(pause_days) and ended is None
         current = cal.day_of_ts(self.at_ts) if active else None
-        rows = self._rows(pause_days, last_data, granted_on)
+        rows = self._rows(pause_days, granted_on)
         return self._make(
             active,
             starts_at,
@@ -424,6 +433,8 @@ class _Judge:
             granted_on[d] = granted_on.get(d, 0) + ev.days
             pause_days += ev.days
             ext_refs.append(self.ref(i))
+            if pause_days > MAX_PAUSE_DAYS:
+                raise _too_long(pause_days, "with this extension", t.entries[i].where)
         grant_days: list[int] = []  # days whose counted captives granted days (inferred)
 
         # Initial phase, judged at its last deadline.
@@ -462,6 +473,8 @@ class _Judge:
                 g = int(rules.extension_days(balance, P))
                 if g:
                     pause_days += g
+                    if pause_days > MAX_PAUSE_DAYS:
+                        raise _too_long(pause_days, "with the days inferred", self.where_day(n0))
                     granted_on[n0] = granted_on.get(n0, 0) + g
                     grant_days.extend(range(1, n0 + 1))
                     balance = Fraction(rules.leftover(balance, g, P))
@@ -503,6 +516,8 @@ class _Judge:
             thunk = self.refs_of_days(lo, k)
             if basis == "inferred" and g:
                 pause_days += g
+                if pause_days > MAX_PAUSE_DAYS:
+                    raise _too_long(pause_days, "with the days inferred", self.where_day(k))
                 granted_on[k] = granted_on.get(k, 0) + g
                 grant_days.extend(range(lo, k + 1))
             done = at_ts >= cal.boundary_ts(k)
@@ -711,17 +726,18 @@ class _Judge:
                 )
             )
 
-    def _rows(self, pause_days: int, last_data: int, granted_on: dict[int, int]) -> list[DayRow]:
+    def _rows(self, pause_days: int, granted_on: dict[int, int]) -> list[DayRow]:
         cal = self.cal
         assert cal is not None
         n0 = self.terms.agreement.initial_days or 0
         rows: list[DayRow] = []
-        last = max(pause_days, last_data)
-        for d in range(1, last + 1):
+        # One row per pause day (at most MAX_PAUSE_DAYS), and one per later day with releases:
+        # never one per day of a gap without events, however late a release is dated.
+        wanted = set(range(1, pause_days + 1))
+        wanted.update(d for d, x in self.t.days.items() if d > pause_days and x.has_releases())
+        for d in sorted(wanted):
             x = self.day(d)
             future = cal.boundary_ts(d - 1) > self.at_ts
-            if future and d > pause_days and not x.has_releases():
-                continue
             if d <= n0:
                 phase = "initial"
             elif d <= pause_days:
@@ -753,6 +769,15 @@ class _Judge:
                 )
             )
         return rows
+
+
+def _too_long(days: int, how: str, where: str) -> LedgerError:
+    """The error for a pause longer than truce judges (truce.limits.MAX_PAUSE_DAYS)."""
+    return LedgerError(
+        f"{how} the pause would last {days} days, more than the {MAX_PAUSE_DAYS} days truce "
+        "judges (see Limits in docs/ledger.md)",
+        where=where,
+    )
 
 
 def _prefixed(keys: Refs, thunk: Thunk) -> Thunk:

@@ -52,9 +52,11 @@ __all__ = [
     "format_note",
     "note_key_hash",
     "parse_note",
+    "read_witness_state",
     "sign_checkpoint",
     "verify_cosignature",
     "verify_signature",
+    "witness_note",
 ]
 
 ED25519_NOTE_TYPE = 0x01
@@ -408,17 +410,7 @@ class Witness:
             os.close(fd)  # closing the descriptor releases the lock
 
     def _read(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        try:
-            state = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise IntegrityError(f"{self.path}: witness state is not valid JSON") from None
-        if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
-            raise IntegrityError(f"{self.path}: witness state must map origin -> object")
-        return state
+        return read_witness_state(self.path)
 
     def _write(self, state: dict[str, dict[str, Any]]) -> None:
         directory = self.path.parent
@@ -440,6 +432,42 @@ class Witness:
             if isinstance(e, OSError):
                 raise StoreError(f"{self.path}: cannot persist witness state: {e}") from e
             raise
+
+
+def read_witness_state(path: Path) -> dict[str, dict[str, Any]]:
+    """A witness's state file (origin -> {"size", "root", "note"}); {} when there is none.
+    Anything else than a JSON object of objects is an IntegrityError naming the file: not
+    JSON, not UTF-8, nested or numbered beyond what the parser reads, or of another shape."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the witness state: {exc.strerror}") from None
+    try:
+        state = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # JSONDecodeError is a ValueError
+        raise IntegrityError(f"{path}: witness state is not valid JSON", kind="witness") from None
+    if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
+        raise IntegrityError(f"{path}: witness state must map origin -> object", kind="witness")
+    return state
+
+
+def witness_note(entry: dict[str, Any], origin: str, path: Path) -> str:
+    """The checkpoint note a witness state holds for ``origin``: text that parses as a note,
+    else an IntegrityError naming the file (stored data, not the user's input)."""
+    note = entry.get("note")
+    if not isinstance(note, str):
+        raise IntegrityError(
+            f"{path}: witness state for {origin!r} has no checkpoint note (text)", kind="witness"
+        )
+    try:
+        parse_note(note)
+    except BadInput as exc:
+        raise IntegrityError(
+            f"{path}: witness state for {origin!r}: {exc}", kind="witness"
+        ) from None
+    return note
 
 
 def _entry(entry: dict[str, Any], origin: str, path: Path) -> tuple[int, bytes]:

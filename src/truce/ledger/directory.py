@@ -112,6 +112,10 @@ def open_store(path: Path, store: str, ledger_id: str) -> Ledger:
     if store == "sqlite":
         from truce.ledger.sqlite import SqliteLedger
 
+        if (path / DB).is_file() and (path / DB).stat().st_size == 0:
+            # SQLite would take it for a new database and write a fresh schema into it; a
+            # directory's store holds its terms from `truce init` on, so it was truncated.
+            raise IntegrityError(f"{path / DB} is empty (0 bytes): the store was truncated")
         return SqliteLedger.open(path / DB)
     if store == "memory":
         from truce.ledger.memory import MemoryLedger
@@ -308,9 +312,7 @@ class LedgerDir:
     def _admit(self, auth: Authority, recs: list[Record]) -> None:
         for r in recs:
             try:
-                auth.admit(
-                    r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}", check_signature=False
-                )
+                auth.admit(r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}", check_signature=False)
             except LedgerError as exc:
                 raise IntegrityError(
                     f"the stored entries break the ledger's rules: {exc}", seq=r.seq, kind="rules"
@@ -325,6 +327,10 @@ class LedgerDir:
     @property
     def base(self) -> TermsVersion:
         """The base terms (the first terms_set event)."""
+        if not self.versions:
+            raise IntegrityError(
+                "the ledger has no terms_set event: it is not bound to terms", seq=1, kind="terms"
+            )
         return self.versions[0]
 
     @property

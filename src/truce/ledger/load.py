@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import typing
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from truce.engine.clock import PauseCalendar
 from truce.errors import LedgerError
@@ -25,6 +27,13 @@ from truce.events import (
     Track,
 )
 from truce.ledger.history import History
+from truce.limits import (
+    MAX_CELL_DIGITS,
+    MAX_PAUSE_DAYS,
+    MAX_PEOPLE,
+    MAX_TRUCKS,
+    year_in_range,
+)
 from truce.terms import Terms
 from truce.validation import describe_error
 
@@ -71,14 +80,120 @@ def parse_event(obj: Any, where: str) -> Event:
         raise LedgerError("; also ".join(parts), where=where) from None
 
 
-def _explain_bad_line(line: str, where: str) -> Event:
-    """Re-read a line that failed validation to say, in plain words, what is wrong with it."""
+JSON_DEPTH = 200
+"""How deep JSON may nest in one line: pydantic-core's parser stops there (no event needs more
+than four levels; a terms_set's terms need six)."""
+
+_KEY_END = re.compile(r'"\s*:')  # the end of every key, and of some strings: never fewer
+_JSON_LIMIT = re.compile(r"^Invalid JSON: (?P<what>.*) at line \d+ column (?P<col>\d+)$")
+_JSON_LIMITS = {
+    "recursion limit exceeded": f"the JSON is nested more than {JSON_DEPTH} levels deep",
+    "number out of range": "the JSON has a number too long to read (thousands of digits)",
+}
+
+
+class _Repeated(Exception):
+    """A key written twice in one JSON object."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook for json.loads: a dict, or _Repeated for a key written twice."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _Repeated(k)
+            seen.add(k)
+    return out
+
+
+def _loads(line: str, where: str) -> Any:
+    """json.loads that refuses a repeated key, deep nesting or a huge number as bad input."""
     try:
-        obj = json.loads(line)
+        return json.loads(line, object_pairs_hook=_no_repeats)
+    except _Repeated as exc:
+        raise LedgerError(
+            f"key {exc.key!r} is written twice in one object: each key may appear once",
+            where=where,
+        ) from None
     except json.JSONDecodeError as exc:
         raise LedgerError(
             f"not valid JSON ({exc.msg} at column {exc.colno})", where=where
         ) from None
+    except RecursionError:
+        raise LedgerError(_JSON_LIMITS["recursion limit exceeded"], where=where) from None
+    except ValueError:  # Python refuses to read an integer of over 4,300 digits
+        raise LedgerError(_JSON_LIMITS["number out of range"], where=where) from None
+
+
+_NESTED: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _holds_objects(tp: Any) -> bool:
+    """Whether a field of this type can hold JSON objects (a model or a dict, at any depth)."""
+    if typing.get_origin(tp) is dict or (
+        isinstance(tp, type) and (issubclass(tp, BaseModel) or issubclass(tp, dict))
+    ):
+        return True
+    return any(_holds_objects(a) for a in typing.get_args(tp))
+
+
+def _nested(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model class that can hold JSON objects (worked out once per class)."""
+    hit = _NESTED.get(cls)
+    if hit is None:
+        hit = _NESTED[cls] = tuple(
+            name for name, f in cls.model_fields.items() if _holds_objects(f.annotation)
+        )
+    return hit
+
+
+def _n_keys(value: Any) -> int:
+    """How many keys the JSON objects behind a validated value had: pydantic records which
+    fields each model was given, and a dict keeps its own."""
+    if isinstance(value, BaseModel):
+        given = value.model_fields_set
+        n = len(given)
+        for name in _nested(type(value)):
+            if name in given:
+                n += _n_keys(getattr(value, name))
+        return n
+    if isinstance(value, list | tuple):
+        if value and isinstance(value[0], BaseModel) and not _nested(type(value[0])):
+            return sum(len(x.model_fields_set) for x in value)  # e.g. captives: flat models
+        return sum(_n_keys(x) for x in value)
+    if isinstance(value, dict):
+        return len(value) + sum(_n_keys(v) for v in value.values())
+    return 0
+
+
+def check_no_repeats(line: str, event: Event, where: str) -> None:
+    """Refuse a line that writes a key twice in one object (JSON parsers keep the last one,
+    silently). Cheap on every line: the line has no fewer key ends than its objects have keys,
+    and as many when no key repeats; only a line where they differ is parsed again. A key end
+    is '":', or '"' and spaces and ':' (looked for only where a quote is followed by a space)."""
+    ends = line.count('":')
+    if '" ' in line or '"\t' in line:
+        ends = len(_KEY_END.findall(line))
+    if ends != _n_keys(event):
+        _loads(line, where)
+
+
+def _explain_bad_line(line: str, where: str, exc: ValidationError | None = None) -> Event:
+    """Re-read a line that failed validation to say, in plain words, what is wrong with it."""
+    first = exc.errors()[0] if exc is not None else None
+    if first is not None and first["type"] == "json_invalid":
+        m = _JSON_LIMIT.match(str(first["msg"]))
+        if m is not None and m.group("what") in _JSON_LIMITS:
+            raise LedgerError(
+                f"{_JSON_LIMITS[m.group('what')]} (at column {m.group('col')})", where=where
+            )
+    obj = _loads(line, where)
     if not isinstance(obj, dict):
         raise LedgerError("expected one JSON object per line", where=where)
     return parse_event(obj, where)
@@ -97,12 +212,14 @@ def read_events_jsonl(
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        where = f"{p}:{n}"
         try:
             # The fast path: pydantic parses and validates the line in one step.
             event = EVENT_ADAPTER.validate_json(line)
-        except ValidationError:
-            event = _explain_bad_line(line, f"{p}:{n}")
-        where = f"{p}:{n}"
+        except ValidationError as exc:
+            event = _explain_bad_line(line, where, exc)
+        else:
+            check_no_repeats(line, event, where)
         if known is not None and event.declared_by not in known:
             raise LedgerError(
                 f"declared_by {event.declared_by!r} is not a party in the terms "
@@ -125,18 +242,35 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
     return history
 
 
+_CELL_LIMITS = {"aid_trucks": MAX_TRUCKS, "extension_days": MAX_PAUSE_DAYS}
+"""Bounds per column (truce.limits); every other count column holds people (MAX_PEOPLE)."""
+_ASCII_DIGITS = re.compile(r"-?[0-9]+")
+
+
 def _cell_int(row: dict[str, str], col: str, where: str) -> int:
+    """A count cell: empty (0) or ASCII digits only (Python's int() would also take "１２" and
+    "1_000"), at most the column's bound."""
     raw = (row.get(col) or "").strip()
     if raw == "":
         return 0
-    try:
-        value = int(raw)
-    except ValueError:
+    if not _ASCII_DIGITS.fullmatch(raw):
+        shown = raw if len(raw) <= 40 else f"{raw[:20]}...({len(raw)} characters)"
         raise LedgerError(
-            f"column {col}: expected a whole number, got {raw!r}", where=where
-        ) from None
+            f"column {col}: expected a whole number written with the digits 0-9 only, got "
+            f"{shown!r}",
+            where=where,
+        )
+    limit = _CELL_LIMITS.get(col, MAX_PEOPLE)
+    if len(raw.lstrip("-")) > MAX_CELL_DIGITS:
+        raise LedgerError(
+            f"column {col}: a number of {len(raw.lstrip('-'))} digits; at most {limit} is taken",
+            where=where,
+        )
+    value = int(raw)
     if value < 0:
         raise LedgerError(f"column {col}: must be >= 0, got {value}", where=where)
+    if value > limit:
+        raise LedgerError(f"column {col}: must be <= {limit}, got {value}", where=where)
     return value
 
 
@@ -185,6 +319,10 @@ def load_days_csv(path: str | Path, terms: Terms, declared_by: str = IMPORTER) -
             raise LedgerError(
                 f"column date: expected a date like 2023-11-24, got {raw_date!r}", where=where
             ) from None
+        try:
+            year_in_range(d, "date")
+        except ValueError as exc:
+            raise LedgerError(f"column {exc}", where=where) from None
         k = cal.day_of_date(d)
         if k < 1:
             raise LedgerError(

@@ -71,16 +71,42 @@ def sqlite_version() -> tuple[int, int, int]:
     return parts[0], parts[1], parts[2]
 
 
-def _store_error(exc: apsw.Error, doing: str) -> StoreError:
-    """A StoreError that says what failed and SQLite's own words for it."""
+def _store_error(exc: apsw.Error, doing: str) -> StoreError | IntegrityError:
+    """A StoreError that says what failed and SQLite's own words for it; a file SQLite finds
+    damaged, or not a database at all, is an IntegrityError (the stored data does not verify)."""
     kind = type(exc).__name__.removesuffix("Error").lower() or "sqlite"
+    if isinstance(exc, apsw.CorruptError | apsw.NotADBError):
+        return IntegrityError(
+            f"SQLite reports a damaged database while {doing} ({kind}): {exc}", kind="sqlite"
+        )
     return StoreError(f"SQLite store failed while {doing} ({kind}): {exc}")
 
 
+_SQL_TYPES = {int: "INTEGER", str: "TEXT", bytes: "BLOB", float: "REAL", type(None): "NULL"}
+_ENTRY_TYPES = (int, str, str, str, str, bytes, bytes)  # the columns of _COLS, in order
+
+
+def _typed(
+    values: Sequence[Any], types: Sequence[type], names: str, where: str, seq: int | None = None
+) -> None:
+    """Every value is of its column's type, or an IntegrityError names the column and both
+    types: SQLite lets a row hold any type in any column (``int("x")`` or ``bytes(10**12)``
+    must never run on what a hostile UPDATE left behind)."""
+    for value, want, name in zip(values, types, names.split(", "), strict=True):
+        if type(value) is not want:
+            got = _SQL_TYPES.get(type(value), type(value).__name__)
+            raise IntegrityError(
+                f"{where}: stored {name} is {got}, expected {_SQL_TYPES[want]}",
+                seq=seq,
+                kind="column",
+            )
+
+
 def _row(r: Sequence[Any]) -> Stored:
-    return Stored(
-        int(r[0]), Leaf(str(r[1]), str(r[2]), str(r[3]), str(r[4]), bytes(r[5])), bytes(r[6])
-    )
+    if tuple(map(type, r)) != _ENTRY_TYPES:
+        seq = r[0] if type(r[0]) is int else None
+        _typed(r, _ENTRY_TYPES, _COLS, "an entry" if seq is None else f"seq {seq}", seq)
+    return Stored(r[0], Leaf(r[1], r[2], r[3], r[4], r[5]), r[6])
 
 
 class SqliteLedger:
@@ -231,7 +257,8 @@ class SqliteLedger:
                 raise _store_error(exc, "reading the head") from exc
         if not rows:
             raise IntegrityError("the head row is missing", kind="head")
-        return Head(int(rows[0][0]), bytes(rows[0][1]))
+        _typed(rows[0], (int, bytes), "size, root", "the head row")
+        return Head(rows[0][0], rows[0][1])
 
     def verify(self) -> Head:
         """``PRAGMA integrity_check`` then re-derive every hash and the root from the stored
@@ -264,7 +291,10 @@ class SqliteLedger:
                 rows = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
             except apsw.Error as exc:
                 raise _store_error(exc, "reading meta") from exc
-        return str(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        _typed(rows[0], (str,), "value", f"meta {key!r}")
+        return str(rows[0][0])
 
     def checkpoints(self) -> list[tuple[int, str]]:
         """Stored checkpoint notes as (size, note), oldest first."""
@@ -275,7 +305,9 @@ class SqliteLedger:
                 ).fetchall()
             except apsw.Error as exc:
                 raise _store_error(exc, "reading checkpoints") from exc
-        return [(int(s), str(n)) for s, n in rows]
+        for r in rows:
+            _typed(r, (int, str), "size, note", "a checkpoint row")
+        return [(s, n) for s, n in rows]
 
     def backup(self, dest: Path, pages_per_step: int = 256) -> None:
         """Copy the database to ``dest`` with SQLite's online backup API (safe while other
@@ -318,7 +350,8 @@ class SqliteLedger:
         ).fetchall()
         if not rows:
             raise IntegrityError("the head row is missing", kind="head")
-        size, root, blob = int(rows[0][0]), bytes(rows[0][1]), bytes(rows[0][2])
+        _typed(rows[0], (int, bytes, bytes), "size, root, frontier", "the head row")
+        size, root, blob = rows[0][0], rows[0][1], rows[0][2]
         try:
             frontier = list(merkle.decode_frontier(blob, size))
         except (ValueError, IntegrityError) as exc:  # merkle raises ProofError (an IntegrityError)

@@ -12,7 +12,6 @@ rewritten after a checkpoint is caught here even when every remaining row is int
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,9 +99,9 @@ def _checkpoints(
         except OSError as exc:
             raise BadInput(f"cannot read: {exc.strerror}", where=str(p)) from None
     for p in sorted((d.path / "witness").glob("*.json")) if (d.path / "witness").is_dir() else []:
-        state = json.loads(p.read_text())
-        if d.origin in state:
-            notes.append((f"witness state {p.name}", state[d.origin]["note"]))
+        entry = cpt.read_witness_state(p).get(d.origin)
+        if entry is not None:
+            notes.append((f"witness state {p.name}", cpt.witness_note(entry, d.origin, p)))
     parties = {p.id: p for p in d.terms.parties.all()}
     for label, text in notes:
         signed = cpt.parse_note(text)
