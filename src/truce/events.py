@@ -76,7 +76,9 @@ class EventBase(_Strict):
     visibility: Visibility | None = Field(
         default=None,
         description="Who may see it in exports: public, parties, or mediator only. Default by type: "
-        "a list is mediator-only until a release on or after the day it is for; the rest public.",
+        "a list is mediator-only until a framework release the audience may see is recorded at "
+        "or after the start of the day it is for (or its own time, without for_day); the rest "
+        "public.",
     )
 
     @field_validator("at", "recorded_at")

@@ -246,6 +246,9 @@ def register(app: typer.Typer, out: Console) -> None:
                                 "seq": r.seq,
                                 "visibility": r.visibility,
                                 "signed_with": r.sig[0] if r.sig else None,
+                                "logged_at": None
+                                if r.stamp is None
+                                else r.stamp.isoformat().replace("+00:00", "Z"),
                                 "event": event_json(r.event),
                             },
                             ensure_ascii=False,

@@ -615,3 +615,11 @@ def test_a_forged_signature_names_its_seq(gz: LedgerDir, tmp_path: Path) -> None
     with pytest.raises(IntegrityError, match="does not verify") as exc:
         verify(gz)
     assert exc.value.seq == rec.seq and exc.value.kind == "signature"
+
+
+def test_a_deleted_store_is_named_not_recreated(gz: LedgerDir) -> None:
+    gz.close()
+    (gz.path / "ledger.db").unlink()
+    with pytest.raises(IntegrityError, match=r"ledger\.db is missing"):
+        LedgerDir.open(gz.path)
+    assert not (gz.path / "ledger.db").exists()

@@ -235,6 +235,11 @@ class LedgerDir:
         missing = [k for k, v in config.items() if not v]
         if missing:
             raise BadInput(f"missing {', '.join(missing)}", where=str(cfg_path))
+        if config["store"] == "sqlite" and not (path / DB).is_file():
+            # SQLite would create an empty store; a directory holds one from `truce init` on.
+            raise IntegrityError(
+                f"{path / DB} is missing: the store was deleted or moved", kind="sqlite"
+            )
         d = cls(path, config, open_store(path, config["store"], config["ledger_id"]))
         stored_id = d.store.get_meta("ledger_id")
         if stored_id is not None and stored_id != d.ledger_id:

@@ -52,7 +52,8 @@ def read_file(d: LedgerDir, path: Path) -> tuple[list[Event], list[str]]:
 
 
 def default_visibility(ev: Event) -> str:
-    """A list is mediator-only by default (exports open it once its day has releases)."""
+    """A list is mediator-only by default (exports open it as ``export.visible`` says);
+    everything else is public."""
     if ev.visibility is not None:
         return ev.visibility
     return "mediator" if ev.type == "list_announced" else "public"
