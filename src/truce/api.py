@@ -15,7 +15,8 @@ from truce.engine.decide import check as _check
 from truce.engine.state import State, replay
 from truce.errors import BadInput, ProposalError
 from truce.events import Captive
-from truce.ledger import History, load_ledger
+from truce.history import History
+from truce.ledger.load import load_ledger
 from truce.limits import year_in_range
 from truce.terms import Terms, load_terms
 from truce.validation import describe_error

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from truce.engine.clock import is_in_gap, known_zone
+from truce.clock import is_in_gap, known_zone
 from truce.errors import TermsError
 from truce.exact import parse_exact, show
 from truce.limits import (

@@ -30,7 +30,7 @@ import truce
 from truce.engine.decide import Proposal
 from truce.errors import BadInput, LedgerError, ProposalError, TermsError
 from truce.events import Captive
-from truce.ledger.history import History
+from truce.history import History
 from truce.ledger.load import load_events_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]

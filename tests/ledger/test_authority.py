@@ -22,9 +22,9 @@ from tests.conftest import truce_exe
 from truce.api import status
 from truce.errors import BadInput, IntegrityError, LedgerError
 from truce.events import EVENT_ADAPTER, Event
+from truce.history import History
 from truce.ledger import merkle, signing
 from truce.ledger.directory import LedgerDir, event_json
-from truce.ledger.history import History
 from truce.ledger.leaf import canonical, encode_leaf
 from truce.ledger.record import read_file, record
 from truce.ledger.replicate import clone, sync

@@ -31,7 +31,7 @@ from truce.events import (
     ExtensionAgreed,
     PrisonersReleased,
 )
-from truce.ledger.history import History
+from truce.history import History
 from truce.terms import Terms, parse_terms
 
 # -- test budgets -------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def property_test(examples: int, *strategies: Any, **kw_strategies: Any) -> Call
     return wrap
 
 
-# -- time zones and the pause calendar (independent of truce.engine.clock) ----------------------
+# -- time zones and the pause calendar (independent of truce.clock) ----------------------
 
 # Zones with daylight-saving changes (and UTC as a control), each with dates of clock changes.
 ZONES: dict[str, list[date]] = {

@@ -25,7 +25,7 @@ from truce.engine.decide import Decision, check
 from truce.engine.explain import resolve_ref
 from truce.engine.state import State, replay
 from truce.events import CaptivesReleased, CreditGranted, Event
-from truce.ledger.history import History
+from truce.history import History
 from truce.ledger.load import load_days_csv, load_events_jsonl
 from truce.outputs import check_out, status_out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from truce.events import EVENT_ADAPTER, Event
-from truce.ledger.history import History
+from truce.history import History
 from truce.terms import Terms, parse_terms
 
 

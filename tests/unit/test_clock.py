@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from truce.engine.clock import PauseCalendar, resolve_local
+from truce.clock import PauseCalendar, resolve_local
 
 LONDON = ZoneInfo("Europe/London")
 NY = ZoneInfo("America/New_York")

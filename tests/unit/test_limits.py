@@ -20,14 +20,13 @@ from rich.console import Console
 
 from tests.conftest import EXAMPLES
 from tests.unit.helpers import E, make_terms
-from truce import api
-from truce.engine import clock
+from truce import api, clock
 from truce.engine.decide import Proposal, check
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, ProposalError, TermsError
 from truce.events import EVENT_ADAPTER, Event
+from truce.history import History
 from truce.ledger import checkpoint as cpt
-from truce.ledger.history import History
 from truce.ledger.load import _cell_int, check_no_repeats, load_events_jsonl, parse_event
 from truce.ledger.sqlite import SqliteLedger
 from truce.ledger.store import Leaf

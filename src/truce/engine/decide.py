@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
+from truce.clock import PauseCalendar
 from truce.engine import rules
-from truce.engine.clock import PauseCalendar
 from truce.engine.state import State
 from truce.engine.trace import Trace
 from truce.errors import ProposalError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from truce.exact import show
-from truce.ledger.history import History
+from truce.history import History
 from truce.terms import Terms
 
 

@@ -16,17 +16,17 @@ from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
+from truce.clock import PauseCalendar
 from truce.engine import rules
-from truce.engine.clock import PauseCalendar
 from truce.engine.tally import DayTally, Disputed, Tally, select, tally
 from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
-from truce.engine.versions import Amendment, TermsBook
 from truce.errors import LedgerError
 from truce.events import CaptivesReleased, ListAnnounced, PrisonersReleased
 from truce.exact import show
-from truce.ledger.history import Entry, History
+from truce.history import Entry, History
 from truce.limits import MAX_PAUSE_DAYS
 from truce.terms import Terms
+from truce.versions import Amendment, TermsBook
 
 __all__ = ["DayRow", "Disputed", "Finding", "State", "replay"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from truce.clock import PauseCalendar
 from truce.engine import rules
-from truce.engine.clock import PauseCalendar
 from truce.errors import LedgerError
 from truce.events import (
     AidDelivered,
@@ -23,7 +23,7 @@ from truce.events import (
     PauseEnded,
     PrisonersReleased,
 )
-from truce.ledger.history import Entry, History
+from truce.history import Entry, History
 from truce.terms import Terms
 
 

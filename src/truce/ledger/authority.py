@@ -3,7 +3,7 @@ writer takes (``record``, ``sync``, ``clone``, ``verify``; later the service).
 
 Pure: decoded entries in, updated state or a refusal out. docs/ledger.md ("Who may do what")
 states the rules in words; each check below names the rule it enforces. The rules about
-corrections (``supersedes``) live with the event history (``truce.ledger.history``), so a
+corrections (``supersedes``) live with the event history (``truce.history``), so a
 plain events file is held to them too.
 """
 
@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from truce.engine.versions import Amendment, fixed_difference
 from truce.errors import BadInput, LedgerError, SignatureError
 from truce.events import Event, KeyAdded, KeyRevoked, TermsAgreed, TermsSet
 from truce.ledger import signing
 from truce.ledger.load import IMPORTER
 from truce.terms import Terms, parse_terms
+from truce.versions import Amendment, fixed_difference
 
 LEDGER_TYPES = ("terms_set", "key_added", "key_revoked")
 """Events that govern the ledger itself (its terms and keys), not the deal."""

@@ -28,15 +28,15 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
-from truce.engine.versions import Amendment
 from truce.errors import BadInput, IntegrityError, LedgerError, MissingExtra
 from truce.events import EVENT_ADAPTER, Event, TermsSet
+from truce.history import History
 from truce.ledger import merkle, signing
 from truce.ledger.authority import LEDGER_TYPES, Authority, TermsVersion
-from truce.ledger.history import History
 from truce.ledger.leaf import canonical, decode_leaf, parse_stamp
 from truce.ledger.store import Ledger, Stored
 from truce.terms import Terms, load_terms
+from truce.versions import Amendment
 
 CONFIG = "ledger.toml"
 DB = "ledger.db"

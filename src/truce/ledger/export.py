@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from truce.engine.clock import PauseCalendar
+from truce.clock import PauseCalendar
 from truce.engine.state import replay
 from truce.engine.tally import select
 from truce.errors import BadInput, LedgerError, MissingExtra
@@ -34,9 +34,9 @@ from truce.events import (
     PrisonersReleased,
     TermsSet,
 )
+from truce.history import History
 from truce.ledger.authority import LEDGER_TYPES
 from truce.ledger.directory import LedgerDir, Record, event_json
-from truce.ledger.history import History
 from truce.terms import Terms, parse_terms
 
 AUDIENCES = ("public", "parties", "mediator")

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from truce.engine.clock import PauseCalendar
+from truce.clock import PauseCalendar
 from truce.errors import LedgerError
 from truce.events import (
     EVENT_ADAPTER,
@@ -26,7 +26,7 @@ from truce.events import (
     PrisonersReleased,
     Track,
 )
-from truce.ledger.history import History
+from truce.history import History
 from truce.limits import (
     MAX_CELL_DIGITS,
     MAX_PAUSE_DAYS,
