@@ -1,12 +1,14 @@
-"""Calibration of the Gaza 2023 route (truce.aid.calibrate) on a reduced grid: seeded and
-deterministic, the fit periods reproduced, the hold-out error computed and set against the 15%
-goal, and limiting nodes named for every plausible parameter set. Model results, not findings
-about any party."""
+"""Calibration of the Gaza 2023 route (truce.aid.calibrate, with examples/gaza-2023/
+calibration.toml) on a reduced grid: seeded and deterministic, the fit periods reproduced, the
+hold-out error computed and set against the 15% goal, and limiting nodes named for every
+plausible parameter set; the calibration file read, checked, and used. Model results, not
+findings about any party."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import tomllib
 from typing import Any
 
 import pytest
@@ -19,20 +21,24 @@ from truce.aid import calibrate as cal
 from truce.aid.calibrate import (
     BY_CONDITIONS,
     GOAL,
-    OBSERVED,
     ONE,
-    SMALL_GRID,
     Calibration,
     Grid,
     Params,
     calibrate,
 )
+from truce.aid.calibration_file import load_calibration, parse_calibration
 from truce.aid.route import load_route, resolve
 from truce.errors import BadInput
 
 pytest.importorskip("simpy")
 
 ROUTE = EXAMPLES / "gaza-2023" / "route.toml"
+CALIBRATION = EXAMPLES / "gaza-2023" / "calibration.toml"
+DATA = load_calibration(CALIBRATION)
+OBSERVED = DATA.observed
+#: A small grid for quick checks.
+SMALL_GRID = Grid((30.0, 34.0), (100.0, 105.0), (175.0, None), (105.0,))
 ONE_POINT = Grid((34.0,), (105.0,), (175.0,), ())
 DEC, JAN = "17-31 Dec 2023", "Jan 2024"
 
@@ -42,7 +48,7 @@ FIT_TOLERANCE = 0.03
 
 @pytest.fixture(scope="module")
 def result() -> Calibration:
-    return calibrate(load_route(ROUTE), grid=SMALL_GRID, seed=0)
+    return calibrate(load_route(ROUTE), DATA, grid=SMALL_GRID, seed=0)
 
 
 def _without_clock(c: Calibration) -> dict[str, Any]:
@@ -55,7 +61,7 @@ def test_the_observed_table_is_the_research_file() -> None:
     # aid-crossings.md 2.4 (T3) and 2.5 (K5)
     assert OBSERVED["pause"].trucks == 1209
     assert OBSERVED["pause"].per_day == pytest.approx(172.7, abs=0.05)
-    assert cal.early_december() == pytest.approx(95.9, abs=0.05)
+    assert DATA.observed_per_day(DATA.fit[1]) == pytest.approx(95.9, abs=0.05)  # 1-16 Dec
     assert OBSERVED["dec-17-31"].per_day == pytest.approx(114.3, abs=0.05)
     assert OBSERVED["dec-17-31-ks"].per_day == pytest.approx(28.5, abs=0.05)
     # the second hold-out: January 2024, 4,371 received, 2,347 via Kerem Shalom (2.5)
@@ -78,8 +84,8 @@ def test_the_grid_holds_both_structures() -> None:
 def test_the_pause_and_december_use_their_own_reception_capacity() -> None:
     route = load_route(ROUTE)
     params = Params(34.0, 105.0, 175.0, 110.0)
-    pause = cal.apply(resolve(route, "pause"), params)
-    dec = cal.apply(resolve(route, "ks-entry"), params)
+    pause = cal.apply(resolve(route, "pause"), params, DATA)
+    dec = cal.apply(resolve(route, "ks-entry"), params, DATA)
     assert pause.nodes["gaza-reception"].capacity_trucks_per_day == 175.0
     assert dec.nodes["gaza-reception"].capacity_trucks_per_day == 110.0
     assert dec.nodes["rafah-entry"].capacity_trucks_per_day == 105.0
@@ -89,11 +95,41 @@ def test_the_pause_and_december_use_their_own_reception_capacity() -> None:
 def test_same_seed_same_calibration_other_seed_other_numbers() -> None:
     route = load_route(ROUTE)
     quick: dict[str, Any] = {"grid": ONE_POINT, "replications": 2, "holdout_replications": 2}
-    a = calibrate(route, seed=3, **quick)
-    b = calibrate(route, seed=3, **quick)
-    c = calibrate(route, seed=4, **quick)
+    a = calibrate(route, DATA, seed=3, **quick)
+    b = calibrate(route, DATA, seed=3, **quick)
+    c = calibrate(route, DATA, seed=4, **quick)
     assert _without_clock(a) == _without_clock(b)
     assert a.fit != c.fit
+
+
+def test_the_calibration_uses_the_figures_in_the_file() -> None:
+    """The observed figures and the grid are the calibration file's: change one in the file and
+    the fit changes with it."""
+    route = load_route(ROUTE)
+    quick: dict[str, Any] = {"grid": ONE_POINT, "replications": 2, "holdout_replications": 2}
+    base = calibrate(route, DATA, **quick)
+    raw = tomllib.loads(CALIBRATION.read_text(encoding="utf-8"))
+    raw["observed"]["pause"]["trucks"] = 1400
+    more = calibrate(route, parse_calibration(raw, where="changed.toml"), **quick)
+    # the same simulations against another observed figure: another error and score
+    assert more.fit[0].simulated == base.fit[0].simulated
+    assert more.fit[0].observed == pytest.approx(200.0)
+    assert more.fit[0].error == pytest.approx(base.fit[0].simulated / 200.0 - 1)
+    assert more.fit[0].error != base.fit[0].error
+    assert more.score != base.score
+    assert more.fit[1] == base.fit[1]
+    # without a grid, the file's is tried
+    raw = tomllib.loads(CALIBRATION.read_text(encoding="utf-8"))
+    for name, values in (
+        ("nitzana_service_minutes", [34]),
+        ("rafah_entry_capacity", [105]),
+        ("reception_capacity", [175]),
+        ("reception_capacity_hostilities", [105]),
+    ):
+        raw["parameters"][name]["grid"] = values
+    own = calibrate(route, parse_calibration(raw), replications=2, holdout_replications=2)
+    assert own.grid == Grid((34.0,), (105.0,), (175.0,), (105.0,))
+    assert {p.params for p in own.plausible} <= set(own.grid.points())
 
 
 def test_the_fit_reproduces_the_pause_and_early_december(result: Calibration) -> None:
@@ -175,9 +211,13 @@ def test_the_json_is_the_dataclass(result: Calibration) -> None:
 def test_memoised_simulations_are_the_same_as_fresh_ones() -> None:
     route = load_route(ROUTE)
     grid = Grid((34.0,), (105.0,), (175.0, None), ())
-    both = calibrate(route, grid=grid, replications=2, holdout_replications=2, tolerance=1.0)
+    both = calibrate(route, DATA, grid=grid, replications=2, holdout_replications=2, tolerance=1.0)
     alone = calibrate(
-        route, grid=Grid((34.0,), (105.0,), (None,), ()), replications=2, holdout_replications=2
+        route,
+        DATA,
+        grid=Grid((34.0,), (105.0,), (None,), ()),
+        replications=2,
+        holdout_replications=2,
     )
     shared = next(p for p in both.plausible if p.params.reception_capacity is None)
     assert shared.fit == alone.plausible[0].fit
@@ -215,4 +255,4 @@ def test_the_table_names_the_goal_and_the_plausible_sets(result: Calibration) ->
 def test_a_route_without_the_gaza_variants_is_refused() -> None:
     small = route([node("a", "staging"), node("b", "reception", cap=10)], [edge("a", "b")])
     with pytest.raises(BadInput, match="needs variant 'pause'"):
-        calibrate(small, grid=ONE_POINT)
+        calibrate(small, DATA, grid=ONE_POINT)

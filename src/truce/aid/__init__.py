@@ -1,8 +1,13 @@
 """The aid model: a crossings route as data, and what it can carry.
 
-- ``truce.aid.route``: the route file (TOML, validated), dated changes and named variants;
+- ``truce.aid.route``: the route file (TOML, validated: ``route.schema``), and the route as it
+  stands in a variant (``route.network``);
 - ``truce.aid.ceiling``: the maximum trucks per day of a variant and what limits it (needs the
-  ``aid`` extra: networkx and SciPy).
+  ``aid`` extra: networkx and SciPy);
+- ``truce.aid.queue``: the queue simulation (SimPy); ``truce.aid.calibrate``: its calibration on
+  observed periods, read from a calibration file (``truce.aid.calibration_file``);
+- ``truce.aid.whatif``, ``truce.aid.report``, ``truce.aid.plot``: what-if questions, the report
+  of ``truce aid`` as data, and the charts.
 """
 
 from truce.aid.ceiling import Ceiling, ceiling, ceilings

@@ -1,36 +1,32 @@
-"""Calibration of the Gaza 2023 route's unverified parameters, with a hold-out check.
+"""Calibration of a route's unverified parameters on observed periods, with hold-out checks.
 
-The queue simulation (``truce.aid.queue``) run with the route file's figures reaches the
-ceilings; the observed receipts (UNRWA line list, aid-crossings.md 2.4 and 2.5) are lower. This
-module fits three parameters that no 2023 source gives, on two periods, and then predicts a third
-period without refitting:
+The queue simulation (``truce.aid.queue``) run with a route file's figures reaches the ceilings;
+observed receipts can be lower. This module fits parameters that no source gives on the fit
+periods of a calibration file, and then predicts its hold-out periods without refitting. The
+file (``truce.aid.calibration_file``; for the Gaza 2023 route ``examples/gaza-2023/
+calibration.toml``, next to the route) holds every observed figure with its source, the periods,
+the nodes the parameters set and the values tried; this module holds the method only:
 
-- **Fitted parameters** (a small grid, every point a short seeded simulation):
+- **Fitted parameters** (a grid, every point a short seeded simulation), each setting one node
+  of the route (their names are the Gaza 2023 route's, kept as the report's keys):
 
-  - ``nitzana_service_minutes``: Nitzana/Al-Awja inspection time per truck per lane. The file's
-    30 min is a 2025 account (C3), unverified for 2023; it sets what the pause's route can pass
-    when the Rafah gate allows 200 a day.
-  - ``rafah_entry_capacity``: the Rafah gate's trucks/day outside the pause (oct-nov,
-    ks-inspection, ks-entry). C1 states 100, "as Israel stated it"; 12-16 Dec received 116.8/day,
-    all via Rafah (aid-crossings.md 2.5), so the stated figure is not taken as verified.
-  - ``reception_capacity``: the Gaza-side reception (UN and PRCS points), unsourced
-    (aid-crossings.md 6). ``None`` in the grid means no limit. One value for every period.
+  - ``nitzana_service_minutes``: a node's inspection time per truck per lane, in every period;
+  - ``rafah_entry_capacity``: a node's trucks/day outside the pause;
+  - ``reception_capacity``: a node's trucks/day in the pause (``None``: no limit), and
+    ``reception_capacity_hostilities`` outside it (the second structure, below).
 
-- **Fit periods**: the pause, 24-30 Nov 2023 (variant ``pause``), and 1-16 Dec 2023: 1 Dec is
-  taken as 0 trucks (hostilities resumed at 07:00 and deliveries halted, 2.5), 2-11 Dec is the
-  Nitzana route (variant ``oct-nov``, which carries the 1 Dec change back to Rafah's 100) and
-  12-16 Dec adds Kerem Shalom inspection (variant ``ks-inspection``). The simulated 1-16 Dec rate
-  is the day-weighted mean of those three parts.
-- **Hold-out**: 17-31 Dec 2023 (variant ``ks-entry``), total received and the share via Kerem
-  Shalom, predicted with the best fit and compared with the observed figures (goal: within 15%).
-- **Demand** (assumed from the reported conditions): in the pause, the ~500 trucks Egypt moved to
-  the Rafah waiting area before it (2.2) as a day-0 backlog, plus Poisson arrivals at the agreed
-  200 trucks/day (T1). In December, a backlog that keeps every path busy (``saturating_backlog``):
-  weeks-long waits were reported (2.2) and inspections ran ahead of receipts (COGAT ~168/day
-  inspected against 116.8 received in 12-16 Dec, 2.5). Each period is simulated with one day of
-  warm-up first (on 24 Nov, the first pause day, 200 were received: the route was already full).
-- **Fit**: the score of a grid point is the root mean square of the relative errors of the two
-  fit periods; every point within ``tolerance`` of the best score is a *plausible set*, and for
+- **Fit periods**: each is one or more parts, an observed figure and the variant simulated for
+  it (none: a day with nothing received); a period of several parts is compared as the
+  day-weighted mean of its parts.
+- **Hold-outs**: each is predicted with the best fit and compared with the observed figures,
+  total received and the share via one entry node (goal: within 15%).
+- **Demand**: in the file's pause variant, its day-0 backlog plus Poisson arrivals; in every
+  other variant, a backlog that keeps every path busy (``saturating_backlog``). Each period is
+  simulated with one day of warm-up first.
+- **Structures**: reception has one capacity in the pause and after it (``ONE``), or another
+  capacity outside the pause (``BY_CONDITIONS``).
+- **Fit**: the score of a grid point is the root mean square of the relative errors of the fit
+  periods; every point within ``tolerance`` of the best score is a *plausible set*, and for
   each the limiting nodes (stations whose lanes are busy at least ``busy`` of their open time, or
   else the busiest) are reported in every period.
 
@@ -49,85 +45,13 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from truce.aid.calibration_file import CalibrationFile, FitPeriod, HoldoutPeriod
 from truce.aid.queue import Estimate, QueueSettings, Simulation, saturating_backlog, simulate
-from truce.aid.route import Network, Route, resolve
+from truce.aid.route import Network, Route, resolve, suggest
 from truce.errors import BadInput
+from truce.validation import format_loc
 
 GOAL = 0.15  # the hold-out goal: relative error within 15% (issue 5, part 4)
-
-NITZANA = "nitzana"
-RAFAH_ENTRY = "rafah-entry"
-KS_ENTRY = "ks-entry"
-RECEPTION = "gaza-reception"
-
-# --- the observed figures -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Observed:
-    """Trucks received in Gaza (UNRWA line list, no fuel or gas) over a period."""
-
-    key: str
-    period: str
-    days: int
-    trucks: int
-    source: str
-
-    @property
-    def per_day(self) -> float:
-        """Trucks per calendar day."""
-        return self.trucks / self.days
-
-
-#: The observed receipts used here, all from shared/data/aid-crossings.md (UNRWA line list).
-OBSERVED: dict[str, Observed] = {
-    o.key: o
-    for o in (
-        Observed("pause", "24-30 Nov 2023", 7, 1209, "aid-crossings.md 2.4 (T3): 1,209, 172.7/day"),
-        Observed("dec-1", "1 Dec 2023", 1, 0, "aid-crossings.md 2.5: 0, hostilities resumed"),
-        Observed("dec-2-11", "2-11 Dec 2023", 10, 950, "aid-crossings.md 2.5: 950, all via Rafah"),
-        Observed("dec-12-16", "12-16 Dec 2023", 5, 584, "aid-crossings.md 2.5: 584, 116.8/day"),
-        Observed(
-            "dec-17-31", "17-31 Dec 2023", 15, 1714, "aid-crossings.md 2.5 and K5: 1,714, 114.3/day"
-        ),
-        Observed(
-            "dec-17-31-ks",
-            "17-31 Dec 2023, via Kerem Shalom",
-            15,
-            427,
-            "aid-crossings.md 2.5 and K5: 427, 28.5/day",
-        ),
-        Observed("jan-2024", "Jan 2024", 31, 4371, "aid-crossings.md 2.5: 4,371, 141.0/day"),
-        Observed(
-            "jan-2024-ks",
-            "Jan 2024, via Kerem Shalom",
-            31,
-            2347,
-            "aid-crossings.md 2.5: 2,347 via Kerem Shalom, 2,024 via Rafah",
-        ),
-    )
-}
-
-#: The hold-outs, predicted without refitting: 17-31 Dec 2023 (named in issue 5) and January
-#: 2024, the second one (added with the by-conditions structure, see ``STRUCTURES``). Both run
-#: the ``ks-entry`` variant: the route file has no change after 17 Dec 2023.
-HOLDOUTS: tuple[tuple[str, str], ...] = (("dec-17-31", "dec-17-31-ks"), ("jan-2024", "jan-2024-ks"))
-
-#: Simulated parts of each fit period: (observed key, variant or None for a day with nothing).
-_EARLY_DEC: tuple[tuple[str, str | None], ...] = (
-    ("dec-1", None),
-    ("dec-2-11", "oct-nov"),
-    ("dec-12-16", "ks-inspection"),
-)
-_PAUSE_BACKLOG = 500  # aid-crossings.md 2.2: ~500 trucks moved to the Rafah waiting area
-_PAUSE_ARRIVALS = 200.0  # T1: 200 aid trucks/day agreed for the pause
-
-
-def early_december() -> float:
-    """Observed trucks/day received on 1-16 Dec 2023 (K5: 95.9)."""
-    parts = [OBSERVED[k] for k, _ in _EARLY_DEC]
-    return sum(p.trucks for p in parts) / sum(p.days for p in parts)
-
 
 # --- parameters and results ---------------------------------------------------------------------
 
@@ -135,23 +59,11 @@ def early_december() -> float:
 ONE = "one reception capacity"
 BY_CONDITIONS = "reception by conditions"
 
-#: The two model structures the grid holds. ``ONE`` was the calibration's only structure when
-#: the 17-31 Dec hold-out was first predicted; ``BY_CONDITIONS`` was added after that prediction
-#: missed, so its 17-31 Dec error is not a blind test (January 2024 is its hold-out).
-STRUCTURES = {
-    ONE: "Gaza-side reception has one capacity in the pause and after it (the first structure).",
-    BY_CONDITIONS: (
-        "Gaza-side reception has another capacity once hostilities resumed on 1 Dec 2023 than in "
-        "the pause (aid-crossings.md 2.5 reads the Dec series as limited downstream: Rafah entry, "
-        "reception, security). Added after the first structure missed the 17-31 Dec hold-out."
-    ),
-}
-
 
 @dataclass(frozen=True)
 class Params:
     """One point of the grid (a capacity None: no limit at reception). ``reception_capacity``
-    holds in the pause, ``reception_capacity_hostilities`` from 1 Dec 2023."""
+    holds in the pause, ``reception_capacity_hostilities`` outside it."""
 
     nitzana_service_minutes: float
     rafah_entry_capacity: float
@@ -169,14 +81,25 @@ class Params:
 @dataclass(frozen=True)
 class Grid:
     """The values tried for each parameter. Each ``reception_capacity`` is tried once with the
-    same value after 1 Dec (structure ``ONE``) and once with each ``reception_hostilities``
-    value (structure ``BY_CONDITIONS``), which span Rafah's values. ``BY_CONDITIONS`` so has
-    three times the points, so counts of plausible sets compare grids, not structures."""
+    same value outside the pause (structure ``ONE``) and once with each ``reception_hostilities``
+    value (structure ``BY_CONDITIONS``). ``BY_CONDITIONS`` so has more points, so counts of
+    plausible sets compare grids, not structures."""
 
-    nitzana_service_minutes: tuple[float, ...] = (30.0, 33.0, 36.0)
-    rafah_entry_capacity: tuple[float, ...] = (100.0, 105.0, 110.0)
-    reception_capacity: tuple[float | None, ...] = (160.0, 175.0, 190.0, None)
-    reception_hostilities: tuple[float, ...] = (100.0, 105.0, 110.0)
+    nitzana_service_minutes: tuple[float, ...]
+    rafah_entry_capacity: tuple[float, ...]
+    reception_capacity: tuple[float | None, ...]
+    reception_hostilities: tuple[float, ...]
+
+    @classmethod
+    def of(cls, data: CalibrationFile) -> Grid:
+        """The grid a calibration file gives (its parameters' ``grid`` values)."""
+        p = data.parameters
+        return cls(
+            tuple(float(x) for x in p.nitzana_service_minutes.grid),
+            tuple(float(x) for x in p.rafah_entry_capacity.grid),
+            tuple(None if x is None else float(x) for x in p.reception_capacity.grid),
+            tuple(float(x) for x in p.reception_capacity_hostilities.grid),
+        )
 
     def points(self) -> list[Params]:
         """Every combination, in a fixed order (structure ``ONE`` first for each)."""
@@ -187,10 +110,6 @@ class Grid:
             )
             for h in (r, *(x for x in self.reception_hostilities if x != r))
         ]
-
-
-#: A small grid for quick checks and tests.
-SMALL_GRID = Grid((30.0, 34.0), (100.0, 105.0), (175.0, None), (105.0,))
 
 
 @dataclass(frozen=True)
@@ -220,7 +139,8 @@ class Plausible:
 @dataclass(frozen=True)
 class Holdout:
     """One hold-out period predicted with the best fit, not refitted, and the range the
-    plausible sets predict, overall and by structure."""
+    plausible sets predict, overall and by structure. ``via_kerem_shalom_*`` are the trucks via
+    the hold-out's ``via_node`` (named for the Gaza 2023 route, kept as the JSON keys)."""
 
     period: str
     observed: float
@@ -249,7 +169,7 @@ class Calibration:
     score: float
     fit: list[PeriodFit]
     best_by_structure: dict[str, Params]
-    holdouts: list[Holdout]  # 17-31 Dec 2023, then January 2024
+    holdouts: list[Holdout]  # in the calibration file's order
     tolerance: float
     plausible: list[Plausible]
     seed: int
@@ -263,42 +183,26 @@ class Calibration:
         return dataclasses.asdict(self)
 
 
-PARAMETERS = {
-    "nitzana_service_minutes": (
-        "Nitzana inspection minutes per truck per lane: 30 is a 2025 account (C3), unverified "
-        "for 2023; it sets what the pause route passes when Rafah allows 200/day."
-    ),
-    "rafah_entry_capacity": (
-        "Rafah gate trucks/day outside the pause: C1's 100 is as stated by one party; "
-        "12-16 Dec received 116.8/day via Rafah (aid-crossings.md 2.5)."
-    ),
-    "reception_capacity": (
-        "Gaza-side reception trucks/day in the pause (and after it, in structure ONE): "
-        "no source (aid-crossings.md 6)."
-    ),
-    "reception_capacity_hostilities": (
-        "Gaza-side reception trucks/day from 1 Dec 2023, when hostilities resumed: no source; "
-        "the same as in the pause in structure ONE."
-    ),
-}
-
-DEMAND = {
-    "pause": (
-        f"backlog of {_PAUSE_BACKLOG} trucks (aid-crossings.md 2.2) + Poisson arrivals at "
-        f"{_PAUSE_ARRIVALS:g}/day (the agreed volume, T1)"
-    ),
-    "december": (
-        "saturating backlog: queues reported (2.2), inspections ahead of receipts (2.5); "
-        "1 Dec counted as 0"
-    ),
-    "january": "as December: saturating backlog, the ks-entry route (no later change in the file)",
-    "warm-up": "1 day before each period (the route full at the start)",
-}
+WARM_UP = "1 day before each period (the route full at the start)"
 
 NOTE = (
     "Model results from the route file's figures and the assumptions above, not findings about "
     "any party."
 )
+
+
+def demand(data: CalibrationFile) -> dict[str, str]:
+    """How the demand of each period is described in the report."""
+    pause = data.pause
+    return {
+        "pause": (
+            f"backlog of {pause.backlog} trucks ({pause.backlog_source}) + Poisson arrivals at "
+            f"{pause.arrivals_per_day:g}/day ({pause.arrivals_source})"
+        ),
+        **data.demand,
+        "warm-up": WARM_UP,
+    }
+
 
 # --- simulating one period ----------------------------------------------------------------------
 
@@ -309,18 +213,28 @@ def _with(net: Network, node: str, **values: Any) -> Network:
     return dataclasses.replace(net, nodes=nodes)
 
 
-def apply(net: Network, params: Params) -> Network:
-    """The variant with the parameters set (Rafah's capacity only outside the pause)."""
-    out = _with(net, NITZANA, service_minutes=params.nitzana_service_minutes)
-    if net.variant == "pause":
-        return _with(out, RECEPTION, capacity_trucks_per_day=params.reception_capacity)
-    out = _with(out, RECEPTION, capacity_trucks_per_day=params.reception_capacity_hostilities)
-    return _with(out, RAFAH_ENTRY, capacity_trucks_per_day=params.rafah_entry_capacity)
+def apply(net: Network, params: Params, data: CalibrationFile) -> Network:
+    """The variant with the parameters set on the file's nodes (the entry's capacity only
+    outside the pause)."""
+    p = data.parameters
+    out = _with(net, p.nitzana_service_minutes.node, service_minutes=params.nitzana_service_minutes)
+    if net.variant == data.pause.variant:
+        return _with(
+            out, p.reception_capacity.node, capacity_trucks_per_day=params.reception_capacity
+        )
+    out = _with(
+        out,
+        p.reception_capacity_hostilities.node,
+        capacity_trucks_per_day=params.reception_capacity_hostilities,
+    )
+    return _with(
+        out, p.rafah_entry_capacity.node, capacity_trucks_per_day=params.rafah_entry_capacity
+    )
 
 
-def _relevant(variant: str, params: Params) -> tuple[float | None, ...]:
+def _relevant(pause: bool, params: Params) -> tuple[float | None, ...]:
     """The parameter values a variant's simulation depends on (the memo key)."""
-    if variant == "pause":
+    if pause:
         return (params.nitzana_service_minutes, params.reception_capacity)
     return (
         params.nitzana_service_minutes,
@@ -329,14 +243,16 @@ def _relevant(variant: str, params: Params) -> tuple[float | None, ...]:
     )
 
 
-def _settings(net: Network, days: int, replications: int, seed: int) -> QueueSettings:
+def _settings(
+    net: Network, days: int, replications: int, seed: int, data: CalibrationFile
+) -> QueueSettings:
     total = days + 1  # one day of warm-up
-    if net.variant == "pause":
+    if net.variant == data.pause.variant:
         return QueueSettings(
             days=total,
             warmup_days=1,
-            backlog=_PAUSE_BACKLOG,
-            arrivals_per_day=_PAUSE_ARRIVALS,
+            backlog=data.pause.backlog,
+            arrivals_per_day=data.pause.arrivals_per_day,
             replications=replications,
             seed=seed,
         )
@@ -369,23 +285,44 @@ def limiting_nodes(net: Network, sim: Simulation, busy: float = 0.95) -> list[st
     return sorted(out) or [max(util, key=lambda k: util[k])]
 
 
+def check_route(route: Route, data: CalibrationFile) -> None:
+    """Raise BadInput (naming the calibration file and key) where the file names a variant or
+    node the route does not have, or trucks via a node that is not an entry."""
+    names = route.variant_names()
+    for loc, variant in data.variants():
+        if variant not in names:
+            raise BadInput(
+                f"{format_loc(loc)}: calibration needs variant {variant!r}, which the route "
+                f"does not have {suggest(variant, names)}",
+                where=data.where,
+            )
+    kinds = {n.id: n.kind for n in route.nodes}
+    for loc, node in data.nodes():
+        if node not in kinds:
+            raise BadInput(
+                f"{format_loc(loc)}: calibration needs node {node!r}, which the route does not "
+                f"have {suggest(node, kinds)}",
+                where=data.where,
+            )
+    for i, h in enumerate(data.holdouts):
+        if kinds[h.via_node] != "entry":
+            raise BadInput(
+                f"{format_loc(('holdout', i, 'via_node'))}: node {h.via_node!r} has kind "
+                f'{kinds[h.via_node]!r}; trucks are counted via nodes of kind "entry"',
+                where=data.where,
+            )
+
+
 class _Runner:
-    def __init__(self, route: Route, replications: int, seed: int) -> None:
+    def __init__(self, route: Route, data: CalibrationFile, replications: int, seed: int) -> None:
+        check_route(route, data)
+        self.data = data
         self.replications = replications
         self.seed = seed
         self.nets: dict[str, Network] = {}
-        names = route.variant_names()
-        for variant in ("pause", "oct-nov", "ks-inspection", "ks-entry"):
-            if variant not in names:
-                raise BadInput(
-                    f"calibration needs variant {variant!r} (the Gaza 2023 route); "
-                    f"this route has: {', '.join(names)}"
-                )
-            net = resolve(route, variant)
-            for node in (NITZANA, RAFAH_ENTRY, RECEPTION):
-                if node not in net.nodes:
-                    raise BadInput(f"calibration needs node {node!r} (the Gaza 2023 route)")
-            self.nets[variant] = net
+        for _, variant in data.variants():
+            if variant not in self.nets:
+                self.nets[variant] = resolve(route, variant)
         self.runs = 0
         self._memo: dict[tuple[Any, ...], tuple[Simulation, list[str]]] = {}
 
@@ -395,40 +332,49 @@ class _Runner:
         """One period simulated (memoised: grid points that differ only in what this variant
         does not use share it; the seed is the same for all, so the result would be too)."""
         reps = replications or self.replications
-        key = (variant, days, reps, _relevant(variant, params))
+        pause = variant == self.data.pause.variant
+        key = (variant, days, reps, _relevant(pause, params))
         if key not in self._memo:
-            net = apply(self.nets[variant], params)
+            net = apply(self.nets[variant], params, self.data)
             self.runs += 1
-            s = simulate(net, _settings(net, days, reps, self.seed))
+            s = simulate(net, _settings(net, days, reps, self.seed, self.data))
             self._memo[key] = (s, limiting_nodes(net, s))
         return self._memo[key]
 
     def fit(self, params: Params) -> tuple[list[PeriodFit], dict[str, list[str]]]:
-        pause, lim = self.sim("pause", OBSERVED["pause"].days, params)
-        limiting = {OBSERVED["pause"].period: lim}
+        fits: list[PeriodFit] = []
+        limiting: dict[str, list[str]] = {}
+        for period in self.data.fit:
+            fits.append(self._fit_period(period, params, limiting))
+        return fits, limiting
+
+    def _fit_period(
+        self, period: FitPeriod, params: Params, limiting: dict[str, list[str]]
+    ) -> PeriodFit:
+        """Observed and simulated trucks/day over a fit period; the limiting nodes of each
+        simulated part go into ``limiting``, by the part's period."""
         total = 0.0
         days = 0
-        for key, variant in _EARLY_DEC:
-            obs = OBSERVED[key]
+        only: Simulation | None = None
+        for part in period.parts:
+            obs = self.data.observed[part.observed]
             days += obs.days
-            if variant is None:
+            if part.variant is None:
                 continue
-            s, lim = self.sim(variant, obs.days, params)
+            s, lim = self.sim(part.variant, obs.days, params)
             total += obs.days * s.received_per_day.mean
             limiting[obs.period] = lim
-        fits = [
-            _period_fit(OBSERVED["pause"].period, OBSERVED["pause"].per_day, pause),
-            _fit("1-16 Dec 2023", early_december(), total / days),
-        ]
-        return fits, limiting
+            only = s
+        simulated = (
+            only.received_per_day.mean
+            if len(period.parts) == 1 and only is not None
+            else total / days
+        )
+        return _fit(self.data.period_of(period), self.data.observed_per_day(period), simulated)
 
 
 def _fit(period: str, observed: float, simulated: float) -> PeriodFit:
     return PeriodFit(period, observed, simulated, (simulated - observed) / observed)
-
-
-def _period_fit(period: str, observed: float, sim: Simulation) -> PeriodFit:
-    return _fit(period, observed, sim.received_per_day.mean)
 
 
 def _score(fits: Sequence[PeriodFit]) -> float:
@@ -440,6 +386,7 @@ def _score(fits: Sequence[PeriodFit]) -> float:
 
 def calibrate(
     route: Route,
+    data: CalibrationFile,
     *,
     grid: Grid | None = None,
     seed: int = 0,
@@ -448,10 +395,10 @@ def calibrate(
     tolerance: float = 0.02,
     progress: Callable[[int, int], None] | None = None,
 ) -> Calibration:
-    """Fit ``grid`` on the pause and 1-16 Dec 2023; predict 17-31 Dec 2023 and January 2024
-    without refitting.
+    """Fit ``grid`` (default: the file's) on the fit periods of ``data``, a calibration file;
+    predict its hold-outs without refitting.
 
-    ``tolerance``: a grid point is plausible when its score (RMS relative error over the two fit
+    ``tolerance``: a grid point is plausible when its score (RMS relative error over the fit
     periods) is at most the best score + ``tolerance``. ``progress(done, total)`` is called
     after each step (grid points, then hold-out predictions; the total grows once the plausible
     sets are known).
@@ -461,8 +408,8 @@ def calibrate(
     if tolerance < 0:
         raise BadInput(f"tolerance must be 0 or more, got {tolerance!r}")
     started = time.perf_counter()
-    grid = grid or Grid()
-    runner = _Runner(route, replications, seed)
+    grid = grid or Grid.of(data)
+    runner = _Runner(route, data, replications, seed)
     scored: list[tuple[float, Params, list[PeriodFit], dict[str, list[str]]]] = []
     points = grid.points()
     tick = progress or (lambda done, total: None)
@@ -472,9 +419,10 @@ def calibrate(
         tick(len(scored), len(points))
     best_score = min(s for s, *_ in scored)
     best = next(x for x in scored if x[0] == best_score)
+    structures = {ONE: data.structures.one, BY_CONDITIONS: data.structures.by_conditions}
     best_by_structure = {
         st: min((x for x in scored if x[1].structure == st), key=lambda x: x[0])[1]
-        for st in STRUCTURES
+        for st in structures
         if any(x[1].structure == st for x in scored)
     }
 
@@ -483,9 +431,9 @@ def calibrate(
     plausible: list[Plausible] = []
     for score, params, fits, limiting in chosen:
         predictions: dict[str, float] = {}
-        for key, _ in HOLDOUTS:
-            obs = OBSERVED[key]
-            s, lim = runner.sim("ks-entry", obs.days, params)
+        for h in data.holdouts:
+            obs = data.observed[h.observed]
+            s, lim = runner.sim(h.variant, obs.days, params)
             predictions[obs.period] = s.received_per_day.mean
             limiting = {**limiting, obs.period: lim}
         plausible.append(Plausible(params, params.structure, score, fits, predictions, limiting))
@@ -493,15 +441,17 @@ def calibrate(
     plausible.sort(key=lambda p: p.score)
 
     holdouts = [
-        _holdout(runner, best[1], OBSERVED[k], OBSERVED[ks], holdout_replications, plausible)
-        for k, ks in HOLDOUTS
+        _holdout(runner, best[1], h, holdout_replications, plausible, list(structures))
+        for h in data.holdouts
     ]
     tick(total, total)
     return Calibration(
         route=route.route.name,
-        parameters=dict(PARAMETERS),
-        structures=dict(STRUCTURES),
-        demand=dict(DEMAND),
+        parameters={
+            name: getattr(data.parameters, name).why for name in type(data.parameters).model_fields
+        },
+        structures=structures,
+        demand=demand(data),
         grid=grid,
         best=best[1],
         score=best_score,
@@ -525,14 +475,16 @@ def _span(values: Sequence[float]) -> tuple[float, float]:
 def _holdout(
     runner: _Runner,
     best: Params,
-    hold: Observed,
-    hold_ks: Observed,
+    period: HoldoutPeriod,
     replications: int,
     plausible: Sequence[Plausible],
+    structures: Sequence[str],
 ) -> Holdout:
-    sim, _ = runner.sim("ks-entry", hold.days, best, replications)
+    hold = runner.data.observed[period.observed]
+    hold_via = runner.data.observed[period.via]
+    sim, _ = runner.sim(period.variant, hold.days, best, replications)
     predicted = sim.received_per_day
-    via_ks = sim.entered_per_day.get(KS_ENTRY, Estimate(0.0, 0.0, 0.0, replications))
+    via = sim.entered_per_day.get(period.via_node, Estimate(0.0, 0.0, 0.0, replications))
     error = (predicted.mean - hold.per_day) / hold.per_day
     means = [p.holdouts[hold.period] for p in plausible]
     return Holdout(
@@ -542,13 +494,13 @@ def _holdout(
         error=error,
         within_goal=abs(error) <= GOAL,
         goal=GOAL,
-        via_kerem_shalom_observed=hold_ks.per_day,
-        via_kerem_shalom_predicted=via_ks,
-        via_kerem_shalom_error=(via_ks.mean - hold_ks.per_day) / hold_ks.per_day,
+        via_kerem_shalom_observed=hold_via.per_day,
+        via_kerem_shalom_predicted=via,
+        via_kerem_shalom_error=(via.mean - hold_via.per_day) / hold_via.per_day,
         plausible_range=_span(means),
         by_structure={
             st: _span([p.holdouts[hold.period] for p in plausible if p.structure == st])
-            for st in STRUCTURES
+            for st in structures
             if any(p.structure == st for p in plausible)
         },
         plausible_within_goal=sum(abs(m - hold.per_day) / hold.per_day <= GOAL for m in means),

@@ -26,15 +26,9 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Literal
 
-from truce.aid.route import (
-    Network,
-    Route,
-    RoutePath,
-    capacity_basis,
-    fmt,
-    node_capacity,
-    resolve,
-)
+from truce.aid.route.capacity import capacity_basis, fmt, node_capacity
+from truce.aid.route.network import Network, resolve
+from truce.aid.route.schema import Route, RoutePath
 from truce.errors import MissingExtra, RouteError
 
 #: Max flow runs on whole thousandths of a truck per day, so that it is exact.
@@ -84,7 +78,7 @@ Solver = Callable[[dict[str, float]], tuple[float, dict[str, float]]]
 
 def ceiling(route: Route, variant: str | None = None) -> Ceiling:
     """The ceiling of one variant (default: the first; "base" for a route without variants)."""
-    return _ceiling(resolve(route, variant))
+    return network_ceiling(resolve(route, variant))
 
 
 def ceilings(route: Route) -> list[Ceiling]:
@@ -92,7 +86,8 @@ def ceilings(route: Route) -> list[Ceiling]:
     return [ceiling(route, name) for name in route.variant_names()]
 
 
-def _ceiling(net: Network) -> Ceiling:
+def network_ceiling(net: Network) -> Ceiling:
+    """The ceiling of a resolved variant (``truce.aid.route.resolve``), with its explanation."""
     lines: list[str] = []
     if net.on is not None:
         lines.append(f"the route on {net.on.isoformat()}")
@@ -186,6 +181,16 @@ def _ceiling(net: Network) -> Ceiling:
     )
     lines.append(f"ceiling: {fmt(value)} trucks/day{tonnes}")
     return Ceiling(net.variant, round(value, 1), limiting, method, lines)
+
+
+def ceiling_solver(net: Network) -> tuple[dict[str, float], Solver]:
+    """The finite capacities of the elements in use (element -> trucks/day), and the solver the
+    ceiling uses for this variant: call it with changed capacities for the ceiling they give
+    (and the use of each element). Max flow, or the linear program where the paths need it."""
+    caps, _ = _capacities(net)
+    if net.by_paths and _needs_lp(net) is not None:
+        return caps, _lp_solver(net.paths, caps)
+    return caps, _max_flow_solver(net)
 
 
 def _basis(net: Network, element: str) -> str:

@@ -164,19 +164,39 @@ def show(
 
 @aid_app.command("calibrate")
 def calibrate_cmd(
-    route: Annotated[Path, typer.Argument(help="Route file (TOML): the Gaza 2023 route.")],
+    route: Annotated[Path, typer.Argument(help="Route file (TOML).")],
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration",
+            help="Calibration file (TOML): observed figures, periods and the parameters to fit. "
+            "Default: calibration.toml beside the route file.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulations.")] = 0,
 ) -> None:
-    """Fit the unverified parameters on the pause and 1-16 Dec 2023; predict 17-31 Dec 2023
-    and January 2024 without refitting."""
+    """Fit the route's unverified parameters on the calibration file's fit periods; predict its
+    hold-out periods without refitting."""
     import json
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from truce.aid.calibrate import calibrate, render_calibration
+    from truce.aid.calibrate import calibrate, check_route, render_calibration
+    from truce.aid.calibration_file import load_calibration
     from truce.cli import err, out
 
+    r = load_route(route)
+    if calibration is None:
+        calibration = route.parent / "calibration.toml"
+        if not calibration.is_file():
+            raise BadInput(
+                "no calibration file beside the route: write calibration.toml there (see "
+                "examples/gaza-2023/calibration.toml), or give one with --calibration FILE",
+                where=str(calibration),
+            )
+    data = load_calibration(calibration)
+    check_route(r, data)  # before the progress bar, so that an error is printed alone
     with Progress(
         TextColumn("calibrating"),
         BarColumn(),
@@ -187,7 +207,8 @@ def calibrate_cmd(
     ) as bar:
         task = bar.add_task("calibrate", total=None)
         result = calibrate(
-            load_route(route),
+            r,
+            data=data,
             seed=seed,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )

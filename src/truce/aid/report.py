@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from truce.aid.ceiling import Ceiling, ceiling
-from truce.aid.route import Route
+from truce.aid.route import Route, resolve
+from truce.engine.state import replay
 from truce.errors import BadInput
+from truce.ledger.load import load_ledger
+from truce.terms import Terms, load_terms
+
+if TYPE_CHECKING:  # pragma: no cover
+    from truce.history import History
 
 MODEL_NOTE = "Model results from the route file's figures, not findings about any party."
 
@@ -69,18 +75,35 @@ class AidOut(BaseModel):
     )
 
 
+def _read_ledger(ledger: Path, terms_path: Path | None) -> tuple[Terms, History]:
+    """A ledger directory (its own terms; a ``terms_path`` must match them), or a terms file and
+    a ledger file (JSONL events or day-summary CSV), read as ``truce status`` reads them."""
+    if ledger.is_dir():
+        from truce.ledger.directory import LedgerDir
+
+        with LedgerDir.open(ledger, terms_path) as d:
+            return d.terms, d.history()
+    if terms_path is None:
+        raise BadInput(
+            "a ledger file needs --terms FILE (a ledger directory carries its own terms)",
+            where=str(ledger),
+        )
+    terms = load_terms(terms_path)
+    return terms, load_ledger(ledger, terms)
+
+
 def delivered_series(ledger: Path, terms_path: Path | None = None) -> list[DeliveredOut]:
     """The engine's aid findings for each pause day: delivered (terms' basis) vs the commitment.
     ``ledger`` is a ledger directory (its own terms) or a ledger file read with ``terms_path``."""
-    from truce import api
-
-    terms, history = api.load(terms_path, ledger)
+    terms, history = _read_ledger(Path(ledger), None if terms_path is None else Path(terms_path))
+    # The whole ledger is replayed before anything else, so an inconsistency anywhere in it is
+    # reported first, naming its file and line.
+    state = replay(terms, history)
     if terms.aid is None:
         raise BadInput(
             "the terms have no [aid] commitment to compare deliveries with",
             where=str(terms_path or ledger),
         )
-    state = api.status(terms, history)
     status = {f.day: f.status for f in state.findings if f.kind == "aid"}
     return [
         DeliveredOut(
@@ -122,7 +145,6 @@ def simulate_ceilings(
     """Trucks/day received per variant from the queue simulation, with a backlog large enough
     that no path runs dry (so the figure is what the route can carry, not what was sent)."""
     from truce.aid.queue import QueueSettings, saturating_backlog, simulate
-    from truce.aid.route import resolve
 
     out: dict[str, SimulatedOut] = {}
     for name in names:

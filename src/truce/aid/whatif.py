@@ -22,15 +22,10 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
-from truce.aid.ceiling import (
-    Ceiling,
-    _capacities,
-    _ceiling,
-    _lp_solver,
-    _max_flow_solver,
-    _needs_lp,
-)
-from truce.aid.route import Change, Network, Node, Route, Variant, _suggest, fmt, resolve
+from truce.aid.ceiling import Ceiling, ceiling_solver, network_ceiling
+from truce.aid.route.capacity import fmt
+from truce.aid.route.network import Network, resolve
+from truce.aid.route.schema import Change, Node, Route, Variant, suggest
 from truce.errors import BadInput, RouteError
 
 #: Days shown before and after the date of a what-if.
@@ -76,14 +71,14 @@ class WhatIfOpen:
 def _check_node(route: Route, node: str) -> None:
     ids = [n.id for n in route.nodes]
     if node not in ids:
-        raise RouteError(f"unknown node {node!r} {_suggest(node, ids)}", where="--open")
+        raise RouteError(f"unknown node {node!r} {suggest(node, ids)}", where="--open")
 
 
 def _check_variant(route: Route, variant: str | None) -> str:
     names = route.variant_names()
     name = names[0] if variant is None else variant
     if name not in names:
-        raise RouteError(f"unknown variant {name!r} {_suggest(name, names)}", where="--variant")
+        raise RouteError(f"unknown variant {name!r} {suggest(name, names)}", where="--variant")
     return name
 
 
@@ -136,7 +131,7 @@ def open_node(
         key = (which, frozenset(i for i, c in enumerate(r.changes) if c.on <= day))
         if key not in cache:
             rr = _on_day(r, name, day)
-            cache[key] = _ceiling(resolve(rr, name, where="what-if"))
+            cache[key] = network_ceiling(resolve(rr, name, where="what-if"))
         return cache[key]
 
     series: list[DayCeiling] = []
@@ -238,13 +233,6 @@ def _cap(n: Node, lanes: float, hours: float) -> float:
     return formula if n.capacity_trucks_per_day is None else min(n.capacity_trucks_per_day, formula)
 
 
-def _value_solver(net: Network) -> Any:
-    caps, _ = _capacities(net)
-    if net.by_paths and _needs_lp(net) is not None:
-        return caps, _lp_solver(net.paths, caps)
-    return caps, _max_flow_solver(net)
-
-
 def _with_cap(net: Network, node: str, lanes: int, hours: float) -> Network:
     n = net.nodes[node]
     upd: dict[str, Any] = {"lanes": lanes}
@@ -256,7 +244,7 @@ def _with_cap(net: Network, node: str, lanes: int, hours: float) -> Network:
 
 
 def _blockers(net: Network, node: str, lanes: int, hours: float) -> list[str]:
-    c = _ceiling(_with_cap(net, node, lanes, hours))
+    c = network_ceiling(_with_cap(net, node, lanes, hours))
     n = net.nodes[node]
     out = []
     for e in c.limiting:
@@ -281,8 +269,8 @@ def lanes_for_target(route: Route, variant: str | None, target: float) -> LanesF
         )
     name = _check_variant(route, variant)
     net = resolve(route, name)
-    now = _ceiling(net)
-    caps, solve = _value_solver(net)
+    now = network_ceiling(net)
+    caps, solve = ceiling_solver(net)
     if net.by_paths:
         on_paths = list(dict.fromkeys(n for p in net.paths for n in p.nodes))
     else:

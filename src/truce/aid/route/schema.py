@@ -1,21 +1,20 @@
-"""An aid route as data: nodes, edges, paths, dated changes and named variants.
+"""What a route file is: nodes, edges, paths, dated changes and named variants (pydantic).
 
-A route file (TOML) is validated with pydantic like a terms file: unknown keys are errors, types
-are strict, and every table may say where its values come from (``source``), add a ``note``, and
-mark values that are not sourced (``assumption``). Errors name the file and the key path.
+A route file (TOML) is validated like a terms file: unknown keys are errors, types are strict,
+and every table may say where its values come from (``source``), add a ``note``, and mark values
+that are not sourced (``assumption``). Errors name the file and the key path.
 
-This module needs no optional dependency: it reads, checks and resolves routes. The ceiling
-(max flow / linear program) is in ``truce.aid.ceiling``.
+This module is the schema and its checks (references between tables, values a ``set`` table may
+change). The route as it stands in a variant, which the model computes on, is
+``truce.aid.route.network``; reading a file is ``truce.aid.route.load``.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, time
 from itertools import pairwise
-from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
@@ -29,11 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from truce.engine.clock import known_zone
+from truce.clock import known_zone
 from truce.errors import RouteError
 from truce.terms import Slug
-from truce.tomlfile import read_toml
-from truce.validation import describe_error, describe_validation_error, format_loc
+from truce.validation import describe_error, format_loc
 
 NodeKind = Literal["staging", "inspection", "entry", "reception", "other"]
 
@@ -348,74 +346,21 @@ class Route(BaseModel):
         return [v.name for v in self.variants] or ["base"]
 
 
-# --- capacities ---------------------------------------------------------------------------------
+# --- checks ---------------------------------------------------------------------------------------
 
 
-def node_capacity(node: Node) -> float | None:
-    """Trucks per day the node can pass: the stated capacity if given, else
-    lanes x open hours x 60 / service_minutes x (1 - reject_probability); None means no limit."""
-    if node.capacity_trucks_per_day is not None:
-        return node.capacity_trucks_per_day
-    hours = node.open_hours
-    if node.service_minutes is None or hours is None:
-        return None
-    return node.lanes * hours * 60 / node.service_minutes * (1 - node.reject_probability)
-
-
-def fmt(x: float) -> str:
-    """A number as people write it: at most one decimal, thousands separated."""
-    text = f"{round(x, 1):,.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def capacity_basis(node: Node) -> str:
-    """Where a node's capacity comes from, in words."""
-    hours = node.open_hours
-    formula = None
-    if node.service_minutes is not None and hours is not None:
-        formula = (
-            f"{node.lanes} lane{'s' if node.lanes != 1 else ''} x {fmt(hours)} h x 60 / "
-            f"{fmt(node.service_minutes)} min"
-        )
-        if node.reject_probability:
-            formula += f" x (1 - {node.reject_probability:g})"
-    if node.capacity_trucks_per_day is not None:
-        if formula is None:
-            return "stated"
-        computed = node_capacity(node.model_copy(update={"capacity_trucks_per_day": None}))
-        assert computed is not None
-        return f"stated; {formula} would give {fmt(computed)}"
-    return formula or "no capacity"
-
-
-# --- loading ------------------------------------------------------------------------------------
-
-
-def load_route(path: str | Path) -> Route:
-    """Read and validate a TOML route file (structure, references, and every variant)."""
-    return parse_route(read_toml(path, RouteError, "route file"), where=str(path))
-
-
-def parse_route(data: dict[str, Any], where: str = "<route>") -> Route:
-    """Validate a route mapping; raise RouteError naming ``where`` and the key path."""
-    try:
-        route = Route.model_validate(data)
-    except ValidationError as exc:
-        raise RouteError(describe_validation_error(exc, Route), where=where) from None
-    _check_references(route, where)
-    for name in route.variant_names():
-        resolve(route, name, where=where)
-    return route
-
-
-def _suggest(word: str, known: Iterable[str]) -> str:
+def suggest(word: str, known: Iterable[str]) -> str:
+    """ "(did you mean ...? expected one of: ...)" for an unknown ``word``."""
     known = list(known)
     close = difflib.get_close_matches(word, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"({hint}expected one of: {', '.join(known)})"
 
 
-def _check_references(route: Route, where: str) -> None:
+def check_references(route: Route, where: str) -> None:
+    """Raise RouteError (naming ``where`` and the key path) where a table names a node, edge,
+    path or variant the route does not define, or an id is used twice."""
+
     def fail(loc: tuple[int | str, ...], message: str) -> NoReturn:
         raise RouteError(f"{format_loc(loc)}: {message}", where=where)
 
@@ -432,7 +377,7 @@ def _check_references(route: Route, where: str) -> None:
     for i, e in enumerate(route.edges):
         for end, value in (("from", e.from_), ("to", e.to)):
             if value not in node_ids:
-                fail(("edge", i, end), f"unknown node {value!r} {_suggest(value, node_ids)}")
+                fail(("edge", i, end), f"unknown node {value!r} {suggest(value, node_ids)}")
         if e.from_ == e.to:
             fail(("edge", i), f"an edge from {e.from_!r} to itself: from and to must differ")
         if e.key in edge_keys:
@@ -445,7 +390,7 @@ def _check_references(route: Route, where: str) -> None:
         path_ids.append(p.id)
         for j, nid in enumerate(p.nodes):
             if nid not in node_ids:
-                fail(("path", i, "nodes", j), f"unknown node {nid!r} {_suggest(nid, node_ids)}")
+                fail(("path", i, "nodes", j), f"unknown node {nid!r} {suggest(nid, node_ids)}")
         for a, b in pairwise(p.nodes):
             if f"{a}->{b}" not in edge_keys:
                 fail(
@@ -469,7 +414,7 @@ def _check_references(route: Route, where: str) -> None:
                 if pid not in path_ids:
                     fail(
                         ("variant", i, "paths", j),
-                        f"unknown path {pid!r} {_suggest(pid, path_ids)}",
+                        f"unknown path {pid!r} {suggest(pid, path_ids)}",
                     )
     known = [*node_ids, *edge_keys, *path_ids]
     for table, items in (("change", route.changes), ("variant", route.variants)):
@@ -479,73 +424,40 @@ def _check_references(route: Route, where: str) -> None:
                     if ref not in known:
                         fail(
                             (table, i, verb, j),
-                            f"unknown node, edge or path {ref!r} {_suggest(ref, known)}",
+                            f"unknown node, edge or path {ref!r} {suggest(ref, known)}",
                         )
     nodes = {n.id: n for n in route.nodes}
     edges = {e.key: e for e in route.edges}
     for i, c in enumerate(route.changes):
         if c.node is not None and c.node not in node_ids:
-            fail(("change", i, "node"), f"unknown node {c.node!r} {_suggest(c.node, node_ids)}")
+            fail(("change", i, "node"), f"unknown node {c.node!r} {suggest(c.node, node_ids)}")
         if c.edge is not None and c.edge not in edge_keys:
-            fail(("change", i, "edge"), f"unknown edge {c.edge!r} {_suggest(c.edge, edge_keys)}")
+            fail(("change", i, "edge"), f"unknown edge {c.edge!r} {suggest(c.edge, edge_keys)}")
         # The values a change sets must suit its node or edge even if no variant reaches its date.
         if c.set_ is not None:
             target = nodes[c.node] if c.node is not None else edges[str(c.edge)]
-            _set_values(target, c.set_, ("change", i, "set"), where)
+            set_values(target, c.set_, ("change", i, "set"), where)
     for i, v in enumerate(route.variants):
         for ref in v.set_:
             if ref not in node_ids and ref not in edge_keys:
                 fail(
                     ("variant", i, "set", ref),
-                    f"unknown node or edge {ref!r} {_suggest(ref, [*node_ids, *edge_keys])}",
+                    f"unknown node or edge {ref!r} {suggest(ref, [*node_ids, *edge_keys])}",
                 )
 
 
-# --- resolving a variant ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Network:
-    """A route as it stands in one variant: every node and edge after the changes and the
-    variant's own switches and values, and (for a route with paths) the paths in use."""
-
-    route: Route
-    variant: str
-    on: date | None
-    nodes: dict[str, Node]
-    edges: dict[str, Edge]
-    paths: list[RoutePath]
-    unused: list[str] = field(default_factory=list)  # "path-id (why not in use)"
-    applied: list[str] = field(default_factory=list)  # what the changes and the variant did
-
-    @property
-    def by_paths(self) -> bool:
-        """Whether trucks keep to listed paths (the route has [[path]] tables)."""
-        return bool(self.route.paths)
-
-    def enabled_nodes(self) -> list[Node]:
-        """Nodes in use, in file order."""
-        return [n for n in self.nodes.values() if n.enabled]
-
-    def enabled_edges(self) -> list[Edge]:
-        """Edges in use (both ends in use), in file order."""
-        return [
-            e
-            for e in self.edges.values()
-            if e.enabled and self.nodes[e.from_].enabled and self.nodes[e.to].enabled
-        ]
-
-
-def _set_values(
+def set_values(
     element: Node | Edge, values: dict[str, Any], loc: tuple[int | str, ...], where: str
 ) -> Node | Edge:
+    """``element`` with the keys of a ``set`` table (at ``loc``) changed and validated again;
+    RouteError for a key that cannot be set or a value that does not fit."""
     allowed = NODE_SETTABLE if isinstance(element, Node) else EDGE_SETTABLE
     for key in values:
         if key not in allowed:
             what = f"node {element.id!r}" if isinstance(element, Node) else f"edge {element.key!r}"
             raise RouteError(
                 f"{format_loc((*loc, key))}: {key!r} cannot be set on {what} "
-                f"{_suggest(key, allowed)}",
+                f"{suggest(key, allowed)}",
                 where=where,
             )
     data = element.model_dump(by_alias=True)
@@ -568,168 +480,3 @@ def _set_values(
         if not err["loc"]:
             text = f"{format_loc(loc)}: {text}"
         raise RouteError(text, where=where) from None
-
-
-def resolve(route: Route, variant: str | None = None, *, where: str = "<route>") -> Network:
-    """The route as it stands in ``variant`` (default: the first variant, or "base")."""
-    names = route.variant_names()
-    name = names[0] if variant is None else variant
-    if name not in names:
-        raise RouteError(f"unknown variant {name!r} {_suggest(name, names)}", where=where)
-    index = next((i for i, v in enumerate(route.variants) if v.name == name), None)
-    var = route.variants[index] if index is not None else None
-    nodes = {n.id: n for n in route.nodes}
-    edges = {e.key: e for e in route.edges}
-    paths = {p.id: p for p in route.paths}
-    applied: list[str] = []
-
-    def switch(ref: str, on: bool) -> None:
-        if ref in nodes:
-            nodes[ref] = nodes[ref].model_copy(update={"enabled": on})
-        elif ref in edges:
-            edges[ref] = edges[ref].model_copy(update={"enabled": on})
-        else:
-            paths[ref] = paths[ref].model_copy(update={"enabled": on})
-
-    on = var.on if var is not None else None
-    if on is not None:
-        dated = sorted(enumerate(route.changes), key=lambda ic: (ic[1].on, ic[0]))
-        for i, c in dated:
-            if c.on > on:
-                continue
-            target = c.node if c.node is not None else c.edge
-            sets: dict[str, dict[str, Any]] = {}
-            if target is not None and c.set_ is not None:
-                sets[target] = c.set_
-                loc: tuple[int | str, ...] = ("change", i, "set")
-                if target in nodes:
-                    nodes[target] = _as_node(_set_values(nodes[target], c.set_, loc, where))
-                else:
-                    edges[target] = _as_edge(_set_values(edges[target], c.set_, loc, where))
-            for ref in c.enable:
-                switch(ref, True)
-            for ref in c.disable:
-                switch(ref, False)
-            applied.append(f"{c.on.isoformat()}: {_effects(sets, c.enable, c.disable)}")
-    if var is not None and index is not None:
-        for ref in var.enable:
-            switch(ref, True)
-        for ref in var.disable:
-            switch(ref, False)
-        for ref, values in var.set_.items():
-            loc = ("variant", index, "set", ref)
-            if ref in nodes:
-                nodes[ref] = _as_node(_set_values(nodes[ref], values, loc, where))
-            else:
-                edges[ref] = _as_edge(_set_values(edges[ref], values, loc, where))
-        if var.enable or var.disable or var.set_:
-            applied.append(f"variant {name}: {_effects(var.set_, var.enable, var.disable)}")
-    in_use: list[RoutePath] = []
-    unused: list[str] = []
-    chosen = var.paths if var is not None and var.paths is not None else list(paths)
-    for j, pid in enumerate(chosen):
-        p = paths[pid]
-        why = _not_in_use(p, nodes, edges)
-        if why is None:
-            in_use.append(p)
-            continue
-        if var is not None and var.paths is not None and index is not None:
-            raise RouteError(
-                f"{format_loc(('variant', index, 'paths', j))}: path {pid!r} is not in use in "
-                f"variant {name!r}: {why} (enable it in the variant, or with a [[change]] dated "
-                "on or before the variant's date)",
-                where=where,
-            )
-        unused.append(f"{pid} ({why})")
-    network = Network(route, name, on, nodes, edges, in_use, unused, applied)
-    _check_bounded(network, index, where)
-    return network
-
-
-def _as_node(x: Node | Edge) -> Node:
-    assert isinstance(x, Node)
-    return x
-
-
-def _as_edge(x: Node | Edge) -> Edge:
-    assert isinstance(x, Edge)
-    return x
-
-
-def _effects(sets: dict[str, dict[str, Any]], enable: list[str], disable: list[str]) -> str:
-    parts = [
-        f"{ref} {k} = {_show_value(v)}" for ref, values in sets.items() for k, v in values.items()
-    ]
-    if enable:
-        parts.append("enable " + ", ".join(enable))
-    if disable:
-        parts.append("disable " + ", ".join(disable))
-    return "; ".join(parts)
-
-
-def _show_value(v: Any) -> str:
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return fmt(v)
-    return str(v)
-
-
-def _not_in_use(p: RoutePath, nodes: dict[str, Node], edges: dict[str, Edge]) -> str | None:
-    if not p.enabled:
-        return "the path is not enabled"
-    off = [n for n in dict.fromkeys(p.nodes) if not nodes[n].enabled]
-    if off:
-        return f"node {', '.join(off)} not enabled"
-    off = [k for k in p.edge_keys() if not edges[k].enabled]
-    if off:
-        return f"edge {', '.join(off)} not enabled"
-    return None
-
-
-def _check_bounded(net: Network, index: int | None, where: str) -> None:
-    """Refuse a variant whose ceiling would be unbounded: some route from staging to reception
-    passes only nodes and edges without a capacity."""
-    what = f"variant {net.variant!r}: " if index is not None else ""
-    hint = (
-        "state capacity_trucks_per_day (or service_minutes with opening hours) on at least one "
-        "node on it, or a capacity on one of its edges"
-    )
-    if net.by_paths:
-        for p in net.paths:
-            capped = any(node_capacity(net.nodes[n]) is not None for n in p.nodes) or any(
-                net.edges[k].capacity_trucks_per_day is not None for k in p.edge_keys()
-            )
-            if not capped:
-                raise RouteError(
-                    f"{what}path {p.id!r} ({p.show()}) has no capacity on any node or edge, "
-                    f"so its ceiling is unbounded: {hint}",
-                    where=where,
-                )
-        return
-    # Graph: search staging -> reception over uncapacitated nodes and edges only.
-    free = {n.id for n in net.enabled_nodes() if node_capacity(n) is None}
-    succ: dict[str, list[str]] = {}
-    for e in net.enabled_edges():
-        if e.capacity_trucks_per_day is None:
-            succ.setdefault(e.from_, []).append(e.to)
-    start = [n.id for n in net.enabled_nodes() if n.kind == "staging" and n.id in free]
-    back: dict[str, str | None] = {s: None for s in start}
-    queue = list(start)
-    while queue:
-        u = queue.pop(0)
-        if net.nodes[u].kind == "reception":
-            chain = [u]
-            while back[chain[-1]] is not None:
-                chain.append(back[chain[-1]])  # type: ignore[arg-type]
-            raise RouteError(
-                f"{what}the route {' > '.join(reversed(chain))} has no capacity on any node or "
-                f"edge, so the ceiling is unbounded: {hint}",
-                where=where,
-            )
-        for v in succ.get(u, []):
-            if v in free and v not in back:
-                back[v] = u
-                queue.append(v)
