@@ -1,6 +1,7 @@
 """Aid model throughput: the queue simulation beside a bare SimPy loop, ceilings, a Dec 2023 run.
 
-Run ``.venv/bin/python benchmarks/aid.py`` (about 1-2 minutes) or add ``--quick``.
+Run ``.venv/bin/python benchmarks/aid.py`` (about 1-2 minutes) or add ``--quick``; ``--smoke``
+runs every section at a tiny size, once, in seconds (for CI: the numbers mean nothing).
 
 (a) **Queue simulation, 10-node route**: a chain of 10 nodes (staging, 8 stations, reception),
     every node a station open 24 h with 4 lanes and exponential 8-minute service (720 trucks/day
@@ -31,7 +32,11 @@ from typing import Any
 
 import simpy
 
-from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import (
+    SMOKE_BANNER,
+    best,
+    describe,
+)  # benchmarks/machine.py (this folder is on sys.path)
 from truce.aid.queue import QueueSettings, simulate
 from truce.aid.route import Network, Route, load_route, parse_route, resolve
 
@@ -147,9 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="shorter runs (about 20 s)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per timing, best kept")
+    ap.add_argument(
+        "--smoke", action="store_true", help="every section tiny, once, in seconds (CI)"
+    )
     args = ap.parse_args(argv)
-    days = 20 if args.quick else 100
-    repeat = 1 if args.quick else args.repeat
+    if args.smoke:
+        print(SMOKE_BANNER)
+    days = 2 if args.smoke else 20 if args.quick else 100
+    repeat = 1 if args.quick or args.smoke else args.repeat
     print(f"machine: {machine()}")
 
     net = resolve(chain_route())
@@ -175,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         chain = chain_route()
         gaza = load_route(ROUTE_FILE)
-        secs = 1.0 if args.quick else 3.0
+        secs = 0.05 if args.smoke else 1.0 if args.quick else 3.0
         print(
             f"(c) ceilings/s: {NODES}-node route (max flow) "
             f"{per_second(lambda: ceiling(chain), secs):,.0f}/s; "
@@ -183,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     gaza = load_route(ROUTE_FILE)
-    show_dec(resolve(gaza, "ks-entry"), 30 if args.quick else 90, 5 if args.quick else 20)
+    if args.smoke:
+        dec_days, dec_reps = 3, 2
+    else:
+        dec_days, dec_reps = (30, 5) if args.quick else (90, 20)
+    show_dec(resolve(gaza, "ks-entry"), dec_days, dec_reps)
     return 0
 
 

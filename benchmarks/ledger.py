@@ -2,8 +2,11 @@
 
 Run ``.venv/bin/python benchmarks/ledger.py`` (1,000,000 events; a few minutes) or add
 ``--quick`` (100,000). ``--no-postgres`` skips the PostgreSQL figures; otherwise the server is
-``TRUCE_PG_URL`` if set, else a throwaway one started the way the tests start theirs
-(``tests/pgserver.py``: initdb in a temporary directory, as the ``postgres`` user when root).
+``--pg-url`` or ``TRUCE_PG_URL`` if given, else a throwaway one started the way the tests start
+theirs (``tests/pgserver.py``: initdb in a temporary directory, as the ``postgres`` user when
+root). ``--smoke`` runs every section on 2,000 events, once, in seconds (for CI: the numbers mean
+nothing); it uses PostgreSQL only when given a server (``--pg-url`` or ``TRUCE_PG_URL``) and
+otherwise prints that it skipped it.
 
 Every figure is printed beside a baseline measured in the same run, as a ratio:
 
@@ -24,7 +27,8 @@ Every figure is printed beside a baseline measured in the same run, as a ratio:
    bare SHA-256 node hashes a verifier must do for the same proofs.
 
 Leaves are canonical leaves (``truce.ledger.leaf.encode_leaf``) of ``captives_released`` events
-naming 10 captives (about 460 bytes each), built before any timing. The goals (informational:
+naming 10 captives, unsigned, stamped with the log's time (version 2, as ``record`` writes them;
+about 525 bytes each), built before any timing. The goals (informational:
 PASS/MISS is printed, the exit status is 0 either way) are the issue's, for a 2-core machine.
 """
 
@@ -40,14 +44,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import apsw
 
-from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import (
+    SMOKE_BANNER,
+    best,
+    describe,
+)  # benchmarks/machine.py (this folder is on sys.path)
+from truce.events import EVENT_ADAPTER
 from truce.ledger import merkle, signing
+from truce.ledger.directory import event_json
 from truce.ledger.leaf import canonical, encode_leaf
+from truce.ledger.record import default_visibility
 from truce.ledger.sqlite import SCHEMA, SqliteLedger, journal_mode_for, sqlite_version
 from truce.ledger.store import Head, Leaf, Stored, check_entries
 
@@ -63,9 +75,15 @@ GOAL_SIG = 0.8  # of the library's own Ed25519 verify rate
 # ---------------------------------------------------------------- data
 
 
+def event_time(n: int) -> int:
+    """Event ``n``'s time, POSIX seconds: from 2030-01-03, a release every 7 s."""
+    return 1_893_654_000 + n * 7
+
+
 def event(n: int) -> dict[str, Any]:
-    """A ``captives_released`` event naming 10 captives, as its JSON mapping."""
-    t = 1_893_654_000 + n * 7  # from 2030-01-03, a release every 7 s
+    """A ``captives_released`` event naming 10 captives, as its JSON mapping, in the form the
+    ledger hashes (``event_json``: defaults left out; :func:`check_event_shape` checks it)."""
+    t = event_time(n)
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
     rec = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t + 300))
     return {
@@ -76,24 +94,33 @@ def event(n: int) -> dict[str, Any]:
         "declared_by": "qatar",
         "recorded_by": "mediator-desk",
         "sources": [f"icrc-handover-{n // 10:06d}"],
-        "track": "framework",
         "captives": [{"id": f"c{(n * 10 + i) % 10_000_000:07d}"} for i in range(10)],
     }
 
 
+def stamp(n: int) -> datetime:
+    """Event ``n``'s log stamp (when it was appended): 301 s after the event."""
+    return datetime.fromtimestamp(event_time(n) + 301, UTC)
+
+
 def build_leaves(n: int) -> list[Leaf]:
+    """``n`` leaves, encoded as ``record`` encodes them (visibility ``public``: see
+    :func:`check_event_shape`), without validating each event (that would take longer than
+    most of the timings)."""
     gc.disable()
     try:
-        return [encode_leaf(LEDGER_ID, event(i)) for i in range(1, n + 1)]
+        return [encode_leaf(LEDGER_ID, event(i), "public", None, stamp(i)) for i in range(1, n + 1)]
     finally:
         gc.enable()
 
 
 def check_event_shape() -> None:
-    """The benchmark's events are valid events (checked once, not timed)."""
-    from truce.events import EVENT_ADAPTER
-
-    EVENT_ADAPTER.validate_python(event(1))
+    """The benchmark's events are valid, already in the form the ledger hashes, and public by
+    default, so :func:`build_leaves` makes the leaves ``record`` would (checked, not timed)."""
+    for i in (1, 2, 10, 11):
+        ev = EVENT_ADAPTER.validate_python(event(i))
+        assert event_json(ev) == event(i), (event_json(ev), event(i))
+        assert default_visibility(ev) == "public"
 
 
 # ---------------------------------------------------------------- output
@@ -259,8 +286,8 @@ def bench_sqlite(tmp: Path, leaves: list[Leaf], hashes: list[bytes], single: int
 
 
 @contextlib.contextmanager
-def pg_server() -> Iterator[str]:
-    given = os.environ.get("TRUCE_PG_URL")
+def pg_server(given: str | None) -> Iterator[str]:
+    """``given`` (a server URL) if set, else a throwaway server as the tests start one."""
     if given:
         yield given
         return
@@ -275,8 +302,8 @@ def pg_version(conn: Any) -> str:
     return str(conn.execute("SHOW server_version").fetchone()[0])
 
 
-def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int) -> str:
-    """Step 2; returns the server version."""
+def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int, url: str | None) -> str:
+    """Step 2 on the server at ``url`` (None: a throwaway one); returns the server version."""
     import psycopg
 
     from truce.ledger.sql import SqlLedger
@@ -284,12 +311,13 @@ def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int) -> str:
     n = len(leaves)
     tag = f"{os.getpid()}_{int(time.time())}"
     raw_table = f"truce_bench_raw_{tag}"
-    with pg_server() as url:
+    with pg_server(url) as url:
         dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
         conn = psycopg.connect(dsn, autocommit=True)
         version = pg_version(conn)
         fsync = conn.execute("SHOW fsync").fetchone()
         sync = conn.execute("SHOW synchronous_commit").fetchone()
+        assert fsync is not None and sync is not None
         print(f"PostgreSQL {version} (fsync={fsync[0]}, synchronous_commit={sync[0]})", flush=True)
         conn.execute(
             f"CREATE TABLE {raw_table}(ledger varchar(200), seq bigint, event_id text NOT NULL, "
@@ -533,11 +561,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
     ap.add_argument("--repeat", type=int, default=3, help="runs per in-memory timing, best kept")
     ap.add_argument("--dir", type=Path, help="where the SQLite files go (default: a temp dir)")
+    ap.add_argument(
+        "--pg-url",
+        default=os.environ.get("TRUCE_PG_URL"),
+        help="PostgreSQL server to use (default TRUCE_PG_URL, else a throwaway one; smoke: skip)",
+    )
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every section on 2,000 events, once, in seconds (CI; numbers meaningless)",
+    )
     args = ap.parse_args(argv)
+    if args.smoke:
+        print(SMOKE_BANNER)
+        args.events, args.single, args.repeat = args.events or 2_000, args.single or 20, 1
     n = args.events or (100_000 if args.quick else 1_000_000)
     single = args.single or (500 if args.quick else 2_000)
     pg_n = min(args.pg_events or n, n)
-    min_time = 0.5 if args.quick else 1.0
+    min_time = 0.02 if args.smoke else 0.5 if args.quick else 1.0
+    calls = 50 if args.smoke else 1000  # signatures verified, proofs made, per cycle
 
     import cryptography
 
@@ -570,14 +612,18 @@ def main(argv: list[str] | None = None) -> int:
         db = bench_sqlite(tmp, leaves[:n], hashes[:n], single)
         if args.no_postgres:
             print("(2) PostgreSQL: skipped (--no-postgres)")
+        elif args.smoke and not args.pg_url:
+            print("(2) PostgreSQL: skipped (smoke run without --pg-url or TRUCE_PG_URL)")
         else:
             try:
-                bench_postgres(leaves[:pg_n], hashes[:pg_n], single)
-            except Exception as exc:  # a missing server is reported, not fatal
+                bench_postgres(leaves[:pg_n], hashes[:pg_n], single, args.pg_url)
+            except Exception as exc:  # a missing server is reported, not fatal ...
+                if args.smoke:  # ... but a smoke run was given its server: a failure is real
+                    raise
                 print(f"(2) PostgreSQL: skipped ({type(exc).__name__}: {exc})", flush=True)
         bench_verify(leaves[:n], hashes[:n], db, args.repeat)
-    bench_signatures(1000, min_time, args.repeat)
-    bench_proofs(hashes[:n], 2000, min_time, args.repeat)
+    bench_signatures(calls, min_time, args.repeat)
+    bench_proofs(hashes[:n], 2 * calls, min_time, args.repeat)
     return 0
 
 

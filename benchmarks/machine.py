@@ -1,4 +1,4 @@
-"""One line describing the machine a benchmark ran on (shared by the benchmark scripts)."""
+"""Helpers shared by the benchmark scripts: the machine line, best-of timing, the smoke banner."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# The first line every benchmark prints with ``--smoke`` (tests/benchmarks/test_smoke.py looks
+# for it): smoke runs exist so CI notices a benchmark that no longer runs, not to measure.
+SMOKE_BANNER = (
+    "SMOKE RUN (--smoke): tiny sizes, one repetition; it only shows that every section runs, "
+    "the numbers and ratios below mean nothing"
+)
 
 
 def describe(extra: str = "") -> str:

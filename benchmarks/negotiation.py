@@ -10,6 +10,10 @@ takes most of it) or add ``--quick`` (200). NegMAS must be installed in its own 
 The benchmark fails (exit status 1) if that environment or NegMAS is missing. ``--negmas-python``
 or ``TRUCE_NEGMAS_PYTHON`` names another interpreter that has NegMAS.
 
+``--smoke`` runs 10 instances, once (for CI: the numbers mean nothing). It runs truce's side
+always, and the NegMAS comparison only if the NegMAS interpreter exists and imports ``negmas``
+(the same probe as the full run); otherwise it prints that it skipped it and exits 0.
+
 Each instance is a bilateral negotiation over the exchange ratio in ``[lo, hi]``, discretised
 for NegMAS to ``--grid`` equally spaced ratios (default 10,001). Side A's utility is linear and
 falls with the ratio, side B's rises; each side has a reservation utility, an opening utility
@@ -40,7 +44,11 @@ from typing import Any
 
 import numpy as np
 
-from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import (
+    SMOKE_BANNER,
+    best,
+    describe,
+)  # benchmarks/machine.py (this folder is on sys.path)
 from truce.sim.bargain import Concession, concession_batch, concession_loop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,32 +117,34 @@ def run_truce(
     return rounds_out, ratio_out
 
 
-def negmas_python(given: str | None) -> Path:
-    """The NegMAS environment's interpreter; exits with status 1 (and how to make it) if missing."""
+def find_negmas(given: str | None) -> tuple[Path, str | None]:
+    """The NegMAS environment's interpreter (``given``, else ``TRUCE_NEGMAS_PYTHON``, else
+    .venv-negmas/bin/python) and why it cannot be used (None: it exists and imports negmas)."""
     path = Path(given or os.environ.get("TRUCE_NEGMAS_PYTHON") or NEGMAS_VENV / "bin" / "python")
-    problem = None
     if not path.exists():
-        problem = f"no NegMAS environment: {path} does not exist"
-    else:
-        probe = subprocess.run(
-            [str(path), "-c", "import negmas; print(negmas.__version__)"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode != 0:
-            problem = f"NegMAS is not installed for {path}"
-    if problem is not None:
-        print(
-            f"FAIL: {problem}. This benchmark needs NegMAS in a separate environment",
-            file=sys.stderr,
-        )
-        print(
-            f"(AGPL: benchmark only, never a truce dependency). Create it with:\n  {SETUP}",
-            file=sys.stderr,
-        )
-        raise SystemExit(1)
-    return path
+        return path, f"no NegMAS environment: {path} does not exist"
+    probe = subprocess.run(
+        [str(path), "-c", "import negmas; print(negmas.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return path, f"NegMAS is not installed for {path}"
+    return path, None
+
+
+def no_negmas(problem: str) -> None:
+    """Say what is missing and how to make it, and exit with status 1 (the full run needs it)."""
+    print(
+        f"FAIL: {problem}. This benchmark needs NegMAS in a separate environment",
+        file=sys.stderr,
+    )
+    print(
+        f"(AGPL: benchmark only, never a truce dependency). Create it with:\n  {SETUP}",
+        file=sys.stderr,
+    )
+    raise SystemExit(1)
 
 
 def run_negmas(
@@ -218,9 +228,19 @@ def main(argv: list[str] | None = None) -> int:
         help="NegMAS on truce's clock (the benchmark) or on its own (to see the difference)",
     )
     ap.add_argument("--negmas-python", default=None, help="interpreter with NegMAS installed")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="10 instances, once; NegMAS only if its environment exists (CI; numbers meaningless)",
+    )
     args = ap.parse_args(argv)
+    if args.smoke:
+        print(SMOKE_BANNER)
+        args.instances, args.repeat = args.instances or 10, 1
     n = args.instances or (200 if args.quick else 2_000)
-    python = negmas_python(args.negmas_python)
+    python, problem = find_negmas(args.negmas_python)
+    if problem is not None and not args.smoke:
+        no_negmas(problem)
     inst = sample(n, args.seed)
     print(f"machine: {describe()}")
     print(
@@ -233,15 +253,21 @@ def main(argv: list[str] | None = None) -> int:
         lambda: run_truce(inst, args.rounds, concession_loop), max(1, min(args.repeat, 3))
     )
     assert np.array_equal(t_round, l_round) and np.allclose(t_ratio, l_ratio, equal_nan=True)
+    rate_batch, rate_loop = n / t_batch, n / t_loop
+    print(f"truce concession_batch: {t_batch * 1e3:.2f} ms: {rate_batch:,.0f} negotiations/s")
+    print(f"truce concession_loop:  {t_loop * 1e3:.1f} ms: {rate_loop:,.0f} negotiations/s")
+    print(f"  (truce batch / loop: {rate_batch / rate_loop:,.1f}x; same agreements: checked)")
+    sys.stdout.flush()
+    if problem is not None:  # only a smoke run gets here
+        print(f"NegMAS comparison: skipped ({problem}; to run it: {SETUP})")
+        return 0
+
     reply = run_negmas(python, inst, args.rounds, args.grid, args.clock)
     t_negmas = float(reply["seconds"])
     cmp = compare(inst, args.grid, args.rounds, t_round, t_ratio, reply["results"])
-
-    rate_batch, rate_loop, rate_negmas = n / t_batch, n / t_loop, n / t_negmas
+    rate_negmas = n / t_negmas
     agree = float(cmp["same"].mean())
     ratio = rate_batch / rate_negmas
-    print(f"truce concession_batch: {t_batch * 1e3:.2f} ms: {rate_batch:,.0f} negotiations/s")
-    print(f"truce concession_loop:  {t_loop * 1e3:.1f} ms: {rate_loop:,.0f} negotiations/s")
     print(f"NegMAS {reply['negmas']} SAO: {t_negmas:.1f} s: {rate_negmas:,.1f} negotiations/s")
     print(
         f"agreements: truce {cmp['t_deals']:,}, NegMAS {cmp['n_deals']:,} of {n:,}; "

@@ -2,7 +2,9 @@
 and the Ray backend on one and two CPUs.
 
 Run ``.venv/bin/python benchmarks/simulate.py`` (1,000,000 runs; a ~10-second Ray job) or add
-``--quick`` (100,000 runs; a ~2-second Ray job). See benchmarks/README.md for the figures.
+``--quick`` (100,000 runs; a ~2-second Ray job). ``--smoke`` runs every section at a tiny size,
+once (for CI: the numbers mean nothing), and starts one Ray cluster (2 CPUs) instead of two:
+starting one takes Ray about 5 s. See benchmarks/README.md for the figures.
 
 (a) ``simulate`` on examples/gaza-2023/scenario.toml, local backend, 1 and 2 worker processes,
     beside :func:`loop_run`: the same model written as a plain loop (one run at a time, Python
@@ -25,12 +27,17 @@ import os
 import random
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from machine import best, describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import (
+    SMOKE_BANNER,
+    best,
+    describe,
+)  # benchmarks/machine.py (this folder is on sys.path)
 from truce.sim.core import CHUNK, REASONS, Results
 from truce.sim.run import simulate
 from truce.sim.scenario import Loaded, Prior, Range, load_scenario
@@ -48,7 +55,7 @@ def loop_model(loaded: Loaded) -> Callable[[random.Random], tuple[int, int, int,
     prisoners due, prisoners released, aid trucks, stop reason). The day logic is
     ``truce.sim.core.simulate_chunk``'s, step for step, for a single run; only the constants
     of the scenario are prepared here, once."""
-    from truce.sim.history import ratio_prior
+    from truce.sim.exchanges import ratio_prior
 
     scn, terms = loaded.scenario, loaded.terms
     assert terms.initial is not None and terms.extension is not None
@@ -234,7 +241,7 @@ def agree(name: str, a: np.ndarray, b: np.ndarray) -> bool:
     """Means of two samples within 4 standard errors of their difference."""
     se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     z = (a.mean() - b.mean()) / se if se else 0.0
-    ok = abs(z) < 4
+    ok = bool(abs(z) < 4)
     print(
         f"    {name:<22} loop {a.mean():>12,.3f}   kernel {b.mean():>12,.3f}   "
         f"z = {z:+.2f}  {'agree' if ok else 'DISAGREE'}"
@@ -245,9 +252,10 @@ def agree(name: str, a: np.ndarray, b: np.ndarray) -> bool:
 # --- The benchmark ----------------------------------------------------------------------------
 
 
-def bench_kernel(loaded: Loaded, runs: int, loop_runs: int, seed: int) -> float:
+def bench_kernel(loaded: Loaded, runs: int, loop_runs: int, seed: int, smoke: bool) -> float:
+    """Section (a): the kernel on 1 and 2 workers beside the loop; the 1-worker runs/s."""
     print(f"\n(a) kernel vs per-run Python loop, {SCENARIO.relative_to(ROOT)}")
-    repeat = 2 if runs >= 500_000 else 3
+    repeat = 1 if smoke else 2 if runs >= 500_000 else 3
     t1, res = best(lambda: simulate(loaded, runs, seed), repeat)
     t2, res2 = best(lambda: simulate(loaded, runs, seed, workers=2), repeat)
     assert np.array_equal(res.pause_days, res2.pause_days)
@@ -287,7 +295,8 @@ def ray_job(loaded: Loaded, runs: int, seed: int) -> Results:
     return simulate(loaded, runs, seed, backend="ray")
 
 
-def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
+def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int, smoke: bool) -> None:
+    """Section (b): the same job on Ray clusters of 1 and 2 CPUs (smoke: 2 only)."""
     try:
         import ray
     except ImportError:
@@ -297,12 +306,13 @@ def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
     print(f"\n(b) Ray {ray.__version__}: {runs:,} runs ({runs // CHUNK} chunks of {CHUNK:,})")
     t_local, ref = best(lambda: simulate(loaded, runs, seed))
     print(f"  local backend, 1 worker (baseline): {t_local:7.3f} s")
-    tiny_local = min(best(lambda: simulate(loaded, 100, seed))[0] for _ in range(5))
+    tries = 1 if smoke else 5
+    tiny_local = min(best(lambda: simulate(loaded, 100, seed))[0] for _ in range(tries))
     print(
         f"  local backend, tiny job (100 runs = one whole chunk simulated): {tiny_local * 1000:.1f} ms"
     )
     times = {}
-    for cpus in (1, 2):
+    for cpus in (2,) if smoke else (1, 2):
         t0 = time.perf_counter()
         ray.init(
             num_cpus=cpus,
@@ -311,8 +321,8 @@ def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
             log_to_driver=False,
         )
         start = time.perf_counter() - t0
-        cold, _ = best(lambda n=CHUNK * cpus: ray_job(loaded, n, seed))  # starts the worker(s)
-        tiny = min(best(lambda: ray_job(loaded, 100, seed))[0] for _ in range(5))
+        cold, _ = best(partial(ray_job, loaded, CHUNK * cpus, seed))  # starts the worker(s)
+        tiny = min(best(lambda: ray_job(loaded, 100, seed))[0] for _ in range(tries))
         t, res = best(lambda: ray_job(loaded, runs, seed))
         assert np.array_equal(res.pause_days, ref.pause_days)
         assert np.array_equal(res.released, ref.released)
@@ -324,20 +334,31 @@ def bench_ray(loaded: Loaded, rate: float, seconds: float, seed: int) -> None:
             f"({t / t_local:.2f}x the local time)"
         )
         ray.shutdown()
-    r = times[1] / times[2]
-    print(f"  Ray 2 CPUs / 1 CPU: {r:.2f}x   goal >= 1.8x: {verdict(r >= 1.8)}")
+    if 1 in times:
+        r = times[1] / times[2]
+        print(f"  Ray 2 CPUs / 1 CPU: {r:.2f}x   goal >= 1.8x: {verdict(r >= 1.8)}")
+    else:
+        print("  Ray 2 CPUs / 1 CPU: not measured (smoke run: one cluster)")
     print("  (same arrays as the local backend: checked)")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="100,000 runs, a ~2 s Ray job")
     ap.add_argument("--runs", type=int, help="kernel runs (default 1,000,000; quick 100,000)")
     ap.add_argument("--loop-runs", type=int, help="Python loop runs (default 5,000; quick 1,000)")
     ap.add_argument("--ray-seconds", type=float, help="size of the Ray job (default 10; quick 2)")
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every section tiny, once; one Ray cluster (CI; numbers meaningless)",
+    )
+    a = ap.parse_args(argv)
+    if a.smoke:
+        print(SMOKE_BANNER)
+        a.runs, a.loop_runs, a.ray_seconds = a.runs or 2_000, a.loop_runs or 200, 0.01
     runs = a.runs or (100_000 if a.quick else 1_000_000)
     loop_runs = a.loop_runs or (1_000 if a.quick else 5_000)
     seconds = a.ray_seconds or (2.0 if a.quick else 10.0)
@@ -350,11 +371,12 @@ def main() -> None:
     print(describe(f"; numpy {np.__version__}{extra}"))
     print(f"load average at start: {os.getloadavg()[0]:.1f} (other processes share these CPUs)")
     loaded = load_scenario(SCENARIO)
-    rate = bench_kernel(loaded, runs, loop_runs, a.seed)
+    rate = bench_kernel(loaded, runs, loop_runs, a.seed, a.smoke)
     if not a.no_ray:
-        bench_ray(loaded, rate, seconds, a.seed)
+        bench_ray(loaded, rate, seconds, a.seed, a.smoke)
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLES, truce_exe
 from truce.engine.state import replay
-from truce.ledger.history import History
+from truce.history import History
 from truce.sim.core import CHUNK, REASONS, Results
 from truce.sim.materialise import run_events, run_terms, run_trace
 from truce.sim.run import simulate

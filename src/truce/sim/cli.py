@@ -36,7 +36,7 @@ def runs_bar(err: Console, label: str, total: int, quiet: bool) -> Iterator[Call
 
 def register(app: typer.Typer, out: Console, err: Console) -> None:
     """Add the simulator commands to the `truce` app."""
-    from truce.sim.history_cli import register as register_history
+    from truce.sim.exchanges_cli import register as register_history
 
     register_history(app, out)
 

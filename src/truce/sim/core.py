@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 
 from truce.engine import rules
-from truce.sim.scenario import Bargain, Loaded, Policy, Prior, Range
+from truce.sim.scenario import Bargain, Loaded, Prior, Range
 
 CHUNK = 1 << 14  # runs per chunk; every chunk is simulated whole, so run i is the same
 # whatever the total number of runs
@@ -102,14 +101,8 @@ def rng_for(seed: int, chunk: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
 
 
-def _share_any(value: float | Range, rng: np.random.Generator, n: int) -> np.ndarray:
-    """A value per run: fixed, or drawn uniformly from {low, high}."""
-    if isinstance(value, Range):
-        return rng.uniform(value.low, value.high, n)
-    return np.full(n, float(value))
-
-
 def _share(value: float | Range, rng: np.random.Generator, n: int) -> np.ndarray:
+    """A value per run: fixed, or drawn uniformly from {low, high}."""
     if isinstance(value, Range):
         return rng.uniform(value.low, value.high, n)
     return np.full(n, float(value))
@@ -129,8 +122,8 @@ def _ratio(
         hold, recv = spec.holder, spec.receiver
         r = new_ratio(
             spec.bargain,
-            _share_any(recv.reservation, rng, n),  # side A: prefers fewer prisoners per captive
-            _share_any(hold.reservation, rng, n),  # side B: prefers more
+            _share(recv.reservation, rng, n),  # side A: prefers fewer prisoners per captive
+            _share(hold.reservation, rng, n),  # side B: prefers more
             lo=spec.lo,
             hi=spec.hi,
             power_a=recv.power,
@@ -147,7 +140,7 @@ def _ratio(
     if isinstance(spec, Range):
         return np.rint(rng.uniform(spec.low, spec.high, n)).astype(np.int64)
     if isinstance(spec, Prior):
-        from truce.sim.history import ratio_prior
+        from truce.sim.exchanges import ratio_prior
 
         rows = ratio_prior(spec.prior, spec.weights)
         # Prisoners per captive: persons released by side A per person released by side B.
@@ -454,8 +447,3 @@ def keep(res: Results, n: int) -> Results:
         res.cum_released * (n / res.runs),
         res.cum_prisoners * (n / res.runs),
     )
-
-
-def policy_levers(p: Policy) -> dict[str, Any]:
-    """A side's levers as plain values, for printing beside results."""
-    return p.model_dump(mode="json", exclude_none=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from truce.engine.clock import PauseCalendar
+from truce.clock import PauseCalendar
 from truce.events import EVENT_ADAPTER, Event
 from truce.sim.core import CHUNK, Trace, simulate_chunk
 from truce.sim.scenario import Loaded

@@ -363,7 +363,7 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
                 where=f"{p}: pool[{i + 1}]",
             )
         if isinstance(pool.ratio, Prior):
-            from truce.sim.history import ratio_prior
+            from truce.sim.exchanges import ratio_prior
 
             try:
                 ratio_prior(pool.ratio.prior, pool.ratio.weights)

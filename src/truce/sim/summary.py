@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from truce.sim.core import REASONS, Results, policy_levers
-from truce.sim.scenario import Bargain, Loaded, Prior, Range
+from truce.sim.core import REASONS, Results
+from truce.sim.scenario import Bargain, Loaded, Policy, Prior, Range
 
 Z95 = 1.959963984540054
 
@@ -29,13 +29,18 @@ def _dist(x: np.ndarray) -> dict[str, float]:
     }
 
 
+def policy_levers(p: Policy) -> dict[str, Any]:
+    """A side's levers as plain values, for printing beside results."""
+    return p.model_dump(mode="json", exclude_none=True)
+
+
 def _spec(value: object) -> object:
     if isinstance(value, Bargain):
         return value.model_dump(mode="json")
     if isinstance(value, Range):
         return {"low": value.low, "high": value.high}
     if isinstance(value, Prior):
-        from truce.sim.history import ratio_prior
+        from truce.sim.exchanges import ratio_prior
 
         return {
             "prior": [

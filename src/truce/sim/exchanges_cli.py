@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from truce.sim.history import DATA_FILE, SOURCES_FILE, Exchange, load_exchanges
+from truce.sim.exchanges import DATA_FILE, SOURCES_FILE, Exchange, load_exchanges
 
 FOOTER = (
     f"Data: truce/data/{DATA_FILE}; sources, and where they disagree: "

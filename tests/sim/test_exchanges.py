@@ -13,7 +13,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from truce.errors import BadInput
-from truce.sim.history import (
+from truce.sim.exchanges import (
     DATA_FILE,
     Exchange,
     load_exchanges,
@@ -21,7 +21,7 @@ from truce.sim.history import (
     ratio_prior,
     sources_text,
 )
-from truce.sim.history_cli import register
+from truce.sim.exchanges_cli import register
 
 # Figures from shared/data/gaza-2023-facts.md, section 4 ("Historical comparison"), table and CSV;
 # the 2023 row from section 3 ("Totals"). Per id: (facts row #, side A living as
