@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from truce.clock import in_zone
 from truce.engine.decide import Decision, Proposal
 from truce.engine.decide import check as _check
 from truce.engine.state import State, replay
@@ -57,9 +58,7 @@ def _aware(t: datetime | None, terms: Terms) -> datetime | None:
             year_in_range(t)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-    if t is not None and t.tzinfo is None:
-        return t.replace(tzinfo=terms.agreement.zone)
-    return t
+    return None if t is None else in_zone(t, terms.agreement.zone)
 
 
 def status(

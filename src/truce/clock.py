@@ -116,3 +116,9 @@ class PauseCalendar:
     def date_of(self, k: int) -> date:
         """The local date on which day k starts."""
         return (self.start_local + timedelta(days=k - 1)).date()
+
+
+def in_zone(t: datetime, zone: ZoneInfo) -> datetime:
+    """A time without a UTC offset is wall-clock time in ``zone`` (the agreement's); one with an
+    offset stays as it is. The one place this rule is written."""
+    return t.replace(tzinfo=zone) if t.tzinfo is None else t

@@ -225,7 +225,7 @@ def test_memoised_simulations_are_the_same_as_fresh_ones() -> None:
 
 
 def test_cli_calibrate_json_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    from truce.aid.cli import aid_app
+    from truce.cli.aid import aid_app
 
     real = cal.calibrate
 

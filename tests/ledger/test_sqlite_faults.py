@@ -88,7 +88,9 @@ def test_io_errors(tmp_path: Path, mode: str) -> None:
 def _crash(tmp: Path, seed: int, events: int, kills: int) -> None:
     db = tmp / "ledger.db"
     SqliteLedger.open(db).close()
-    r = crash.run(db, seed, writers=4, events=events, kills=kills)
+    # Kill often enough that the kills are done long before the writers are, even on a fast
+    # machine (50 kills at ~25 ms apart take ~1.3 s; 4 x 1,500 appends take several seconds).
+    r = crash.run(db, seed, writers=4, events=events, kills=kills, gap=(0.005, 0.045))
     acked = [a for ids in r.acked.values() for a in ids]
     store = SqliteLedger.open(db)
     try:
@@ -110,7 +112,7 @@ def _crash(tmp: Path, seed: int, events: int, kills: int) -> None:
 
 
 def test_kill9_writers(tmp_path: Path) -> None:
-    _crash(tmp_path, seed=5, events=1500, kills=50)
+    _crash(tmp_path, seed=5, events=2500, kills=50)
 
 
 @pytest.mark.deep

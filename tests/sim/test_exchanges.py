@@ -9,7 +9,6 @@ import re
 
 import pytest
 import typer
-from rich.console import Console
 from typer.testing import CliRunner
 
 from truce.errors import BadInput
@@ -21,7 +20,6 @@ from truce.sim.exchanges import (
     ratio_prior,
     sources_text,
 )
-from truce.sim.exchanges_cli import register
 
 # Figures from shared/data/gaza-2023-facts.md, section 4 ("Historical comparison"), table and CSV;
 # the 2023 row from section 3 ("Totals"). Per id: (facts row #, side A living as
@@ -308,22 +306,20 @@ def test_prior_rejects_bad_weights(
         ratio_prior(ids, weights)
 
 
-# The command (not wired into truce.cli here: built on a small app).
+# The command, through the real app (a wide console so that table rows do not wrap).
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    register(app, Console(width=250, highlight=False, soft_wrap=True))
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+    from truce.cli import app
+    from truce.cli.common import out
 
-    @app.command("noop")
-    def noop() -> None:  # a second command so `history` stays a subcommand
-        """Nothing."""
-
+    monkeypatch.setattr(out, "width", 250)
     return app
 
 
-def test_cli_table() -> None:
-    result = CliRunner().invoke(_app(), ["history"])
+def test_cli_table(wide: typer.Typer) -> None:
+    result = CliRunner().invoke(wide, ["history"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Exchange ratio" in out
@@ -335,8 +331,8 @@ def test_cli_table() -> None:
     assert "H9 H10" in out
 
 
-def test_cli_json(rows: list[Exchange]) -> None:
-    result = CliRunner().invoke(_app(), ["history", "--json"])
+def test_cli_json(rows: list[Exchange], wide: typer.Typer) -> None:
+    result = CliRunner().invoke(wide, ["history", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [d["id"] for d in data] == [e.id for e in rows]

@@ -1,7 +1,4 @@
-"""`truce history`: the sourced table of past exchanges (Typer + Rich).
-
-Wired into the main app with ``register(app, out)``.
-"""
+"""`truce history`: the sourced table of past exchanges (Typer + Rich)."""
 
 from __future__ import annotations
 
@@ -14,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from truce.cli.common import app, out
 from truce.sim.exchanges import DATA_FILE, SOURCES_FILE, Exchange, load_exchanges
 
 FOOTER = (
@@ -120,19 +118,16 @@ def render_history(console: Console, rows: list[Exchange]) -> None:
     console.print(f"[dim]{escape(FOOTER)}[/]")
 
 
-def register(app: typer.Typer, out: Console) -> None:
-    """Add the `history` command to the `truce` app."""
-
-    @app.command("history")
-    def history(
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print a JSON list of rows instead of the table.")
-        ] = False,
-    ) -> None:
-        """Past hostage / prisoner / POW exchanges, with sourced counts and exchange ratios."""
-        rows = load_exchanges()
-        if as_json:
-            data = [e.to_dict() for e in rows]
-            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-            return
-        render_history(out, rows)
+@app.command("history")
+def history(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list of rows instead of the table.")
+    ] = False,
+) -> None:
+    """Past hostage / prisoner / POW exchanges, with sourced counts and exchange ratios."""
+    rows = load_exchanges()
+    if as_json:
+        data = [e.to_dict() for e in rows]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    render_history(out, rows)

@@ -1,49 +1,24 @@
-"""The `truce` command: a thin layer over truce.api (Typer + Rich)."""
+"""The deal commands: validate, schema, status, check, demo (thin layers over truce.api)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from truce import api
-from truce.aid.cli import aid_app
+from truce.cli.common import JsonOpt, app, emit_json, out, parse_time
 from truce.engine.decide import Proposal
 from truce.engine.explain import explain
-from truce.errors import BadInput, TruceError
+from truce.errors import BadInput
 from truce.exact import show
-from truce.exit_codes import exit_code_for
-from truce.ledger_cli import register as register_ledger_commands
-from truce.limits import year_in_range
 from truce.outputs import CheckOut, StatusOut, check_out, status_out
-from truce.render import printable, render_decision, render_status
-from truce.sim.cli import register as register_sim_commands
-from truce.terms import Terms, load_terms, terms_schema
-
-app = typer.Typer(
-    name="truce",
-    help="Make exchange-for-pause agreements executable: terms, ledger, status and proposal checks.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-def _width() -> int | None:
-    """Tables need room: use the terminal's width, or 160 columns when output is not a terminal."""
-    return None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
-
-
-out = Console(highlight=False, soft_wrap=True, width=_width())
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
+from truce.render import render_decision, render_status
+from truce.terms import load_terms, terms_schema
 
 LedgerArg = Annotated[
     Path,
@@ -71,30 +46,6 @@ AsOfOpt = Annotated[
         "--as-of", help="Record time: use only what was recorded by then. Default: everything."
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def parse_time(value: str | None, terms: Terms, option: str) -> datetime | None:
-    """An ISO 8601 time; a time without offset is local wall-clock time in the agreement's zone."""
-    if value is None:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadInput(
-            f"expected a date and time like 2023-11-30T05:00+02:00, got {value!r}", where=option
-        ) from None
-    try:
-        year_in_range(dt)
-    except ValueError as exc:
-        raise BadInput(str(exc), where=option) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=terms.agreement.zone)
-    return dt
-
-
-def _emit_json(model: Any) -> None:
-    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
 
 
 @app.command()
@@ -149,7 +100,12 @@ def status(
 ) -> None:
     """The state of the pause: when it ends, what was counted, who owes what, and why."""
     t, h = api.load(terms, ledger)
-    state = api.status(t, h, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of"))
+    state = api.status(
+        t,
+        h,
+        at=parse_time(at, t.agreement.zone, "--at"),
+        as_of=parse_time(as_of, t.agreement.zone, "--as-of"),
+    )
     if why is not None:
         if why not in state.trace:
             raise BadInput(
@@ -161,7 +117,7 @@ def status(
             out.print(f"  - {escape(line)}")
         return
     if as_json:
-        _emit_json(status_out(state))
+        emit_json(status_out(state))
     else:
         render_status(out, state)
 
@@ -198,17 +154,16 @@ def check(
     else:
         proposal = Proposal(live=live or 0, bodies=bodies, credit=credit)
     decision = api.check(
-        t, h, proposal, at=parse_time(at, t, "--at"), as_of=parse_time(as_of, t, "--as-of")
+        t,
+        h,
+        proposal,
+        at=parse_time(at, t.agreement.zone, "--at"),
+        as_of=parse_time(as_of, t.agreement.zone, "--as-of"),
     )
     if as_json:
-        _emit_json(check_out(decision))
+        emit_json(check_out(decision))
     else:
         render_decision(out, decision)
-
-
-app.add_typer(aid_app, name="aid")
-register_ledger_commands(app, out)
-register_sim_commands(app, out, err)
 
 
 @app.command()
@@ -217,23 +172,3 @@ def demo() -> None:
     from truce.demo import run_demo
 
     run_demo(out)
-
-
-def main() -> None:
-    """Entry point: run the app, mapping errors to exit statuses in one place.
-
-    Usage errors (unknown option, missing argument) are handled by Typer itself: exit status 2.
-    """
-    try:
-        app()
-    except TruceError as exc:
-        err.print(f"[red]error:[/] {escape(printable(str(exc)))}")
-        sys.exit(exit_code_for(exc))
-    except Exception as exc:  # anything unexpected is an internal error
-        if os.environ.get("TRUCE_DEBUG"):
-            raise
-        err.print(
-            f"[red]internal error:[/] {type(exc).__name__}: {escape(printable(str(exc)))} "
-            "(set TRUCE_DEBUG=1 for a traceback)"
-        )
-        sys.exit(exit_code_for(exc))

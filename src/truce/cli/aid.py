@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from truce.aid.ceiling import Ceiling
 from truce.aid.report import MODEL_NOTE, DeliveredOut, SimulatedOut, aid_report
 from truce.aid.route import Route, fmt, load_route
+from truce.cli.common import app, err, out
 from truce.errors import BadInput
 
 
@@ -133,7 +134,6 @@ def show(
     ] = None,
 ) -> None:
     """Ceilings and limiting nodes per variant (the default: `truce aid ROUTE`)."""
-    from truce.cli import out
 
     r = load_route(route)
     if terms is not None and ledger is None:
@@ -184,7 +184,6 @@ def calibrate_cmd(
 
     from truce.aid.calibrate import calibrate, check_route, render_calibration
     from truce.aid.calibration_file import load_calibration
-    from truce.cli import err, out
 
     r = load_route(route)
     if calibration is None:
@@ -248,7 +247,6 @@ def what_if_cmd(
     import json
 
     from truce.aid.whatif import open_node
-    from truce.cli import out
 
     day = _parse_day(on)
     result = open_node(load_route(route), open_, day, variant)
@@ -305,7 +303,6 @@ def lanes_cmd(
     import json
 
     from truce.aid.whatif import fmt_hours, lanes_for_target
-    from truce.cli import out
 
     result = lanes_for_target(load_route(route), variant, target)
     written = []
@@ -340,3 +337,6 @@ def lanes_cmd(
     if written:
         out.print(escape(_written(written)))
     out.print(f"[dim]{MODEL_NOTE}[/]")
+
+
+app.add_typer(aid_app, name="aid")
