@@ -26,7 +26,7 @@ Every figure is printed beside a baseline measured in the same run, as a ratio:
 5. **Proofs**: ``merkle.Tree`` inclusion and consistency proofs, made and verified, beside the
    bare SHA-256 node hashes a verifier must do for the same proofs.
 
-Leaves are canonical leaves (``truce.ledger.leaf.encode_leaf``) of ``captives_released`` events
+Leaves are canonical leaves (``truce.ledger.log.leaf.encode_leaf``) of ``captives_released`` events
 naming 10 captives, unsigned, stamped with the log's time (version 2, as ``record`` writes them;
 about 525 bytes each), built before any timing. The goals (informational:
 PASS/MISS is printed, the exit status is 0 either way) are the issue's, for a 2-core machine.
@@ -56,12 +56,12 @@ from machine import (
     describe,
 )  # benchmarks/machine.py (this folder is on sys.path)
 from truce.events import EVENT_ADAPTER
-from truce.ledger import merkle, signing
 from truce.ledger.directory import event_json
-from truce.ledger.leaf import canonical, encode_leaf
+from truce.ledger.log import merkle, signing
+from truce.ledger.log.leaf import canonical, encode_leaf
 from truce.ledger.record import default_visibility
-from truce.ledger.sqlite import SCHEMA, SqliteLedger, journal_mode_for, sqlite_version
-from truce.ledger.store import Head, Leaf, Stored, check_entries
+from truce.ledger.store.contract import Head, Leaf, Stored, check_entries
+from truce.ledger.store.sqlite import SCHEMA, SqliteLedger, journal_mode_for, sqlite_version
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGER_ID = "gaza-2023-bench"
@@ -306,7 +306,7 @@ def bench_postgres(leaves: list[Leaf], hashes: list[bytes], single: int, url: st
     """Step 2 on the server at ``url`` (None: a throwaway one); returns the server version."""
     import psycopg
 
-    from truce.ledger.sql import SqlLedger
+    from truce.ledger.store.sql import SqlLedger
 
     n = len(leaves)
     tag = f"{os.getpid()}_{int(time.time())}"

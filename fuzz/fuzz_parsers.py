@@ -14,7 +14,8 @@ with atheris.instrument_imports():
 
     from truce.errors import TruceError
     from truce.events import EVENT_ADAPTER
-    from truce.ledger import checkpoint, leaf, proofs
+    from truce.ledger import proofs
+    from truce.ledger.log import checkpoint, leaf
 
 SEEDS = [
     b"truce/x\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 log AAAA\n",

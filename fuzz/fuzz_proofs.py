@@ -13,7 +13,7 @@ import atheris
 
 with atheris.instrument_imports():
     from truce.errors import ProofError
-    from truce.ledger import merkle
+    from truce.ledger.log import merkle
 
 TREES = {n: merkle.Tree(merkle.leaf_hash(b"leaf %d" % i) for i in range(n)) for n in range(1, 65)}
 

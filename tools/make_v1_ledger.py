@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))  # for tests.ledger.leaves, the one way tests make
 
 from tests.ledger.leaves import claim_leaf  # noqa: E402
 
-from truce.ledger import merkle  # noqa: E402
-from truce.ledger.migrate import SCHEMA_V1  # noqa: E402
+from truce.ledger.log import merkle  # noqa: E402
+from truce.ledger.store.migrate import SCHEMA_V1  # noqa: E402
 
 OUT = ROOT / "tests" / "ledger" / "fixtures" / "ledger-v1.db"
 PARTIES = ("mediator", "party-a", "party-b")

@@ -1,7 +1,7 @@
 """truce: make exchange-for-pause agreements executable.
 
 The public Python API; the CLI (and later the service) call exactly these functions. Names are
-loaded on first use (PEP 562), so importing one small module (``truce.ledger.merkle``,
+loaded on first use (PEP 562), so importing one small module (``truce.ledger.log.merkle``,
 ``truce.exact``, ``truce.clock``) does not pull in pydantic, NumPy or the engine.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from truce.engine.decide import Decision
-from truce.engine.state import State
+from truce.engine.results import State
 from truce.exact import to_json_number
 
 Number = int | float
@@ -22,7 +22,14 @@ class FindingOut(BaseModel):
     kind: str = Field(description="captives | prisoners | aid | extension")
     status: str = Field(description="met | short | over | pending | unknown")
     detail: str
-    trace: list[str]
+    trace: list[str] = Field(
+        description="The finding's own day (for the initial phase: its days): the terms keys and "
+        "that day's events. Earlier days it depends on are in its `why` expansion."
+    )
+    why: str = Field(
+        description="finding:<n>: `truce status --why finding:<n>` (same --at/--as-of) lists "
+        "every reference behind the finding, earlier days included."
+    )
 
 
 class DayOut(BaseModel):

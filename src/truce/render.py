@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce.engine.decide import Decision
-from truce.engine.state import DayRow, Finding, State
+from truce.engine.results import DayRow, Finding, State
 from truce.exact import show
 
 _STYLE = {"met": "green", "over": "cyan", "short": "red", "pending": "yellow", "unknown": "dim"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from truce.ledger.leaf import encode_leaf
-from truce.ledger.store import Leaf
+from truce.ledger.log.leaf import encode_leaf
+from truce.ledger.store.contract import Leaf
 
 
 def claim_leaf(

@@ -23,9 +23,9 @@ from truce.api import status
 from truce.errors import BadInput, IntegrityError, LedgerError
 from truce.events import EVENT_ADAPTER, Event
 from truce.history import History
-from truce.ledger import merkle, signing
 from truce.ledger.directory import LedgerDir, event_json
-from truce.ledger.leaf import canonical, encode_leaf
+from truce.ledger.log import merkle, signing
+from truce.ledger.log.leaf import canonical, encode_leaf
 from truce.ledger.record import read_file, record
 from truce.ledger.replicate import clone, sync
 from truce.ledger.verify import verify
@@ -219,7 +219,7 @@ def test_f2_sync_refuses_a_second_release_of_one_captive(gz: LedgerDir, tmp_path
 def test_f13_sync_checks_the_sources_checkpoints_before_writing(
     gz: LedgerDir, tmp_path: Path
 ) -> None:
-    from truce.ledger import checkpoint as cpt
+    from truce.ledger.log import checkpoint as cpt
 
     replica = clone(gz, tmp_path / "replica")
     before = replica.store.head()

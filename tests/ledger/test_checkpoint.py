@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from truce.errors import BadInput, ConflictError, IntegrityError, ProofError, SignatureError
-from truce.ledger import merkle
-from truce.ledger.checkpoint import (
+from truce.ledger.log import merkle
+from truce.ledger.log.checkpoint import (
     Checkpoint,
     SignedCheckpoint,
     Witness,

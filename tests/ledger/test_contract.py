@@ -1,155 +1,44 @@
-"""The storage contract, run unchanged against every store (memory, SQLite, PostgreSQL)."""
+"""The storage contract (``tests/ledger/store_contract.py``), run unchanged against every store:
+memory, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.ledger.leaves import claim_leaf
-from truce.errors import ConflictError, DuplicateId, IntegrityError
-from truce.ledger import merkle
-from truce.ledger.memory import MemoryLedger
-from truce.ledger.store import Head, Leaf, Ledger
-
-from .stores import FACTORIES
-
-
-def leaf(i: int, text: str | None = None, party: str = "mediator") -> Leaf:
-    """A claim event as a leaf; ``text`` changes its content but not its id."""
-    return claim_leaf(f"e{i}", text or f"claim {i}", party)
+from tests.ledger.store_contract import StoreContract, leaf
+from truce.errors import IntegrityError
+from truce.ledger.store.contract import Ledger
+from truce.ledger.store.memory import MemoryLedger
+from truce.ledger.store.sql import SqlLedger
+from truce.ledger.store.sqlite import SqliteLedger
 
 
-@pytest.fixture(params=sorted(FACTORIES))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Ledger:
-    pg_url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
-    s = FACTORIES[request.param](tmp_path, pg_url)
-    yield s  # type: ignore[misc]
-    s.close()
+class TestMemory(StoreContract):
+    @pytest.fixture
+    def store(self) -> Iterator[Ledger]:
+        s = MemoryLedger()
+        yield s
+        s.close()
 
 
-def test_empty(store: Ledger) -> None:
-    assert store.head() == Head(0, merkle.EMPTY_ROOT)
-    assert list(store.read()) == []
-    assert store.verify() == Head(0, merkle.EMPTY_ROOT)
-    assert store.get("nope") is None
+class TestSqlite(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[Ledger]:
+        s = SqliteLedger.open(tmp_path / "ledger.db")
+        yield s
+        s.close()
 
 
-def test_append_assigns_gap_free_sequence_and_root(store: Ledger) -> None:
-    out = store.append([leaf(1), leaf(2)])
-    assert [s.seq for s in out] == [1, 2]
-    out2 = store.append([leaf(3)], expected_size=2)
-    assert [s.seq for s in out2] == [3]
-    got = list(store.read())
-    assert [s.seq for s in got] == [1, 2, 3]
-    assert [s.leaf for s in got] == [leaf(1), leaf(2), leaf(3)]
-    want = merkle.root([merkle.leaf_hash(leaf(i).data) for i in (1, 2, 3)])
-    assert store.head() == Head(3, want)
-    assert store.verify() == Head(3, want)
-    assert [s.seq for s in store.read(2)] == [2, 3]
-    assert [s.seq for s in store.read(1, 3)] == [1, 2]
-    assert store.get("e2") == got[1]
-
-
-def test_idempotent_retry_returns_stored_entry(store: Ledger) -> None:
-    first = store.append([leaf(1), leaf(2)])
-    again = store.append([leaf(2), leaf(1)], expected_size=0)  # stale size, but nothing new
-    assert again == [first[1], first[0]]
-    assert store.head().size == 2
-    mixed = store.append([leaf(1), leaf(3)])
-    assert [s.seq for s in mixed] == [1, 3]
-    assert store.head().size == 3
-
-
-def test_same_id_other_content_refused_and_nothing_written(store: Ledger) -> None:
-    store.append([leaf(1)])
-    before = store.head()
-    with pytest.raises(DuplicateId, match="e1"):
-        store.append([leaf(2), leaf(1, "changed")])
-    assert store.head() == before
-    assert store.get("e2") is None
-    with pytest.raises(DuplicateId):
-        store.append([leaf(5), leaf(5, "other")])
-    assert store.head() == before
-
-
-def test_stale_expected_size_is_a_conflict_and_writes_nothing(store: Ledger) -> None:
-    store.append([leaf(1)])
-    with pytest.raises(ConflictError, match="expected 0"):
-        store.append([leaf(2)], expected_size=0)
-    assert store.head().size == 1
-    assert store.get("e2") is None
-
-
-def test_empty_append_is_a_no_op(store: Ledger) -> None:
-    assert store.append([]) == []
-    assert store.head().size == 0
-
-
-def test_meta_and_checkpoints(store: Ledger) -> None:
-    assert store.get_meta("ledger_id") is None
-    store.set_meta("ledger_id", "L1")
-    store.set_meta("ledger_id", "L2")
-    assert store.get_meta("ledger_id") == "L2"
-    store.add_checkpoint(2, "note-2")
-    store.add_checkpoint(1, "note-1")
-    store.add_checkpoint(2, "note-2b")
-    assert store.checkpoints() == [(1, "note-1"), (2, "note-2b")]
-
-
-def test_many_appends_match_a_reference_tree(store: Ledger) -> None:
-    hashes: list[bytes] = []
-    n = 0
-    for batch in (1, 2, 3, 5, 8, 13, 1, 1):
-        leaves = [leaf(n + k) for k in range(batch)]
-        store.append(leaves, expected_size=n)
-        hashes.extend(merkle.leaf_hash(x.data) for x in leaves)
-        n += batch
-        assert store.head() == Head(n, merkle.root(hashes))
-    assert store.verify().size == n
-
-
-def test_large_batches(store: Ledger) -> None:
-    """Batches big enough for a store's bulk path (COPY on PostgreSQL) keep the head right."""
-    first = [leaf(i) for i in range(150)]
-    second = [leaf(i) for i in range(150, 400)]
-    assert [s.seq for s in store.append(first, expected_size=0)] == list(range(1, 151))
-    assert [s.seq for s in store.append(second, expected_size=150)] == list(range(151, 401))
-    hashes = [merkle.leaf_hash(x.data) for x in first + second]
-    assert store.head() == Head(400, merkle.root(hashes))
-    assert store.append([*second[:100], leaf(400)])[-1].seq == 401  # retries + one new
-    assert store.verify().size == 401
-
-
-def test_concurrent_appends_with_optimistic_retry(store: Ledger) -> None:
-    """4 threads x 25 appends, each conditional on the size it read: no gaps, nothing lost."""
-    errors: list[BaseException] = []
-
-    def writer(w: int) -> None:
-        try:
-            for i in range(25):
-                lf = leaf(w * 1000 + i)
-                while True:
-                    try:
-                        store.append([lf], expected_size=store.head().size)
-                        break
-                    except ConflictError:
-                        continue
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert [s.seq for s in store.read()] == list(range(1, 101))
-    assert {s.leaf.event_id for s in store.read()} == {
-        f"e{w * 1000 + i}" for w in range(4) for i in range(25)
-    }
-    assert store.verify().size == 100
+class TestPostgresql(StoreContract):
+    @pytest.fixture
+    def store(self, pg_url: str) -> Iterator[Ledger]:
+        s = SqlLedger.open(pg_url, ledger=uuid.uuid4().hex)
+        yield s
+        s.close()
 
 
 def test_memory_verify_names_a_changed_hash() -> None:

@@ -207,7 +207,7 @@ def test_truncation_is_caught_by_a_checkpoint_held_elsewhere(ledger: Path, tmp_p
     held.write_text(note)
     assert "\n43\n" in note
     # The operator drops the last 3 entries, recomputes the head and deletes stored checkpoints.
-    from truce.ledger import merkle
+    from truce.ledger.log import merkle
 
     c = apsw.Connection(str(ledger / "ledger.db"))
     c.execute("BEGIN IMMEDIATE")
@@ -245,7 +245,7 @@ def test_witness_cosigns_only_consistent_checkpoints(
     ok("checkpoint", ledger, "--cosign", "icrc", "--key", key, "--state", state)
     assert json.loads(state.read_text())  # the witness kept size 44
     # Rewrite history: change a middle event's bytes consistently (hash and head recomputed).
-    from truce.ledger import merkle
+    from truce.ledger.log import merkle
 
     c = apsw.Connection(str(ledger / "ledger.db"))
     data = bytes(next(c.execute("SELECT data FROM entry WHERE seq = 10"))[0])
@@ -296,10 +296,10 @@ def test_signed_events_keys_and_revocation(ledger: Path, tmp_path: Path) -> None
     sig = bytearray(base64.b64decode(obj["sig"]["value"]))
     sig[5] ^= 1
     obj["sig"]["value"] = base64.b64encode(bytes(sig)).decode()
-    from truce.ledger.leaf import canonical
+    from truce.ledger.log.leaf import canonical
 
     forged = canonical(obj)
-    from truce.ledger import merkle
+    from truce.ledger.log import merkle
 
     c = apsw.Connection(str(tampered / "ledger.db"))
     c.execute(
@@ -513,7 +513,7 @@ def test_proof_bundles_check_offline(ledger: Path, tmp_path: Path) -> None:
 
 def test_a_changed_entry_with_its_hash_is_localised(ledger: Path) -> None:
     """Data and hash changed together, head untouched: the stored frontier names the range."""
-    from truce.ledger import merkle
+    from truce.ledger.log import merkle
 
     c = apsw.Connection(str(ledger / "ledger.db"))
     data = bytes(next(c.execute("SELECT data FROM entry WHERE seq = 42"))[0])

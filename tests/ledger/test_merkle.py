@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from truce.errors import ProofError
-from truce.ledger.merkle import (
+from truce.ledger.log.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     Tree,

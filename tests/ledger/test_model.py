@@ -32,19 +32,19 @@ from hypothesis.stateful import (
 
 from tests.ledger.leaves import claim_leaf
 from truce.errors import ConflictError, DuplicateId
-from truce.ledger import merkle
-from truce.ledger.checkpoint import (
+from truce.ledger.log import merkle
+from truce.ledger.log.checkpoint import (
     Checkpoint,
     format_note,
     parse_note,
     sign_checkpoint,
     verify_signature,
 )
-from truce.ledger.leaf import VISIBILITIES, decode_leaf
-from truce.ledger.memory import MemoryLedger
-from truce.ledger.signing import new_key
-from truce.ledger.sqlite import SqliteLedger
-from truce.ledger.store import Head, Leaf, Ledger, Stored
+from truce.ledger.log.leaf import VISIBILITIES, decode_leaf
+from truce.ledger.log.signing import new_key
+from truce.ledger.store.contract import Head, Leaf, Ledger, Stored
+from truce.ledger.store.memory import MemoryLedger
+from truce.ledger.store.sqlite import SqliteLedger
 
 LEDGER_ID = "L-model"
 ORIGIN = "truce.test/model"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from tests.ledger.leaves import claim_leaf
 from truce.errors import ConflictError, IntegrityError, StoreError
-from truce.ledger.sql import SqlLedger
-from truce.ledger.store import Leaf
+from truce.ledger.store.contract import Leaf
+from truce.ledger.store.sql import SqlLedger
 
 HERE = Path(__file__).resolve()
 
@@ -119,7 +119,7 @@ def _run_sql(store: SqlLedger, sql: str, **params: object) -> None:
 
 def _tamper_cases() -> Iterator[tuple[str, Callable[[SqlLedger], None], int]]:
     forged = leaf("e5", "forged")
-    from truce.ledger import merkle
+    from truce.ledger.log import merkle
 
     yield (
         "data",

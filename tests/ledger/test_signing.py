@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from truce.errors import BadInput, SignatureError
-from truce.ledger.signing import (
+from truce.ledger.log.signing import (
     EVENT_DOMAIN,
     KeyChange,
     Keyring,

@@ -12,10 +12,10 @@ import apsw
 import pytest
 
 from truce.errors import IntegrityError
-from truce.ledger import merkle
-from truce.ledger.leaf import leaf_of
-from truce.ledger.sqlite import SqliteLedger, journal_mode_for, sqlite_version
-from truce.ledger.store import SCHEMA_VERSION
+from truce.ledger.log import merkle
+from truce.ledger.log.leaf import leaf_of
+from truce.ledger.store.contract import SCHEMA_VERSION
+from truce.ledger.store.sqlite import SqliteLedger, journal_mode_for, sqlite_version
 
 from .faults import claim
 from .faults.harness import journal_mode
@@ -118,7 +118,7 @@ def test_migrate_v1_fixture(tmp_path: Path) -> None:
         assert store.verify().size == 31
     finally:
         store.close()
-    from truce.ledger.migrate import migrate_sqlite
+    from truce.ledger.store.migrate import migrate_sqlite
 
     again = SqliteLedger.open(db)
     try:
@@ -232,7 +232,7 @@ def test_rollback_journal_fallback_syncs_the_directory(tmp_path: Path) -> None:
     not sync the directory after the journal is unlinked, so the store asks for EXTRA (3)."""
     from unittest import mock
 
-    with mock.patch("truce.ledger.sqlite.journal_mode_for", lambda version: "delete"):
+    with mock.patch("truce.ledger.store.sqlite.journal_mode_for", lambda version: "delete"):
         store = SqliteLedger.open(tmp_path / "ledger.db")
     try:
         assert store._conn.execute("PRAGMA journal_mode").fetchall() == [("delete",)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from truce.ledger.sqlite import SqliteLedger
+from truce.ledger.store.sqlite import SqliteLedger
 
 from .faults import crash
 from .faults.harness import io_errors, power_loss

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from truce.engine.decide import Decision, check
 from truce.engine.explain import resolve_ref
-from truce.engine.state import State, replay
+from truce.engine.results import State
+from truce.engine.state import replay
 from truce.events import CaptivesReleased, CreditGranted, Event
 from truce.history import History
 from truce.ledger.load import load_days_csv, load_events_jsonl
@@ -163,6 +164,7 @@ def scn_category(events: list[Event], captive_id: str) -> str | None:
 def all_refs(state: State, decision: Decision | None = None) -> list[str]:
     refs = [r for rs in state.trace.values() for r in rs]
     refs += [r for f in state.findings for r in f.trace]
+    refs += [r for f in state.findings for r in state.why(f.why)]  # each finding in full
     refs += [r for d in state.days for r in d.trace]
     refs += [str(a["ref"]) for a in state.acts]
     refs += [r for d in state.disputed for r in (d.used, *d.set_aside)]
@@ -305,6 +307,34 @@ def test_exact_arithmetic_matches_reference(scn: Scenario, data: st.DataObject) 
 
 
 # -- 5. every trace reference resolves ----------------------------------------------------------
+
+
+@property_test(200, scenarios(), st.data())
+def test_finding_traces_name_their_own_day(scn: Scenario, data: st.DataObject) -> None:
+    """A captives or prisoners finding's trace names only events of its own day (the initial
+    phase's finding: of the initial days; a credit: granted toward the day), all of them in its
+    full trace (``State.why(finding.why)``), which adds the earlier days it depends on."""
+    state = replay(scn.terms, scn.history(), at=data.draw(instants(scn), label="at"))
+    info = scn.info
+    day_of_event = {
+        e.id: e.toward_day if isinstance(e, CreditGranted) else day_of(info.start, info.zone, e.at)
+        for e in scn.events
+    }
+    n0 = info.initial_days
+    assert [f.why for f in state.findings] == [
+        f"finding:{n}" for n in range(1, len(state.findings) + 1)
+    ]
+    for f in state.findings:
+        full = state.why(f.why)
+        assert set(f.trace) <= set(full), f.why
+        if f.kind not in ("captives", "prisoners"):
+            assert f.trace == full, f.why
+            continue
+        initial = f.kind == "captives" and f.day == n0 and f.detail.startswith("days 1-")
+        own = set(range(1, n0 + 1)) if initial else {f.day}
+        for ref in f.trace:
+            if ref.startswith("event:"):
+                assert day_of_event[ref.removeprefix("event:")] in own, (f.why, f.detail, ref)
 
 
 @property_test(200, scenarios(), st.data())

@@ -13,7 +13,7 @@ HEAVY = ("pydantic", "numpy", "truce.engine")
 
 
 @pytest.mark.parametrize(
-    "module", ["truce.ledger.merkle", "truce.exact", "truce.clock", "truce.errors", "truce"]
+    "module", ["truce.ledger.log.merkle", "truce.exact", "truce.clock", "truce.errors", "truce"]
 )
 def test_a_leaf_import_leaves_the_heavy_modules_out(module: str) -> None:
     code = (

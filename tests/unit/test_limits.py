@@ -26,10 +26,10 @@ from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, ProposalError, TermsError
 from truce.events import EVENT_ADAPTER, Event
 from truce.history import History
-from truce.ledger import checkpoint as cpt
 from truce.ledger.load import _cell_int, check_no_repeats, load_events_jsonl, parse_event
-from truce.ledger.sqlite import SqliteLedger
-from truce.ledger.store import Leaf
+from truce.ledger.log import checkpoint as cpt
+from truce.ledger.store.contract import Leaf
+from truce.ledger.store.sqlite import SqliteLedger
 from truce.limits import (
     MAX_FUEL_LITRES,
     MAX_PAUSE_DAYS,

@@ -12,7 +12,9 @@ import pytest
 from tests.conftest import ROOT, truce_exe
 
 
-@pytest.mark.parametrize("kind", ["terms", "events", "status", "check"])
+@pytest.mark.parametrize(
+    "kind", ["terms", "events", "status", "check", "verify", "compare", "log", "amend"]
+)
 def test_shipped_schema_is_current(kind: str) -> None:
     out = subprocess.run(
         [truce_exe(), "schema", kind], capture_output=True, text=True, check=True
@@ -33,4 +35,27 @@ def test_events_schema_names_every_type() -> None:
 
 def test_unknown_schema_is_bad_input() -> None:
     p = subprocess.run([truce_exe(), "schema", "nope"], capture_output=True, text=True)
-    assert p.returncode == 2 and "expected one of terms, events, status, check" in p.stderr
+    assert p.returncode == 2 and "expected one of terms, events, status, check, verify" in p.stderr
+
+
+def test_ledger_json_outputs_match_their_schemas(tmp_path: Path) -> None:
+    """What `verify`, `compare` and `log` print with --json is exactly a dump of their schema."""
+    from truce.app.ledger_schemas import CompareOut, LogEntry, VerifyOk
+
+    d = tmp_path / "gaza"
+    g = ROOT / "examples" / "gaza-2023"
+    for args in (["init", d, "--terms", g / "terms.toml"], ["record", d, g / "ledger.jsonl"]):
+        subprocess.run([truce_exe(), *map(str, args)], check=True, capture_output=True)
+
+    def run(*args: object) -> str:
+        return subprocess.run(
+            [truce_exe(), *map(str, args)], capture_output=True, text=True, check=True
+        ).stdout
+
+    v = VerifyOk.model_validate_json(run("verify", d, "--json"))
+    assert (v.size, v.events, v.signed) == (43, 43, 0)
+    c = CompareOut.model_validate_json(run("compare", d, d, "--json"))
+    assert c.relation == "identical" and c.common == 43
+    lines = run("log", d, "--json").splitlines()
+    assert len(lines) == 43
+    assert [LogEntry.model_validate_json(x).seq for x in lines] == list(range(1, 44))

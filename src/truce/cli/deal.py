@@ -65,9 +65,14 @@ def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) 
 
 @app.command()
 def schema(
-    what: Annotated[str, typer.Argument(help="terms | events | status | check")] = "terms",
+    what: Annotated[
+        str, typer.Argument(help="terms | events | status | check | verify | compare | log | amend")
+    ] = "terms",
 ) -> None:
-    """Print a JSON Schema: of a terms file, a ledger event, or status/check JSON output."""
+    """Print a JSON Schema: of a terms file, a ledger event, or a command's JSON output."""
+    from pydantic import TypeAdapter
+
+    from truce.app.ledger_schemas import SCHEMAS as LEDGER_SCHEMAS
     from truce.events import EVENT_ADAPTER
 
     schemas: dict[str, Any] = {
@@ -76,6 +81,8 @@ def schema(
         "status": lambda: StatusOut.model_json_schema(),
         "check": lambda: CheckOut.model_json_schema(),
     }
+    for name, shape in LEDGER_SCHEMAS.items():
+        schemas[name] = lambda shape=shape: TypeAdapter(shape).json_schema()
     if what not in schemas:
         raise BadInput(
             f"unknown schema {what!r}: expected one of {', '.join(schemas)}", where="schema"
@@ -94,7 +101,7 @@ def status(
         str | None,
         typer.Option(
             "--why",
-            help="Explain one figure from its trace: pause_days, ends_at, counted, prisoners_due, ...",
+            help="Explain one figure from its trace (pause_days, ends_at, counted, prisoners_due, ...) or one finding in full (finding:N, as its `why` names it).",
         ),
     ] = None,
 ) -> None:
@@ -107,13 +114,16 @@ def status(
         as_of=parse_time(as_of, t.agreement.zone, "--as-of"),
     )
     if why is not None:
-        if why not in state.trace:
+        try:
+            refs = state.why(why)
+        except KeyError:
+            findings = f", or finding:1 to finding:{n}" if (n := len(state.findings)) else ""
             raise BadInput(
-                f"no trace for {why!r}: expected one of {', '.join(sorted(state.trace))}",
+                f"no trace for {why!r}: expected one of {', '.join(sorted(state.trace))}{findings}",
                 where="--why",
-            )
-        out.print(f"[bold]{why}[/] comes from:")
-        for line in explain(state.trace[why], t, h):
+            ) from None
+        out.print(f"[bold]{escape(why)}[/] comes from:")
+        for line in explain(refs, t, h):
             out.print(f"  - {escape(line)}")
         return
     if as_json:

@@ -4,10 +4,8 @@ truce.ledger."""
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,17 +14,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.markup import escape
 from rich.table import Table
 
-from truce.cli.common import JsonOpt, app, now, out
-from truce.errors import BadInput
-from truce.ledger import checkpoint as cpt
-from truce.ledger import signing
+from truce.app.ledger import (
+    assent_to_amendment,
+    change_key,
+    compare_ledgers,
+    log_entries,
+    propose_amendment,
+    verify_ledger,
+)
+from truce.app.ledger_schemas import AmendmentOut, VerifyFailed
+from truce.cli.common import JsonOpt, app, now, out, parse_time
+from truce.errors import BadInput, IntegrityError
 from truce.ledger.directory import LOG_NAME, LedgerDir, passphrase
 from truce.ledger.export import AUDIENCES, FORMATS, export
+from truce.ledger.log import checkpoint as cpt
+from truce.ledger.log import signing
 from truce.ledger.record import read_file, record
-from truce.ledger.replicate import compare, sync
+from truce.ledger.replicate import sync
 from truce.ledger.verify import head_text, verify
-from truce.limits import year_in_range
-from truce.render import printable, safe
+from truce.render import safe
 
 DirArg = Annotated[Path, typer.Argument(help="Ledger directory (made by `truce init`).")]
 
@@ -119,41 +125,24 @@ def amend_cmd(
 ) -> None:
     """Propose amended terms from --effective-at; in force once every party the terms name
     has assented (`truce assent`), never for days already begun unless all say so."""
-    from truce.events import TermsSet
     from truce.terms import load_terms
 
-    t = load_terms(terms)
-    try:
-        eff = datetime.fromisoformat(effective_at)
-        year_in_range(eff)
-    except ValueError as exc:
-        raise BadInput(
-            f"expected a time like 2023-11-28T07:00+02:00, got {effective_at!r} ({exc})",
-            where="--effective-at",
-        ) from None
-    if eff.tzinfo is None:
-        eff = eff.replace(tzinfo=t.agreement.zone)
-    with LedgerDir.open(directory) as d:
-        stamp = now()
-        n = sum(r.event.type == "terms_set" for r in d.all_records) + 1
-        ev = TermsSet(
-            id=f"terms-{n}",
-            type="terms_set",
-            at=eff,
-            recorded_at=stamp,
-            effective_at=eff,
-            retroactive=retroactive,
-            declared_by=as_party,
-            recorded_by=as_party,
-            terms=t.model_dump(mode="json", by_alias=True, exclude_none=True),
-            digest=t.digest(),
-            sources=[source] if source else [],
-            note=f"amended terms from {terms.name}",
-        )
-        pk = signing.load_private_key(key, passphrase()) if key is not None else None
-        res = record(d, [ev], [str(terms)], as_party=as_party, key=pk)
-        out.print(f"proposed amendment {ev.id} (seq {res.added[0].seq}, digest {t.digest()[:16]})")
-        _amendment_state(d, ev.id)
+    zone = load_terms(terms).agreement.zone
+    eff = parse_time(effective_at, zone, "--effective-at")
+    assert eff is not None
+    pk = signing.load_private_key(key, passphrase()) if key is not None else None
+    res = propose_amendment(
+        directory,
+        terms,
+        effective_at=eff,
+        as_party=as_party,
+        now=now(),
+        key=pk,
+        retroactive=retroactive,
+        source=source,
+    )
+    out.print(f"proposed amendment {res.amendment} (seq {res.seq}, digest {res.digest[:16]})")
+    _amendment_state(res)
 
 
 @app.command("assent")
@@ -171,43 +160,19 @@ def assent_cmd(
     ] = False,
 ) -> None:
     """Record a party's assent to a proposed amendment (a terms_agreed event naming it)."""
-    from truce.events import TermsAgreed
-
-    with LedgerDir.open(directory) as d:
-        pending = [p for p in d.authority.pending if p.event.id == amendment]
-        if not pending:
-            ids = ", ".join(p.event.id for p in d.authority.pending) or "none"
-            raise BadInput(
-                f"no amendment {amendment!r} awaits assent (pending: {ids})", where="AMENDMENT"
-            )
-        p = pending[0]
-        stamp = now()
-        ev = TermsAgreed(
-            id=f"assent-{amendment}-{as_party}",
-            type="terms_agreed",
-            at=stamp,
-            recorded_at=stamp,
-            declared_by=as_party,
-            recorded_by=as_party,
-            terms_digest=p.terms.digest(),
-            retroactive=retroactive,
-            note=f"assent to the amendment {amendment}",
-        )
-        pk = signing.load_private_key(key, passphrase()) if key is not None else None
-        res = record(d, [ev], ["assent"], as_party=as_party, key=pk)
-        out.print(f"{as_party} assented to {amendment} (seq {res.added[0].seq})")
-        _amendment_state(d, amendment)
+    pk = signing.load_private_key(key, passphrase()) if key is not None else None
+    res = assent_to_amendment(
+        directory, amendment, as_party=as_party, now=now(), key=pk, retroactive=retroactive
+    )
+    out.print(f"{as_party} assented to {amendment} (seq {res.seq})")
+    _amendment_state(res)
 
 
-def _amendment_state(d: LedgerDir, event_id: str) -> None:
-    for v in d.versions:
-        if v.ref == f"event:{event_id}":
-            out.print(f"terms version {v.version} in force from {v.effective_at.isoformat()}")
-            return
-    for p in d.authority.pending:
-        if p.event.id == event_id:
-            waiting = ", ".join(d.authority.waiting_for(p))
-            out.print(f"not in force yet: awaiting the assent of {waiting}")
+def _amendment_state(res: AmendmentOut) -> None:
+    if res.in_force_as is not None:
+        out.print(f"terms version {res.in_force_as} in force from {res.effective_at}")
+    else:
+        out.print(f"not in force yet: awaiting the assent of {', '.join(res.waiting_for)}")
 
 
 @app.command("log")
@@ -222,47 +187,24 @@ def log_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The ledger, readable and filterable."""
-    from truce.ledger.directory import event_json
-    from truce.ledger.export import visible
-
-    with LedgerDir.open(directory) as d:
-        recs = [
-            r
-            for r in visible(d.all_records, audience)
-            if r.seq >= since
-            and (type_ is None or r.event.type == type_)
-            and (party is None or r.event.declared_by == party)
-        ]
-        if as_json:
-            for r in recs:
-                sys.stdout.write(
-                    json.dumps(
-                        {
-                            "seq": r.seq,
-                            "visibility": r.visibility,
-                            "signed_with": r.sig[0] if r.sig else None,
-                            "logged_at": None
-                            if r.stamp is None
-                            else r.stamp.isoformat().replace("+00:00", "Z"),
-                            "event": event_json(r.event),
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
-            return
-        table = Table("seq", "at", "type", "declared by", "what", "signed", "seen by")
-        for r in recs:
-            table.add_row(
-                str(r.seq),
-                r.event.at.isoformat(),
-                r.event.type,
-                safe(r.event.declared_by),
-                safe(_what(r.event)),
-                r.sig[0][:8] if r.sig else "",
-                r.visibility,
-            )
-        out.print(table)
+    entries = log_entries(directory, type_=type_, party=party, since=since, audience=audience)
+    if as_json:
+        for e in entries:
+            sys.stdout.write(json.dumps(e.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        return
+    table = Table("seq", "at", "type", "declared by", "what", "signed", "seen by")
+    for e in entries:
+        ev = e.event
+        table.add_row(
+            str(e.seq),
+            str(ev["at"]),
+            str(ev["type"]),
+            safe(str(ev["declared_by"])),
+            safe(_what(ev)),
+            (e.signed_with or "")[:8],
+            e.visibility,
+        )
+    out.print(table)
 
 
 @app.command("verify")
@@ -275,41 +217,25 @@ def verify_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-derive every hash, signature and checkpoint; name the first bad sequence number."""
-    from truce.errors import IntegrityError
-
-    with LedgerDir.open(directory) as d:
-        try:
-            rep = verify(d, checkpoint or [])
-        except IntegrityError as exc:
-            if not as_json:
-                raise
-            doc = {"ok": False, "ledger": d.ledger_id, "error": str(exc)}
-            doc |= {"first_bad_seq": exc.seq, "kind": exc.kind}
-            sys.stdout.write(json.dumps(doc) + "\n")
-            raise typer.Exit(exc.exit_code) from None
-        if as_json:
-            doc = {
-                "ok": True,
-                "ledger": d.ledger_id,
-                "size": rep.head.size,
-                "root": base64.b64encode(rep.head.root).decode(),
-                "events": rep.events,
-                "signed": rep.signed,
-                "checkpoints": rep.checkpoints,
-                "cosigners": sorted(rep.cosigners),
-                "unverified_cosigners": sorted(rep.unverified),
-            }
-            sys.stdout.write(json.dumps(doc) + "\n")
-            return
-        out.print(f"ok: {rep.events} events, {rep.signed} signed; head {head_text(rep.head)}")
-        for line in rep.checkpoints:
-            out.print(f"  {escape(line)}")
-        if rep.cosigners:
-            out.print(f"  cosigned by: {', '.join(sorted(rep.cosigners))}")
-        if rep.unverified:
-            out.print(
-                f"  cosigned, key not registered (not checked): {', '.join(sorted(rep.unverified))}"
-            )
+    res = verify_ledger(directory, checkpoint or [])
+    if as_json:
+        sys.stdout.write(json.dumps(res.model_dump(mode="json")) + "\n")
+        if isinstance(res, VerifyFailed):
+            raise typer.Exit(IntegrityError.exit_code)
+        return
+    if isinstance(res, VerifyFailed):
+        raise IntegrityError(res.error, seq=res.first_bad_seq, kind=res.kind)
+    out.print(
+        f"ok: {res.events} events, {res.signed} signed; head size {res.size}, root {res.root}"
+    )
+    for line in res.checkpoints:
+        out.print(f"  {escape(line)}")
+    if res.cosigners:
+        out.print(f"  cosigned by: {', '.join(res.cosigners)}")
+    if res.unverified_cosigners:
+        out.print(
+            "  cosigned, key not registered (not checked): " + ", ".join(res.unverified_cosigners)
+        )
 
 
 @app.command("checkpoint")
@@ -470,25 +396,13 @@ def compare_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Report where two copies of a ledger diverge."""
-    with LedgerDir.open(directory) as d, LedgerDir.open(other) as o:
-        c = compare(d, o)
-        if as_json:
-            sys.stdout.write(
-                json.dumps(
-                    {
-                        "relation": c.relation,
-                        "size": c.size,
-                        "other_size": c.other_size,
-                        "common": c.common,
-                        "first_difference": c.first_difference,
-                    }
-                )
-                + "\n"
-            )
-            return
-        out.print(f"{c.relation}: {c.size} vs {c.other_size} entries, {c.common} in common")
-        if c.first_difference is not None:
-            out.print(f"  first difference at seq {c.first_difference}")
+    c = compare_ledgers(directory, other)
+    if as_json:
+        sys.stdout.write(json.dumps(c.model_dump(mode="json")) + "\n")
+        return
+    out.print(f"{c.relation}: {c.size} vs {c.other_size} entries, {c.common} in common")
+    if c.first_difference is not None:
+        out.print(f"  first difference at seq {c.first_difference}")
 
 
 @app.command("backup")
@@ -499,7 +413,7 @@ def backup_cmd(
     """An online backup (SQLite backup API) that is verified before it is reported."""
     import shutil
 
-    from truce.ledger.sqlite import SqliteLedger
+    from truce.ledger.store.sqlite import SqliteLedger
 
     with LedgerDir.open(directory) as d:
         if not isinstance(d.store, SqliteLedger):
@@ -578,29 +492,11 @@ def keys_revoke(
 def _key_event(
     directory: Path, kind: str, party: str, public_key: str, as_party: str, key: Path | None
 ) -> None:
-    from truce.events import EVENT_ADAPTER
-
     if not public_key.startswith(signing.PUBLIC_KEY_PREFIX) and Path(public_key).is_file():
         public_key = Path(public_key).read_text().strip()
-    signing.parse_public_key(public_key)
-    with LedgerDir.open(directory) as d:
-        t = now()
-        n = len(d.all_records) + 1
-        ev = EVENT_ADAPTER.validate_python(
-            {
-                "id": f"{kind}-{party}-{n}",
-                "type": kind,
-                "at": t,
-                "recorded_at": t,
-                "declared_by": as_party,
-                "recorded_by": as_party,
-                "party": party,
-                "public_key": public_key,
-            }
-        )
-        pk = signing.load_private_key(key, passphrase()) if key is not None else None
-        res = record(d, [ev], ["keys"], as_party=as_party, key=pk)
-        out.print(f"{kind.replace('_', ' ')} for {party} at seq {res.added[0].seq}")
+    pk = signing.load_private_key(key, passphrase()) if key is not None else None
+    seq = change_key(directory, kind, party, public_key, as_party=as_party, now=now(), key=pk)
+    out.print(f"{kind.replace('_', ' ')} for {party} at seq {seq}")
 
 
 @people_app.command("add")
@@ -670,15 +566,13 @@ def _known_people(d: LedgerDir) -> dict[str, set[str]] | None:
     return out
 
 
-def _what(ev: object) -> str:
-    from truce.events import EventBase
-
-    assert isinstance(ev, EventBase)
-    d = ev.model_dump(exclude_defaults=True)
+def _what(ev: dict[str, object]) -> str:
+    """The event's own fields in one short line (the common ones have their columns)."""
+    d = dict(ev)
     for k in ("id", "type", "at", "recorded_at", "declared_by", "recorded_by", "sources", "note"):
         d.pop(k, None)
-    if "captives" in d and d["captives"] is not None:
-        d["captives"] = f"{len(d['captives'])} ids"
+    if isinstance(d.get("captives"), list):
+        d["captives"] = f"{len(d['captives'])} ids"  # type: ignore[arg-type]
     if "terms" in d:
         d["terms"] = "…"
-    return printable(", ".join(f"{k}={v}" for k, v in d.items()))[:80]
+    return ", ".join(f"{k}={v}" for k, v in d.items())[:80]

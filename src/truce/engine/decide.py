@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from truce.clock import PauseCalendar
 from truce.engine import rules
-from truce.engine.state import State
+from truce.engine.results import State
 from truce.engine.trace import Trace
 from truce.errors import ProposalError
 from truce.events import Captive

@@ -3,7 +3,7 @@
 ``select`` keeps what was recorded by ``as_of``, drops superseded events, resolves conflicting
 declarations of one act by the terms' reference party, and keeps what happened by ``at``.
 ``tally`` then walks the events once, in time order, adding them up per pause day. The rules
-are applied afterwards, day by day, in :mod:`truce.engine.state`.
+are applied afterwards, day by day, in :mod:`truce.engine.judge`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ledger: reading events from files, and ledger directories (store, log, authority).
 
-Names are loaded on first use (PEP 562): importing ``truce.ledger.merkle`` alone stays light.
+Names are loaded on first use (PEP 562): importing ``truce.ledger.log.merkle`` alone stays light.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from truce.errors import BadInput, LedgerError, SignatureError
 from truce.events import Event, KeyAdded, KeyRevoked, TermsAgreed, TermsSet
-from truce.ledger import signing
 from truce.ledger.load import IMPORTER
+from truce.ledger.log import signing
 from truce.terms import Terms, parse_terms
 from truce.versions import Amendment, fixed_difference
 
@@ -223,7 +223,7 @@ class Authority:
             raise Refused(str(exc), where=where, kind="signature") from None
         if check:
             from truce.ledger.directory import event_json
-            from truce.ledger.leaf import canonical
+            from truce.ledger.log.leaf import canonical
 
             body = canonical(event_json(ev))
             try:

@@ -31,10 +31,10 @@ from pydantic import ValidationError
 from truce.errors import BadInput, IntegrityError, LedgerError, MissingExtra
 from truce.events import EVENT_ADAPTER, Event, TermsSet
 from truce.history import History
-from truce.ledger import merkle, signing
 from truce.ledger.authority import LEDGER_TYPES, Authority, TermsVersion
-from truce.ledger.leaf import canonical, decode_leaf, parse_stamp
-from truce.ledger.store import Ledger, Stored
+from truce.ledger.log import merkle, signing
+from truce.ledger.log.leaf import canonical, decode_leaf, parse_stamp
+from truce.ledger.store.contract import Ledger, Stored
 from truce.terms import Terms, load_terms
 from truce.versions import Amendment
 
@@ -110,7 +110,7 @@ def decode(st: Stored, ledger_id: str) -> Record:
 def open_store(path: Path, store: str, ledger_id: str) -> Ledger:
     """The store a directory's config names: "sqlite" (DIR/ledger.db) or a SQLAlchemy URL."""
     if store == "sqlite":
-        from truce.ledger.sqlite import SqliteLedger
+        from truce.ledger.store.sqlite import SqliteLedger
 
         if (path / DB).is_file() and (path / DB).stat().st_size == 0:
             # SQLite would take it for a new database and write a fresh schema into it; a
@@ -118,11 +118,11 @@ def open_store(path: Path, store: str, ledger_id: str) -> Ledger:
             raise IntegrityError(f"{path / DB} is empty (0 bytes): the store was truncated")
         return SqliteLedger.open(path / DB)
     if store == "memory":
-        from truce.ledger.memory import MemoryLedger
+        from truce.ledger.store.memory import MemoryLedger
 
         return MemoryLedger()
     try:
-        from truce.ledger.sql import SqlLedger
+        from truce.ledger.store.sql import SqlLedger
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise MissingExtra("SQLAlchemy/psycopg", "postgres") from exc
     return SqlLedger.open(store, ledger=ledger_id)
@@ -201,7 +201,7 @@ class LedgerDir:
             if key is not None:
                 value = signing.sign_event(key, ledger_id, ev.type, ev.id, canonical(body))
                 sig = (signing.key_id(key.public_key()), value)
-            from truce.ledger.leaf import encode_leaf
+            from truce.ledger.log.leaf import encode_leaf
 
             st = open_store(work, store, ledger_id)
             try:

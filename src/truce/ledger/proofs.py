@@ -14,10 +14,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from truce.errors import BadInput, ProofError
-from truce.ledger import checkpoint as cpt
-from truce.ledger import merkle
 from truce.ledger.directory import LOG_NAME, LedgerDir
-from truce.ledger.leaf import decode_leaf
+from truce.ledger.log import checkpoint as cpt
+from truce.ledger.log import merkle
+from truce.ledger.log.leaf import decode_leaf
 
 BUNDLE_VERSION = 1
 

@@ -15,12 +15,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from truce.engine.state import replay
 from truce.errors import ConflictError, DuplicateId, LedgerError
 from truce.events import Event
-from truce.ledger import signing
 from truce.ledger.authority import LEDGER_TYPES, Authority
 from truce.ledger.directory import LedgerDir, event_json
-from truce.ledger.leaf import canonical, encode_leaf
 from truce.ledger.load import IMPORTER, load_days_csv, read_events_jsonl
-from truce.ledger.store import Leaf, Stored
+from truce.ledger.log import signing
+from truce.ledger.log.leaf import canonical, encode_leaf
+from truce.ledger.store.contract import Leaf, Stored
 
 # Releases and aid inside the framework happen during the pause; announcements, lists,
 # credits, claims and key or terms events may come before it.

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError
-from truce.ledger import checkpoint as cpt
-from truce.ledger import merkle
 from truce.ledger.authority import LEDGER_TYPES, Refused
 from truce.ledger.directory import (
     CONFIG,
@@ -29,6 +27,8 @@ from truce.ledger.directory import (
     open_store,
     write_config,
 )
+from truce.ledger.log import checkpoint as cpt
+from truce.ledger.log import merkle
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
-from truce.ledger import checkpoint as cpt
-from truce.ledger import signing
 from truce.ledger.authority import Authority, Refused
 from truce.ledger.directory import LOG_NAME, TERMS, LedgerDir
-from truce.ledger.store import Head
+from truce.ledger.log import checkpoint as cpt
+from truce.ledger.log import signing
+from truce.ledger.store.contract import Head
 from truce.terms import load_terms
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.ledger.leaves import claim_leaf
-from truce.ledger.store import Leaf
+from truce.ledger.store.contract import Leaf
 
 PARTIES = ("mediator", "party-a", "party-b")
 VISIBILITY = ("public", "parties", "mediator")

@@ -11,7 +11,7 @@ from pathlib import Path
 from unittest import mock
 
 from truce.errors import StoreError
-from truce.ledger.sqlite import SqliteLedger
+from truce.ledger.store.sqlite import SqliteLedger
 
 from . import claim
 from .vfs import FaultVFS, PowerLoss, PowerLossVFS
@@ -23,7 +23,7 @@ def journal_mode(mode: str | None) -> Iterator[None]:
     if mode is None:
         yield
         return
-    with mock.patch("truce.ledger.sqlite.journal_mode_for", lambda version: mode):
+    with mock.patch("truce.ledger.store.sqlite.journal_mode_for", lambda version: mode):
         yield
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import apsw
 
-from truce.ledger import merkle
-from truce.ledger.sqlite import SqliteLedger
-from truce.ledger.store import Leaf
+from truce.ledger.log import merkle
+from truce.ledger.store.contract import Leaf
+from truce.ledger.store.sqlite import SqliteLedger
 
 from . import claim
 from .harness import journal_mode

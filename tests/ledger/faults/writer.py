@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from truce.errors import ConflictError
-from truce.ledger.sqlite import SqliteLedger
+from truce.ledger.store.sqlite import SqliteLedger
 
 from . import claim
 

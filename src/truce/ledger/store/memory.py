@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 
-from truce.ledger import merkle
-from truce.ledger.store import Head, Leaf, Stored, check_entries, plan_append
+from truce.ledger.log import merkle
+from truce.ledger.store.contract import Head, Leaf, Stored, check_entries, plan_append
 
 
 class MemoryLedger:

@@ -4,7 +4,7 @@ A store holds leaves: the exact bytes that are hashed into the Merkle tree, each
 sequence number from 1. Appends are atomic, optionally conditional on the expected size
 (optimistic concurrency), and idempotent by event id: the same id with the same bytes returns
 the stored entry, the same id with other bytes is refused. What the bytes mean (events,
-signatures, visibility) is ``truce.ledger.leaf``'s business, not the store's.
+signatures, visibility) is ``truce.ledger.log.leaf``'s business, not the store's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from truce.errors import ConflictError, DuplicateId, IntegrityError
-from truce.ledger import merkle
+from truce.ledger.log import merkle
 
 SCHEMA_VERSION = 2
 
@@ -59,7 +59,7 @@ class Plan:
 
 @runtime_checkable
 class Ledger(Protocol):
-    """Append, read, head, verify: the whole storage contract (see tests/ledger/test_contract.py)."""
+    """Append, read, head, verify: the whole storage contract (tests/ledger/store_contract.py)."""
 
     def append(self, leaves: Sequence[Leaf], expected_size: int | None = None) -> list[Stored]:
         """Store leaves atomically; return each one's stored entry, in the given order."""
@@ -152,7 +152,7 @@ def check_entries(entries: Iterator[Stored], head: Head, frontier: Sequence[byte
     """Check stored entries against each other and the stored head: gap-free sequence numbers,
     each hash re-derived from its bytes, columns equal to what the bytes say, unique ids, and
     the root. Raise IntegrityError at the first bad one."""
-    from truce.ledger.leaf import check_columns  # leaf.py builds on this module
+    from truce.ledger.log.leaf import check_columns  # leaf.py builds on this module
 
     hashes: list[bytes] = []
     n = 0

@@ -18,8 +18,15 @@ from typing import Any
 import apsw
 
 from truce.errors import IntegrityError, StoreError
-from truce.ledger import merkle
-from truce.ledger.store import SCHEMA_VERSION, Head, Leaf, Stored, check_entries, plan_append
+from truce.ledger.log import merkle
+from truce.ledger.store.contract import (
+    SCHEMA_VERSION,
+    Head,
+    Leaf,
+    Stored,
+    check_entries,
+    plan_append,
+)
 
 PAGE = 1000  # rows fetched per query when streaming entries
 ID_CHUNK = 500  # event ids per ``IN (...)`` lookup (well under SQLite's variable limit)
@@ -445,7 +452,7 @@ def _scalar(conn: apsw.Connection, sql: str) -> Any:
 
 def _ensure_schema(conn: apsw.Connection, path: Path) -> None:
     """Create the v2 schema in an empty file, migrate a v1 file, refuse anything else."""
-    from truce.ledger.migrate import migrate_sqlite
+    from truce.ledger.store.migrate import migrate_sqlite
 
     version = _scalar(conn, "PRAGMA user_version")
     if version == SCHEMA_VERSION:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from truce.errors import IntegrityError
-from truce.ledger.store import Leaf, Stored
+from truce.ledger.store.contract import Leaf, Stored
 
 LEAF_VERSION = 2
 VISIBILITIES = ("public", "parties", "mediator")

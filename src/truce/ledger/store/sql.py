@@ -43,8 +43,8 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     raise MissingExtra("sqlalchemy", "postgres") from exc
 
 from truce.errors import StoreError
-from truce.ledger import merkle
-from truce.ledger.store import Head, Leaf, Stored, check_entries, plan_append
+from truce.ledger.log import merkle
+from truce.ledger.store.contract import Head, Leaf, Stored, check_entries, plan_append
 
 COPY_MIN = 64  # rows from which an append uses COPY on PostgreSQL
 PAGE = 5000  # rows per query when streaming entries

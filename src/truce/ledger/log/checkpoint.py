@@ -37,8 +37,8 @@ from truce.errors import (
     SignatureError,
     StoreError,
 )
-from truce.ledger import merkle
-from truce.ledger.signing import raw_public_key
+from truce.ledger.log import merkle
+from truce.ledger.log.signing import raw_public_key
 
 __all__ = [
     "COSIGNATURE_HEADER",

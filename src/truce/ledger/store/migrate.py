@@ -13,9 +13,9 @@ from typing import Any
 import apsw
 
 from truce.errors import IntegrityError
-from truce.ledger import merkle
-from truce.ledger.leaf import leaf_of
-from truce.ledger.store import SCHEMA_VERSION
+from truce.ledger.log import merkle
+from truce.ledger.log.leaf import leaf_of
+from truce.ledger.store.contract import SCHEMA_VERSION
 
 PAGE = 1000
 
