@@ -13,7 +13,25 @@ from tests.conftest import ROOT, truce_exe
 
 
 @pytest.mark.parametrize(
-    "kind", ["terms", "events", "status", "check", "verify", "compare", "log", "amend"]
+    "kind",
+    [
+        "terms",
+        "events",
+        "status",
+        "check",
+        "verify",
+        "compare",
+        "log",
+        "amend",
+        "aid",
+        "aid-what-if",
+        "aid-lanes",
+        "aid-calibrate",
+        "simulate",
+        "sweep",
+        "compare-deals",
+        "history",
+    ],
 )
 def test_shipped_schema_is_current(kind: str) -> None:
     out = subprocess.run(

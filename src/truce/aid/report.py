@@ -30,20 +30,22 @@ MODEL_NOTE = "Model results from the route file's figures, not findings about an
 class SimulatedOut(BaseModel):
     """Simulated trucks/day with an interval (computed by the queue simulation)."""
 
-    mean: float
-    low: float
-    high: float
+    mean: float = Field(description="Mean trucks/day received over the replications (1 decimal).")
+    low: float = Field(description="Lower end of the 95% interval (1 decimal).")
+    high: float = Field(description="Upper end of the 95% interval (1 decimal).")
 
 
 class VariantOut(BaseModel):
     """One variant of the route."""
 
-    name: str
+    name: str = Field(description="The variant's name.")
     ceiling: float = Field(description="Most trucks/day from staging to reception (1 decimal).")
     limiting: list[str] = Field(
         description='Nodes (ids) and edges ("from->to") whose capacity limits the ceiling.'
     )
-    method: Literal["max-flow", "lp"]
+    method: Literal["max-flow", "lp"] = Field(
+        description="How the ceiling was computed: maximum flow, or a linear program over the paths."
+    )
     simulated: SimulatedOut | None = Field(
         default=None, description="Simulated trucks/day (null: not simulated)."
     )
@@ -52,13 +54,13 @@ class VariantOut(BaseModel):
 class DeliveredOut(BaseModel):
     """Aid delivered on one pause day (of the terms' basis) against the commitment."""
 
-    day: int
-    date: str
+    day: int = Field(description="The pause day (1 = the first).")
+    date: str = Field(description="Its date (YYYY-MM-DD).")
     trucks: int | None = Field(
         description="Trucks recorded on the terms' basis; null: not recorded."
     )
-    commitment: int
-    basis: str
+    commitment: int = Field(description="The committed trucks/day (the terms' [aid]).")
+    basis: str = Field(description="What the terms count as delivered (their [aid] basis).")
     status: str = Field(
         description="met | short | over | pending | unknown (the engine's aid finding)"
     )
@@ -67,8 +69,8 @@ class DeliveredOut(BaseModel):
 class AidOut(BaseModel):
     """`truce aid ROUTE --json`."""
 
-    route: str
-    variants: list[VariantOut]
+    route: str = Field(description="The route's name.")
+    variants: list[VariantOut] = Field(description="Each variant asked for, in the file's order.")
     delivered: list[DeliveredOut] | None = Field(
         default=None,
         description="With --ledger and --terms: the delivered series against the commitment.",

@@ -18,8 +18,15 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from truce.aid.ceiling import Ceiling
-from truce.aid.report import MODEL_NOTE, DeliveredOut, SimulatedOut, aid_report
+from truce.aid.report import MODEL_NOTE, DeliveredOut, SimulatedOut
 from truce.aid.route import Route, fmt, load_route
+from truce.app.aid import (
+    aid_report_for,
+    calibration_for,
+    calibration_out,
+    lanes_for,
+    what_if_open,
+)
 from truce.cli.common import app, err, out
 from truce.errors import BadInput
 
@@ -135,11 +142,8 @@ def show(
 ) -> None:
     """Ceilings and limiting nodes per variant (the default: `truce aid ROUTE`)."""
 
-    r = load_route(route)
-    if terms is not None and ledger is None:
-        raise BadInput("--terms is read with --ledger; give the ledger too", where="--terms")
-    report = aid_report(
-        r,
+    report = aid_report_for(
+        route,
         variant=variant,
         simulate=simulate,
         days=days,
@@ -147,17 +151,16 @@ def show(
         seed=seed,
         ledger=ledger,
         terms=terms,
-        where=str(route),
     )
     if plot is not None:
         from truce.aid.plot import plot_ceilings
 
-        plot_ceilings(report.ceilings, plot, title=r.route.name)
+        plot_ceilings(report.ceilings, plot, title=report.out.route)
     if as_json:
         sys.stdout.write(report.out.model_dump_json(indent=2) + "\n")
     else:
         sims = {v.name: v.simulated for v in report.out.variants if v.simulated is not None}
-        render_ceilings(out, r, report.ceilings, sims if simulate else None)
+        render_ceilings(out, load_route(route), report.ceilings, sims if simulate else None)
         if report.out.delivered is not None:
             render_delivered(out, report.out.delivered)
 
@@ -182,37 +185,31 @@ def calibrate_cmd(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from truce.aid.calibrate import calibrate, check_route, render_calibration
-    from truce.aid.calibration_file import load_calibration
+    from truce.aid.calibrate import render_calibration
 
-    r = load_route(route)
-    if calibration is None:
-        calibration = route.parent / "calibration.toml"
-        if not calibration.is_file():
-            raise BadInput(
-                "no calibration file beside the route: write calibration.toml there (see "
-                "examples/gaza-2023/calibration.toml), or give one with --calibration FILE",
-                where=str(calibration),
-            )
-    data = load_calibration(calibration)
-    check_route(r, data)  # before the progress bar, so that an error is printed alone
-    with Progress(
+    bar = Progress(
         TextColumn("calibrating"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} steps"),
         TimeElapsedColumn(),
         console=err,
         transient=True,
-    ) as bar:
-        task = bar.add_task("calibrate", total=None)
-        result = calibrate(
-            r,
-            data=data,
-            seed=seed,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    )
+    task = bar.add_task("calibrate", total=None)
+
+    def tick(done: int, total: int) -> None:
+        # started at the first step: an error reading or checking the files is printed alone
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        result = calibration_for(route, calibration, seed=seed, progress=tick)
+    finally:
+        if bar.live.is_started:  # stopping a bar that never started prints a blank line
+            bar.stop()
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(calibration_out(result).model_dump(), indent=2) + "\n")
     else:
         render_calibration(out, result)
 
@@ -224,8 +221,8 @@ def _parse_day(text: str) -> date:
         raise BadInput(f"expected a date like 2023-12-17, got {text!r}", where="--on") from None
 
 
-def _written(paths: list[Path]) -> str:
-    return "wrote " + ", ".join(str(p) for p in paths)
+def _written(paths: list[str]) -> str:
+    return "wrote " + ", ".join(paths)
 
 
 @aid_app.command("what-if")
@@ -243,23 +240,11 @@ def what_if_cmd(
     ] = None,
 ) -> None:
     """The ceiling with a node opened from a date, against the node closed."""
-    import dataclasses
     import json
 
-    from truce.aid.whatif import open_node
-
-    day = _parse_day(on)
-    result = open_node(load_route(route), open_, day, variant)
-    written = []
-    if plot is not None:
-        from truce.aid.plot import plot_whatif
-
-        written = plot_whatif(result, plot)
+    result = what_if_open(route, open_, _parse_day(on), variant, plot=plot)
     if as_json:
-        data = dataclasses.asdict(result)
-        data["step"] = result.step
-        data["charts"] = [str(p) for p in written]
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(result.model_dump(), indent=2, default=str) + "\n")
         return
     out.print(
         f"[bold]{escape(result.variant)}[/]: open {escape(result.node)} on {result.on}: "
@@ -278,8 +263,8 @@ def what_if_cmd(
     out.print(table)
     for line in result.explanation:
         out.print(f"  - {escape(line)}")
-    if written:
-        out.print(escape(_written(written)))
+    if result.charts:
+        out.print(escape(_written(result.charts)))
     out.print(f"[dim]{MODEL_NOTE}[/]")
 
 
@@ -299,21 +284,13 @@ def lanes_cmd(
     ] = None,
 ) -> None:
     """The fewest lanes, or opening hours, per node for the ceiling to reach a target."""
-    import dataclasses
     import json
 
-    from truce.aid.whatif import fmt_hours, lanes_for_target
+    from truce.aid.whatif import fmt_hours
 
-    result = lanes_for_target(load_route(route), variant, target)
-    written = []
-    if plot is not None:
-        from truce.aid.plot import plot_lanes
-
-        written = plot_lanes(result, plot)
+    result = lanes_for(route, target, variant, plot=plot)
     if as_json:
-        data = dataclasses.asdict(result)
-        data["charts"] = [str(p) for p in written]
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(json.dumps(result.model_dump(), indent=2) + "\n")
         return
     out.print(
         f"[bold]{escape(result.variant)}[/]: ceiling {fmt(result.ceiling)}, "
@@ -334,8 +311,8 @@ def lanes_cmd(
     out.print(table)
     for line in result.explanation:
         out.print(f"  - {escape(line)}")
-    if written:
-        out.print(escape(_written(written)))
+    if result.charts:
+        out.print(escape(_written(result.charts)))
     out.print(f"[dim]{MODEL_NOTE}[/]")
 
 

@@ -66,13 +66,17 @@ def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) 
 @app.command()
 def schema(
     what: Annotated[
-        str, typer.Argument(help="terms | events | status | check | verify | compare | log | amend")
+        str,
+        typer.Argument(
+            help="terms | events | status | check | verify | compare | log | amend | simulate | "
+            "sweep | compare-deals | history | aid | aid-what-if | aid-lanes | aid-calibrate"
+        ),
     ] = "terms",
 ) -> None:
     """Print a JSON Schema: of a terms file, a ledger event, or a command's JSON output."""
     from pydantic import TypeAdapter
 
-    from truce.app.ledger_schemas import SCHEMAS as LEDGER_SCHEMAS
+    from truce.app.schemas import RESULTS
     from truce.events import EVENT_ADAPTER
 
     schemas: dict[str, Any] = {
@@ -81,7 +85,7 @@ def schema(
         "status": lambda: StatusOut.model_json_schema(),
         "check": lambda: CheckOut.model_json_schema(),
     }
-    for name, shape in LEDGER_SCHEMAS.items():
+    for name, shape in RESULTS.items():
         schemas[name] = lambda shape=shape: TypeAdapter(shape).json_schema()
     if what not in schemas:
         raise BadInput(

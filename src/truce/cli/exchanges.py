@@ -125,9 +125,10 @@ def history(
     ] = False,
 ) -> None:
     """Past hostage / prisoner / POW exchanges, with sourced counts and exchange ratios."""
-    rows = load_exchanges()
     if as_json:
-        data = [e.to_dict() for e in rows]
+        from truce.app.sim import past_exchanges
+
+        data = [e.model_dump(mode="json") for e in past_exchanges()]
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
-    render_history(out, rows)
+    render_history(out, load_exchanges())

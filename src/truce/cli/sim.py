@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +15,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce.cli.common import app, out, runs_bar
-from truce.errors import BadInput
+
+
+@contextmanager
+def bar_from_first_report(label: str, total: int, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar over runs that appears at the first report (so that a scenario file that
+    does not load is reported before any bar)."""
+    with ExitStack() as stack:
+        advance: Callable[[int], None] | None = None
+
+        def progress(n: int) -> None:
+            nonlocal advance
+            if advance is None:
+                advance = stack.enter_context(runs_bar(label, total, quiet))
+            advance(n)
+
+        yield progress
 
 
 @app.command()
@@ -44,14 +61,14 @@ def sweep(
 ) -> None:
     """Vary scenario keys over a grid or at random, as one job with one seed; a table of
     outcomes per point, and heat maps when two keys vary."""
-    from truce.sim.sweep import heatmaps, parse_vary, points, run_sweep, table
+    from truce.app.sim import sweep_scenario, sweep_size
 
-    varies = [parse_vary(v) for v in vary]
-    total = runs * len(points(varies, random, seed))
+    total = runs * sweep_size(vary, random, seed)
+    written: list[Path] = []
     with runs_bar("sweeping", total, quiet=as_json) as advance:
-        variants, results = run_sweep(
+        result = sweep_scenario(
             scenario,
-            varies,
+            vary,
             runs,
             seed,
             random,
@@ -59,21 +76,22 @@ def sweep(
             workers=workers,
             address=address,
             progress=advance,
+            charts_dir=plot,
+            on_charts=written.extend,
         )
-    rows = table(variants, results)
-    written = heatmaps(rows, plot) if plot is not None else []
     if as_json:
-        doc = {"runs_per_point": runs, "seed": seed, "points": rows}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
         return
-    t = Table(*(k for k, _ in varies), "pause days", "released", "prisoners", "stop prob.")
+    rows = result.points
+    keys = list(rows[0].point) if rows else []
+    t = Table(*keys, "pause days", "released", "prisoners", "stop prob.")
     for r in rows:
         t.add_row(
-            *(f"{r['point'][k]:g}" for k, _ in varies),
-            f"{r['pause_days_mean']:.2f}",
-            f"{r['released_mean']:.1f}",
-            f"{r['prisoners_mean']:,.0f}",
-            f"{r['breakdown_probability']:.1%}",
+            *(f"{r.point[k]:g}" for k in keys),
+            f"{r.pause_days_mean:.2f}",
+            f"{r.released_mean:.1f}",
+            f"{r.prisoners_mean:,.0f}",
+            f"{r.breakdown_probability:.1%}",
         )
     out.print(f"{len(rows)} points x {runs:,} runs, seed {seed} (the same runs at every point)")
     out.print(t)
@@ -91,10 +109,9 @@ def compare_deals_cmd(
 ) -> None:
     """One all-for-all exchange against the scenario's sequence of phased deals: releases on
     each side by category, pause days, aid, and how often each stops before the end."""
-    from truce.sim.compare import compare_deals
-    from truce.sim.scenario import load_scenario
+    from truce.app.sim import compare_deals
 
-    c = compare_deals(load_scenario(scenario), runs, seed, workers=workers)
+    c = compare_deals(scenario, runs, seed, workers=workers).model_dump(mode="json")
     if as_json:
         sys.stdout.write(json.dumps(c, indent=2) + "\n")
     else:
@@ -122,34 +139,25 @@ def simulate(
 ) -> None:
     """How a deal plays out under uncertainty: pause length, releases on each side, aid,
     and how often and why the talks stop, with the assumptions printed beside them."""
-    from truce.sim.run import simulate as run_sim
-    from truce.sim.scenario import load_scenario
-    from truce.sim.summary import summarise
+    from truce.app.sim import simulate_scenario
 
-    loaded = load_scenario(scenario)
-    if results is not None and results.suffix.lower() not in (".parquet", ".csv"):
-        raise BadInput("expected a .parquet or .csv file", where="--out")
-    with runs_bar("simulating", runs, quiet=as_json) as advance:
-        res = run_sim(
-            loaded,
+    written: list[Path] = []
+    with bar_from_first_report("simulating", runs, quiet=as_json) as advance:
+        result = simulate_scenario(
+            scenario,
             runs,
             seed,
             backend=backend,
             workers=workers,
             address=address,
             progress=advance,
+            results_file=results,
+            charts_dir=plot,
+            on_charts=written.extend,
         )
-    summary = summarise(loaded, res, seed)
-    if results is not None:
-        from truce.sim.output import write_results
-
-        write_results(loaded, res, results)
-    if plot is not None:
-        from truce.sim.plot import charts
-
-        written = charts(loaded, res, plot)
-        if not as_json:
-            out.print(f"charts: {', '.join(escape(str(p)) for p in written)}")
+    summary = result.model_dump(mode="json")
+    if plot is not None and not as_json:
+        out.print(f"charts: {', '.join(escape(str(p)) for p in written)}")
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
@@ -214,7 +222,7 @@ def render(out: Console, s: dict[str, Any]) -> None:
     row("aid trucks", s["aid_trucks"])
     out.print(t)
     dist = sorted(s["pause_days"]["distribution"].items(), key=lambda kv: -kv[1])[:8]
-    shares = ", ".join(f"{d} days {p:.1%}" for d, p in sorted(dist))
+    shares = ", ".join(f"{d} days {p:.1%}" for d, p in sorted(dist, key=lambda kv: int(kv[0])))
     out.print(f"share of runs by pause length (most frequent): {shares}")
     cats = ", ".join(f"{c} {v:,.2f}" for c, v in s["released"].items())
     out.print(f"captives released by category (mean): {escape(cats)}")
