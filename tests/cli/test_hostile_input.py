@@ -3,7 +3,7 @@
 Each case reproduces one report and asserts the refusal: the documented exit status (2: bad
 input, nothing changed; 3: stored data does not verify), a message that names the file, line or
 field and what was expected, and nothing changed. Exit status 1 (internal error) must never
-appear. In-process checks of the same code are in tests/unit/test_limits.py.
+appear. In-process checks of the same code are in tests/engine/test_limits.py.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import EXAMPLES, truce_exe
-from tests.unit.helpers import E, make_terms
+from tests.engine.helpers import E, make_terms
 from truce.engine.results import State
 from truce.engine.state import replay
 from truce.events import Event

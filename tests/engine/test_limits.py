@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from tests.conftest import EXAMPLES
-from tests.unit.helpers import E, make_terms
+from tests.engine.helpers import E, make_terms
 from truce import api, clock
 from truce.engine.decide import Proposal, check
 from truce.engine.state import replay

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.unit.helpers import E, hist, make_terms
+from tests.engine.helpers import E, hist, make_terms
 from truce.engine.decide import Proposal, check
 from truce.engine.explain import explain, resolve_ref
 from truce.engine.state import replay
