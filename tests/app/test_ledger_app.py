@@ -47,7 +47,7 @@ def test_verify_and_compare_are_typed(gaza: Path) -> None:
 def test_log_entries_filter_and_carry_the_stamp(gaza: Path) -> None:
     claims = log_entries(gaza, type_="claim", party="hamas")
     assert [e.event["id"] for e in claims] == ["d2-claim-delay", "claim-end-hamas"]
-    assert all(e.logged_at == "2026-12-01T09:00:00Z" for e in claims)
+    assert all(e.logged_at == "2026-12-01T09:00:00.000000Z" for e in claims)
     public = log_entries(gaza, type_="list_announced", audience="public")
     mediator = log_entries(gaza, type_="list_announced", audience="mediator")
     assert len(public) <= len(mediator) == 2

@@ -24,6 +24,7 @@ from truce.errors import BadInput, IntegrityError
 from truce.events import EVENT_ADAPTER, TermsAgreed, TermsSet
 from truce.ledger.directory import LedgerDir, event_json
 from truce.ledger.export import visible
+from truce.ledger.log.leaf import format_stamp
 from truce.ledger.record import record
 from truce.ledger.replicate import compare
 from truce.ledger.verify import verify
@@ -81,7 +82,7 @@ def log_entries(
                 seq=r.seq,
                 visibility=r.visibility,
                 signed_with=r.sig[0] if r.sig else None,
-                logged_at=None if r.stamp is None else r.stamp.isoformat().replace("+00:00", "Z"),
+                logged_at=None if r.stamp is None else format_stamp(r.stamp),
                 event=event_json(r.event),
             )
             for r in visible(d.all_records, audience)

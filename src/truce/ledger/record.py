@@ -167,7 +167,7 @@ def _prepare(
         new.append(ev)
         new_origins.append(where)
     if new:
-        _check_rules(d, auth, new, new_origins, stamp)
+        check_rules(d, auth, new, new_origins, [stamp] * len(new))
     return leaves, already
 
 
@@ -201,13 +201,22 @@ def _in_framework(ev: Event) -> bool:
     return ev.type in _NOT_BEFORE_START
 
 
-def _check_rules(
-    d: LedgerDir, auth: Authority, new: list[Event], origins: list[str], stamp: datetime
+def check_rules(
+    d: LedgerDir,
+    auth: Authority,
+    new: list[Event],
+    origins: list[str],
+    stamps: list[datetime | None],
 ) -> None:
     """The whole ledger plus the new events must replay, under the terms versions in force
     after them: references resolve, corrections follow the rules, nobody is released twice,
-    credits stay within what is creditable."""
-    pairs = [(e, o) for e, o in zip(new, origins, strict=True) if e.type not in LEDGER_TYPES]
+    credits stay within what is creditable. (``record`` and ``sync`` both call this.)"""
+    keep = [i for i, e in enumerate(new) if e.type not in LEDGER_TYPES]
     h = d.history()  # a copy: extending it leaves the directory's cache untouched
-    h.extend([e for e, _ in pairs], None, [o for _, o in pairs], [stamp.timestamp()] * len(pairs))
-    replay(d.terms, h, amendments=auth.amendments())
+    h.extend(
+        [new[i] for i in keep],
+        None,
+        [origins[i] for i in keep],
+        [None if (t := stamps[i]) is None else t.timestamp() for i in keep],
+    )
+    replay(auth.terms, h, amendments=auth.amendments())

@@ -13,9 +13,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError
-from truce.ledger.authority import LEDGER_TYPES, Refused
+from truce.ledger.authority import Refused
 from truce.ledger.directory import (
     CONFIG,
     LOG_NAME,
@@ -29,6 +28,7 @@ from truce.ledger.directory import (
 )
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import merkle
+from truce.ledger.record import check_rules
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ def admit(d: LedgerDir, new: list[Record]) -> None:
     if not new:
         return
     auth = d.authority.fork()
+    stamps = [r.stamp for r in new]
     for r in new:
         try:
             auth.admit(r.seq, r.event, r.sig, r.stamp, f"seq {r.seq}")
@@ -143,27 +144,19 @@ def admit(d: LedgerDir, new: list[Record]) -> None:
                 seq=r.seq,
                 kind=exc.kind,
             ) from None
-    h = d.history()
-    deal = [r for r in new if r.event.type not in LEDGER_TYPES]
     try:
-        h.extend(
-            (r.event for r in deal),
-            None,
-            (f"seq {r.seq}" for r in deal),
-            (None if r.stamp is None else r.stamp.timestamp() for r in deal),
-        )
-        replay(auth.terms, h, amendments=auth.amendments())
+        check_rules(d, auth, [r.event for r in new], [f"seq {r.seq}" for r in new], stamps)
     except LedgerError as exc:
         raise IntegrityError(
             f"the source's entries break the rules: {exc}; nothing pulled",
-            seq=_seq_in(str(exc), new),
+            seq=_seq_in(exc.where, new),
             kind="rules",
         ) from None
 
 
-def _seq_in(message: str, new: list[Record]) -> int | None:
-    """The seq an engine error names ("seq N"), else the first pulled entry's."""
-    m = re.search(r"seq (\d+)", message)
+def _seq_in(where: str | None, new: list[Record]) -> int | None:
+    """The seq an engine error names in its place ("seq N"), else the first pulled entry's."""
+    m = re.match(r"seq (\d+)", where or "")
     return int(m.group(1)) if m else new[0].seq
 
 
