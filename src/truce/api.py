@@ -41,8 +41,9 @@ def load(terms_path: str | Path | None, ledger_path: str | Path) -> tuple[Terms,
         return terms, history
     if terms_path is None:
         raise BadInput(
-            "a ledger file needs --terms FILE (a ledger directory carries its own terms)",
+            "a ledger file needs a terms file (a ledger directory carries its own terms)",
             where=str(ledger_path),
+            param="terms",
         )
     terms = load_terms(terms_path)
     history = load_ledger(ledger_path, terms)

@@ -7,7 +7,9 @@ from datetime import datetime
 from rich.console import Console
 
 from truce import api
+from truce.app.deal_schemas import check_out, status_out
 from truce.engine.decide import Proposal
+from truce.errors import BadInput
 from truce.examples import example_path
 from truce.render import render_decision, render_status
 
@@ -29,14 +31,16 @@ def run_demo(console: Console) -> None:
     console.print(
         "[dim]Replaying examples/gaza-2023 (sources: examples/gaza-2023/SOURCES.md; ids are pseudonymous).[/]"
     )
-    render_status(console, api.status(terms, history))
+    render_status(console, status_out(api.status(terms, history)))
     console.print()
     for at, proposal, what in CHECKS:
         decision = api.check(terms, history, proposal, at=datetime.fromisoformat(at))
-        render_decision(console, decision, title=f"Check at {at}: {what}")
+        render_decision(console, check_out(decision), title=f"Check at {at}: {what}")
     try:
         api.check(
             terms, history, Proposal(live=8, credit=4), at=datetime.fromisoformat(CHECKS[1][0])
         )
-    except Exception as exc:  # the refusal is the point of this line
-        console.print(f"[bold]Check at {CHECKS[1][0]}: 8 live + 4 credited[/]\n  refused: {exc}")
+    except BadInput as exc:  # the refusal is the point of this line
+        console.print(
+            f"[bold]Check at {CHECKS[1][0]}: 8 live + 4 credited[/]\n  refused: {exc.message}"
+        )

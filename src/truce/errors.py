@@ -18,9 +18,15 @@ class BadInput(TruceError):
     http_status = 422
     title = "Bad input"
 
-    def __init__(self, message: str, *, where: str | None = None) -> None:
+    def __init__(self, message: str, *, where: str | None = None, param: str | None = None) -> None:
+        """``where``: the file, line or key path at fault; ``param``: the library parameter at
+        fault (``as_party``, ``audience``), which each interface renders in its own terms
+        (a flag for the CLI, a JSON pointer or query name for the service)."""
+        self.message = message
         self.where = where
-        super().__init__(f"{where}: {message}" if where else message)
+        self.param = param
+        place = ": ".join(x for x in (where, param) if x)
+        super().__init__(f"{place}: {message}" if place else message)
 
 
 class TermsError(BadInput):
@@ -40,6 +46,13 @@ class RouteError(BadInput):
     nodes, edges, paths or variants it does not define."""
 
     title = "Invalid route"
+
+
+class NotAllowed(BadInput):
+    """The caller's role may not do this (a party appending another party's declaration)."""
+
+    http_status = 403
+    title = "Not allowed"
 
 
 class ProposalError(BadInput):
@@ -72,6 +85,10 @@ class ConflictError(TruceError):
     exit_code = 4
     http_status = 409
     title = "Conflict"
+
+    def __init__(self, message: str, *, current_size: int | None = None) -> None:
+        self.current_size = current_size
+        super().__init__(message)
 
 
 class IntegrityError(TruceError):

@@ -19,6 +19,9 @@ an event may name (``for_day``, ``toward_day``, an extension's ``days``). Ten ye
 some: the longest pauses in the reference data run 7 days (Gaza 2023) and 42 + 42 days (Gaza
 2025), and a ceasefire of years is not judged captive by captive, day by day."""
 
+MAX_TOKEN_DAYS = 3_660
+"""The longest a service token may be issued for (``--expires``)."""
+
 MAX_PEOPLE = 1_000_000
 """People one event, list or term may count (live captives, bodies, credits, prisoners, the ids
 in one list). The largest exchanges on record count thousands (4,765 prisoners in 1983, about

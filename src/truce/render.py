@@ -1,4 +1,8 @@
-"""Rich renderings of State and Decision for the terminal (the CLI's human output)."""
+"""Rich renderings of the status and check results for the terminal (the CLI's human output).
+
+They read only the result schemas (:class:`~truce.app.deal_schemas.StatusOut`,
+:class:`~truce.app.deal_schemas.CheckOut`), never engine objects, so that a local ledger and a
+remote service print alike. Exact numbers come from the schemas' ``*_text`` fields."""
 
 from __future__ import annotations
 
@@ -10,9 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from truce.engine.decide import Decision
-from truce.engine.results import DayRow, Finding, State
-from truce.exact import show
+from truce.app.deal_schemas import CheckOut, DayOut, FindingOut, StatusOut
 
 _STYLE = {"met": "green", "over": "cyan", "short": "red", "pending": "yellow", "unknown": "dim"}
 
@@ -42,10 +44,9 @@ def _st(status: str) -> str:
     return f"[{_STYLE.get(status, '')}]{status}[/]"
 
 
-def render_status(console: Console, state: State) -> None:
+def render_status(console: Console, s: StatusOut) -> None:
     """The day-by-day table, the summary, findings, recorded acts and claims, and disputes."""
-    t = state.terms
-    console.print(f"[bold]{safe(t.agreement.name)}[/]")
+    console.print(f"[bold]{safe(s.agreement)}[/]")
     table = Table(title="Pause days", title_justify="left")
     heads = (
         "Day",
@@ -58,52 +59,52 @@ def render_status(console: Console, state: State) -> None:
         "Separate",
         "Pris. due",
         "Pris. rel.",
-        f"Aid {t.aid.basis if t.aid else ''}",
+        f"Aid {s.aid_basis or ''}",
         "+Days",
     )
     for col in heads:
         table.add_column(col, justify="left" if col == "Date" else "right", no_wrap=True)
-    for d, last in _runs(state.days, state.at):
+    for d, last in _runs(s.days, datetime.fromisoformat(s.at)):
         table.add_row(
             str(d.day) if last is None else f"{d.day}-{last.day}",
             d.date if last is None else f"{d.date} to {last.date}",
-            str(d.live),
-            str(d.bodies),
+            str(d.live_released),
+            str(d.bodies_released),
             str(d.credited),
-            show(d.counted),
-            str(d.outside),
-            str(d.separate),
-            show(d.prisoners_due),
+            d.counted_text,
+            str(d.outside_framework),
+            str(d.separate_track),
+            d.prisoners_due_text,
             str(d.prisoners_released),
-            "unknown" if d.aid is None else str(d.aid),
-            str(d.granted) if d.granted else "",
+            "unknown" if d.aid_trucks is None else str(d.aid_trucks),
+            str(d.days_granted) if d.days_granted else "",
         )
     console.print(table)
-    active = "active" if state.active else "not active"
+    active = "active" if s.active else "not active"
     console.print(
-        f"At {state.at.isoformat()}: pause {active}; {state.pause_days} pause days "
-        f"(basis: {state.basis}), ending {state.ends_at.isoformat() if state.ends_at else '-'}."
+        f"At {s.at}: pause {active}; {s.pause_days} pause days "
+        f"(basis: {s.basis}), ending {s.ends_at or '-'}."
     )
-    separate = sum(d.separate for d in state.days)
+    separate = sum(d.separate_track for d in s.days)
     console.print(
-        f"Counted {show(state.counted)}; balance {show(state.balance)}; "
-        f"released outside the framework {state.outside_released} ({state.credits_used} credited, "
-        f"{state.creditable} creditable); separate track {separate}; "
-        f"prisoners due {show(state.prisoners_due)}, released {state.prisoners_released}."
+        f"Counted {s.counted_text}; balance {s.balance_text}; "
+        f"released outside the framework {s.outside_released} ({s.credits_used} credited, "
+        f"{s.creditable} creditable); separate track {separate}; "
+        f"prisoners due {s.prisoners_due_text}, released {s.prisoners_released}."
     )
     ft = Table(title="Findings (against the terms as encoded)", title_justify="left")
     for col in ("Day", "Kind", "Status", "Detail"):
         ft.add_column(col)
-    for day, kind, status, detail in _folded(state):
+    for day, kind, status, detail in _folded(s):
         ft.add_row(day, kind, _st(status), safe(detail))
     console.print(ft)
-    if state.acts:
+    if s.acts:
         at = Table(
             title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left"
         )
         for col in ("At", "Declared by", "Type", "What"):
             at.add_column(col)
-        for a in state.acts:
+        for a in s.acts:
             at.add_row(
                 safe(a["at"]),
                 safe(a["declared_by"]),
@@ -111,30 +112,30 @@ def render_status(console: Console, state: State) -> None:
                 safe(a["what"]),
             )
         console.print(at)
-    for dis in state.disputed:
+    for dis in s.disputed:
         console.print(
             f"[yellow]Disputed[/] {safe(dis.act)}: used {safe(dis.used)}; set aside {safe(', '.join(dis.set_aside))} ({safe(dis.reason)})."
         )
-    for n in state.notes:
+    for n in s.notes:
         console.print(f"[dim]Note:[/] {safe(n)}")
 
 
-def render_decision(console: Console, d: Decision, title: str | None = None) -> None:
+def render_decision(console: Console, c: CheckOut, title: str | None = None) -> None:
     """The check's verdict against the terms as encoded, with its explanation lines."""
     if title:
         console.print(f"[bold]{safe(title)}[/]")
-    if d.for_day is None:
+    if c.for_day is None:
         verdict = "[yellow]the pause has ended: a list cannot extend it[/]"
-    elif d.meets_terms is None:
+    elif c.meets_terms is None:
         verdict = "[yellow]not decided yet (initial phase)[/]"
-    elif d.meets_terms and d.extension_days == 0:
+    elif c.meets_terms and c.extension_days == 0:
         verdict = "[green]meets the initial quota as encoded[/]"
-    elif d.meets_terms:
-        verdict = f"[green]meets the terms as encoded[/]: +{d.extension_days} day(s), to {d.ends_at.isoformat() if d.ends_at else '-'}"
+    elif c.meets_terms:
+        verdict = f"[green]meets the terms as encoded[/]: +{c.extension_days} day(s), to {c.ends_at or '-'}"
     else:
-        verdict = f"[red]does not meet the terms as encoded[/]: short by {show(d.shortfall)}"
-    console.print(f"  {verdict}; prisoners due {show(d.prisoners_due)}")
-    for line in d.explanation:
+        verdict = f"[red]does not meet the terms as encoded[/]: short by {c.shortfall_text}"
+    console.print(f"  {verdict}; prisoners due {c.prisoners_due_text}")
+    for line in c.explanation:
         console.print(f"  - {safe(line)}")
 
 
@@ -142,29 +143,30 @@ FOLD = 3
 """Consecutive days alike with nothing recorded are shown as one row from this many on."""
 
 
-def _empty(d: DayRow) -> bool:
+def _empty(d: DayOut) -> bool:
+    # the exact texts, not the rounded numbers: a tiny fraction is not nothing
     return not (
-        d.live
-        or d.bodies
+        d.live_released
+        or d.bodies_released
         or d.credited
-        or d.counted
-        or d.outside
-        or d.separate
+        or d.counted_text != "0"
+        or d.outside_framework
+        or d.separate_track
         or d.not_covered
-        or d.prisoners_due
+        or d.prisoners_due_text != "0"
         or d.prisoners_released
-        or d.aid is not None
-        or d.granted
+        or d.aid_trucks is not None
+        or d.days_granted
     )
 
 
-def _runs(days: list[DayRow], at: datetime) -> Iterator[tuple[DayRow, DayRow | None]]:
+def _runs(days: list[DayOut], at: datetime) -> Iterator[tuple[DayOut, DayOut | None]]:
     """Each row, or (first, last) for a run of FOLD or more consecutive days with nothing
     recorded, in one phase, all begun by ``at`` or all still to come: a pause of years still to
     come is one line, not thousands."""
 
-    def kind(d: DayRow) -> tuple[str, bool]:
-        return d.phase, d.starts > at
+    def kind(d: DayOut) -> tuple[str, bool]:
+        return d.phase, datetime.fromisoformat(d.starts) > at
 
     i = 0
     while i < len(days):
@@ -188,18 +190,20 @@ def _runs(days: list[DayRow], at: datetime) -> Iterator[tuple[DayRow, DayRow | N
 _DAY = re.compile(r"^day (\d+): ")
 
 
-def _folded(state: State) -> list[tuple[str, str, str, str]]:
+def _folded(s: StatusOut) -> list[tuple[str, str, str, str]]:
     """(day, kind, status, detail) per finding, in order; a run of FOLD or more findings of one
     kind on consecutive days with nothing recorded that say the same but for the day becomes
     one, "days A-B: ...", placed where its first day's finding was."""
 
-    def blank(f: Finding) -> bool:
-        row = state.row(f.day) if f.day is not None else None
+    rows = {d.day: d for d in s.days}
+
+    def blank(f: FindingOut) -> bool:
+        row = rows.get(f.day) if f.day is not None else None
         return f.day is not None and (row is None or _empty(row))
 
-    runs: list[list[Finding]] = []
-    last: dict[str, list[Finding]] = {}  # kind -> its open run
-    for f in state.findings:
+    runs: list[list[FindingOut]] = []
+    last: dict[str, list[FindingOut]] = {}  # kind -> its open run
+    for f in s.findings:
         run = last.get(f.kind)
         if (
             run is not None

@@ -204,7 +204,10 @@ def test_cli_sets_the_delivered_series_against_the_commitment() -> None:
     lone = subprocess.run(args[:-2], capture_output=True, text=True)
     assert lone.returncode == 2 and "a ledger file needs --terms FILE" in lone.stderr
     no_ledger = subprocess.run([*args[:-4], "--terms", args[-1]], capture_output=True, text=True)
-    assert no_ledger.returncode == 2 and "--terms is read with --ledger" in no_ledger.stderr
+    assert (
+        no_ledger.returncode == 2
+        and "--terms: the terms are read with a ledger file" in no_ledger.stderr
+    )
 
 
 def test_cli_reads_the_delivered_series_from_a_ledger_directory(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def test_aid_show_with_a_ledger_gives_the_delivered_series() -> None:
         "met",
     )
     assert (second.trucks, second.status) == (199, "short")
-    with pytest.raises(BadInput, match="--terms is read with --ledger"):
+    with pytest.raises(BadInput, match="the terms are read with a ledger file"):
         aid_show(ROUTE, simulate=False, terms=G / "terms.toml")
 
 

@@ -112,6 +112,36 @@ def test_ledger(request: pytest.FixtureRequest) -> None:
     assert_sections(out, sqlite_and_rest + postgres)
 
 
+def test_service(request: pytest.FixtureRequest) -> None:
+    """A real uvicorn server (a subprocess of the script); PostgreSQL (e) through the session's
+    server (``pg_url``) when the suite has one."""
+    try:
+        pg_url: str | None = request.getfixturevalue("pg_url")
+    except Exception:  # no server here: the smoke run must say it skipped the section
+        pg_url = None
+    out = smoke("service.py", *(["--pg-url", pg_url] if pg_url else []))
+    sections = [
+        "(a) bare FastAPI route (baseline), same server process:",
+        "    GET /bare, one at a time: p50 ",
+        "    POST /bare at 200 requests/s for ",
+        "(b) POST /check at 200 requests/s for ",
+        "(c) GET /status, one at a time:",
+        "    2023 ledger (43 entries): first request ",
+        "    synthetic ledger (2,000 entries): first request ",
+        "      mediator, repeated (cached): p50 ",
+        "      reader, repeated (cached, redacted): p50 ",
+        "      mediator, distinct ?at= (uncached): p50 ",
+        "(d) stream fan-out: 10 subscribers connected in ",
+        "    delivery, send of POST /events -> append frame at each subscriber: p50 ",
+        "    the POST /events itself (201): p50 ",
+    ]
+    if pg_url:
+        postgres = ["(e) PostgreSQL ", "    record() of one claim: ", "raw/truce (time) "]
+    else:
+        postgres = ["(e) PostgreSQL: skipped (smoke run without --pg-url or TRUCE_PG_URL)"]
+    assert_sections(out, sections + postgres)
+
+
 def test_simulate() -> None:
     out = smoke("simulate.py")
     kernel = [

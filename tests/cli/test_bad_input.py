@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 import truce
+from truce.cli.common import flag
 from truce.engine.decide import Proposal
 from truce.errors import BadInput, LedgerError, ProposalError, TermsError
 from truce.events import Captive
@@ -301,7 +302,7 @@ CASES: list[Case] = [
         id="check-credit-exceeds-creditable",
         args=(*CHECK, "--at", "2023-11-29T12:00", "--live", "8", "--credit", "5"),
         where=("--credit",),
-        expect=("5 is more than the 1 creditable",),
+        expect=("a credit of 5 is more than the 1 creditable",),
         error=ProposalError,
         api=lambda: _check_api(lambda: Proposal(live=8, credit=5)),
     ),
@@ -367,7 +368,7 @@ CASES: list[Case] = [
         id="status-missing-terms-option",
         args=("status", str(GAZA_LEDGER)),
         where=("ledger.jsonl", "--terms"),
-        expect=("needs --terms",),
+        expect=("needs a terms file",),
     ),
 ]
 
@@ -435,9 +436,16 @@ def test_api_raises_bad_input(case: Case) -> None:
     assert case.api is not None
     with pytest.raises(case.error) as info:
         case.api()
-    fragments = case.api_expect if case.api_expect is not None else case.where + case.expect
+    flags = tuple(w for w in case.where if w.startswith("--"))
+    places = tuple(w for w in case.where if not w.startswith("--"))
+    fragments = case.api_expect if case.api_expect is not None else places + case.expect
     _assert_message(str(info.value), case, fragments)
     assert info.value.exit_code == 2
+    # The library names its parameter, never a flag; the CLI renders the parameter as the flag.
+    assert "--" not in str(info.value), str(info.value)
+    if flags and case.api_expect is None:
+        assert isinstance(info.value, BadInput) and info.value.param is not None
+        assert flag(info.value.param) in flags, (info.value.param, flags)
 
 
 def test_cli_keeps_brackets_in_file_names(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from rich.console import Console
 from tests.conftest import EXAMPLES
 from tests.engine.helpers import E, make_terms
 from truce import api, clock
+from truce.app.deal_schemas import status_out
 from truce.engine.decide import Proposal, check
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, ProposalError, TermsError
@@ -169,7 +170,7 @@ def test_a_list_that_would_pass_the_longest_pause_is_refused() -> None:
     state = replay(GAZA_TERMS, _gaza(_ext(3600)), at=datetime(2023, 11, 30, 10, tzinfo=UTC))
     with pytest.raises(ProposalError, match="this list would extend the pause to 3707 days"):
         check(state, Proposal(live=1000))
-    with pytest.raises(ProposalError, match=r"--live must be <= 1000000, got 1000001"):
+    with pytest.raises(ProposalError, match=r"live: must be <= 1000000, got 1000001"):
         Proposal(live=MAX_PEOPLE + 1)
 
 
@@ -234,7 +235,7 @@ def test_work_is_bounded_by_the_events_and_the_longest_pause(events: list[Event]
 def test_status_folds_days_alike_with_nothing_recorded() -> None:
     state = replay(GAZA_TERMS, _gaza(_ext(3653)), at=datetime(2033, 11, 19, 22, tzinfo=UTC))
     console = Console(record=True, width=200, file=open("/dev/null", "w"))  # noqa: SIM115
-    render_status(console, state)
+    render_status(console, status_out(state))
     text = console.export_text()
     assert (
         "│ 8-3648 │ captives  │ short   │ days 8-3648: 0 of 10 counted; 10 short of one more day"

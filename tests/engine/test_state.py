@@ -8,11 +8,11 @@ from fractions import Fraction
 import pytest
 
 from tests.engine.helpers import E, hist, make_terms
+from truce.app.deal_schemas import status_out
 from truce.engine.decide import Proposal, check
 from truce.engine.explain import explain, resolve_ref
 from truce.engine.state import replay
 from truce.errors import LedgerError
-from truce.outputs import status_out
 
 
 def T(s: str) -> datetime:

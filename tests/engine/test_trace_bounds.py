@@ -12,11 +12,11 @@ import pytest
 
 from tests.conftest import EXAMPLES, truce_exe
 from tests.engine.helpers import E, make_terms
+from truce.app.deal_schemas import status_out
 from truce.engine.results import State
 from truce.engine.state import replay
 from truce.events import Event
 from truce.history import History
-from truce.outputs import status_out
 
 START = datetime(2025, 1, 10, 7, 0)  # the unit terms' start (Europe/London, UTC in January)
 TERMS_KEYS = 4  # at most this many terms keys in a prisoners or captives finding here

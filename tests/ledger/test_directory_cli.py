@@ -280,7 +280,7 @@ def test_signed_events_keys_and_revocation(ledger: Path, tmp_path: Path) -> None
     f = tmp_path / "c.jsonl"
     f.write_text(json.dumps({"id": "h-unsigned", **claim}) + "\n")
     code, _, err = run("record", ledger, f)
-    assert code == 2 and "sign with" in err
+    assert code == 2 and "sign them with one of its keys" in err
     f.write_text(json.dumps({"id": "h-signed", **claim}) + "\n")
     ok("record", ledger, f, "--as", "hamas", "--key", key)
     assert "1 signed" in ok("verify", ledger)

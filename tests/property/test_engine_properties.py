@@ -21,6 +21,7 @@ import pytest
 from hypothesis import assume, note
 from hypothesis import strategies as st
 
+from truce.app.deal_schemas import check_out, status_out
 from truce.engine.decide import Decision, check
 from truce.engine.explain import resolve_ref
 from truce.engine.results import State
@@ -28,7 +29,6 @@ from truce.engine.state import replay
 from truce.events import CaptivesReleased, CreditGranted, Event
 from truce.history import History
 from truce.ledger.load import load_days_csv, load_events_jsonl
-from truce.outputs import check_out, status_out
 
 from .strategies import (
     DaySummary,

@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from truce.api import status
+from truce.app.deal_schemas import status_out
 from truce.errors import LedgerError
 from truce.events import EVENT_ADAPTER, Event
 from truce.ledger.authority import LEDGER_TYPES
 from truce.ledger.directory import LedgerDir
 from truce.ledger.log import signing
 from truce.ledger.record import record
-from truce.outputs import status_out
 from truce.terms import load_terms, parse_terms
 
 ROOT = Path(__file__).resolve().parents[2]

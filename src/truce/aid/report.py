@@ -191,7 +191,7 @@ def aid_report(
     if variant is not None and variant not in names:
         raise BadInput(
             f"unknown variant {variant!r} in {where} (expected one of: {', '.join(names)})",
-            where="--variant",
+            param="variant",
         )
     chosen = [variant] if variant is not None else names
     results = [ceiling(route, name) for name in chosen]

@@ -71,14 +71,14 @@ class WhatIfOpen:
 def _check_node(route: Route, node: str) -> None:
     ids = [n.id for n in route.nodes]
     if node not in ids:
-        raise RouteError(f"unknown node {node!r} {suggest(node, ids)}", where="--open")
+        raise RouteError(f"unknown node {node!r} {suggest(node, ids)}", param="open")
 
 
 def _check_variant(route: Route, variant: str | None) -> str:
     names = route.variant_names()
     name = names[0] if variant is None else variant
     if name not in names:
-        raise RouteError(f"unknown variant {name!r} {suggest(name, names)}", where="--variant")
+        raise RouteError(f"unknown variant {name!r} {suggest(name, names)}", param="variant")
     return name
 
 
@@ -265,7 +265,7 @@ def lanes_for_target(route: Route, variant: str | None, target: float) -> LanesF
     trucks/day; or the elements that limit first."""
     if not target > 0 or math.isinf(target):
         raise BadInput(
-            f"the target must be a positive number of trucks/day, got {target:g}", where="--target"
+            f"the target must be a positive number of trucks/day, got {target:g}", param="target"
         )
     name = _check_variant(route, variant)
     net = resolve(route, name)

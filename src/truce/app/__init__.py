@@ -1,3 +1,5 @@
 """The application layer: one function per use case, typed arguments in, typed result schemas
 out. The CLI, the service, the dashboard and the briefings call these functions (see
-docs/architecture.md). Modules: ``ledger`` (ledger directories) with ``ledger_schemas``."""
+docs/architecture.md). Ledger modules: ``ledger`` (record, verify, compare, log, export,
+amendments, keys), ``ledger_admin`` (init, sync, clone, backup), ``proofs`` (checkpoints,
+cosignatures, proof bundles) and ``people`` (people.db), their results in ``ledger_schemas``."""

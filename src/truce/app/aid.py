@@ -36,7 +36,7 @@ def aid_report_for(
 ) -> AidReport:
     """``aid_show`` with the ceilings it came from (their explanations, for text and charts)."""
     if terms is not None and ledger is None:
-        raise BadInput("--terms is read with --ledger; give the ledger too", where="--terms")
+        raise BadInput("the terms are read with a ledger file; give the ledger too", param="terms")
     return aid_report(
         load_route(route),
         variant=variant,

@@ -15,26 +15,31 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from truce.app.ledger_schemas import (
     AmendmentOut,
     CompareOut,
+    HeadOut,
+    KeyOut,
     LogEntry,
+    RecordOut,
     VerifyFailed,
     VerifyOk,
     VerifyOut,
 )
+from truce.app.opened import Ledger, opened
 from truce.errors import BadInput, IntegrityError
 from truce.events import EVENT_ADAPTER, TermsAgreed, TermsSet
 from truce.ledger.directory import LedgerDir, event_json
-from truce.ledger.export import visible
+from truce.ledger.export import export, visible
 from truce.ledger.log.leaf import format_stamp
-from truce.ledger.record import record
+from truce.ledger.record import read_file, record
 from truce.ledger.replicate import compare
+from truce.ledger.store.contract import Head
 from truce.ledger.verify import verify
 from truce.terms import load_terms
 
 
-def verify_ledger(directory: Path, checkpoints: list[Path] | None = None) -> VerifyOut:
+def verify_ledger(directory: Ledger, checkpoints: list[Path] | None = None) -> VerifyOut:
     """Re-derive every hash, signature and checkpoint of a ledger directory; a ledger that does
     not verify is a ``VerifyFailed`` naming the first bad item (not an exception)."""
-    with LedgerDir.open(directory) as d:
+    with opened(directory) as d:
         try:
             rep = verify(d, checkpoints or [])
         except IntegrityError as exc:
@@ -67,8 +72,59 @@ def compare_ledgers(directory: Path, other: Path) -> CompareOut:
         )
 
 
-def log_entries(
+def head_out(head: Head) -> HeadOut:
+    """A store's head as a result: size and base64 root."""
+    return HeadOut(size=head.size, root=base64.b64encode(head.root).decode())
+
+
+def record_events(
     directory: Path,
+    file: Path,
+    *,
+    now: datetime,
+    as_party: str | None = None,
+    key: Ed25519PrivateKey | None = None,
+) -> RecordOut:
+    """Append the events of a file (JSONL events or a day-summary CSV), each stamped ``now``:
+    the one way to append. The whole file is checked first (the ledger's rules, signatures,
+    and the people registered in people.db where the ledger keeps them): a bad file changes
+    nothing. Events already stored with the same content are counted, not added (retries)."""
+    from truce.app.people import known_people
+
+    with LedgerDir.open(directory) as d:
+        events, origins = read_file(d, file)
+        res = record(
+            d,
+            events,
+            origins,
+            as_party=as_party,
+            key=key,
+            known_people=known_people(d),
+            clock=lambda: now,
+        )
+        return RecordOut(
+            added=[st.seq for st in res.added],
+            already=len(res.already),
+            head=head_out(d.store.head()),
+        )
+
+
+def export_ledger(
+    directory: Ledger,
+    *,
+    fmt: str = "jsonl",
+    audience: str = "public",
+    include_personal: bool = False,
+    out: Path | None = None,
+) -> str | None:
+    """The events (jsonl, csv, parquet) or the day summary (days) an audience may see, as text,
+    or None when written to ``out`` (which Parquet, being binary, needs)."""
+    with opened(directory) as d:
+        return export(d, fmt, audience, include_personal, out)
+
+
+def log_entries(
+    directory: Ledger,
     *,
     type_: str | None = None,
     party: str | None = None,
@@ -76,7 +132,7 @@ def log_entries(
     audience: str = "mediator",
 ) -> list[LogEntry]:
     """The stored entries an audience may see, filtered by type, declaring party and seq."""
-    with LedgerDir.open(directory) as d:
+    with opened(directory) as d:
         return [
             LogEntry(
                 seq=r.seq,
@@ -219,12 +275,38 @@ def change_key(
         return res.added[0].seq
 
 
+def new_key(party: str, out: Path, passphrase: bytes | None) -> KeyOut:
+    """Make an Ed25519 key pair for a party: the private key in ``out`` (PKCS8, mode 0600,
+    encrypted with ``passphrase`` if given), the public key beside it in ``out``.pub. Refuses to
+    overwrite either file."""
+    from truce.ledger.log import signing
+
+    k = signing.new_key()
+    pub_file = out.with_name(out.name + ".pub")
+    if pub_file.exists():
+        raise BadInput("already exists; refusing to overwrite it", where=str(pub_file))
+    signing.save_private_key(out, k, passphrase)
+    pub = signing.public_key_text(k.public_key())
+    pub_file.write_text(pub + "\n")
+    return KeyOut(
+        party=party,
+        public_key=pub,
+        key_id=signing.key_id(k.public_key()),
+        private_key_file=str(out),
+        public_key_file=str(pub_file),
+    )
+
+
 __all__ = [
     "amendment_state",
     "assent_to_amendment",
     "change_key",
     "compare_ledgers",
+    "export_ledger",
+    "head_out",
     "log_entries",
+    "new_key",
     "propose_amendment",
+    "record_events",
     "verify_ledger",
 ]

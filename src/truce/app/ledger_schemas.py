@@ -3,7 +3,7 @@ will return, what `truce schema NAME` shows."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -73,10 +73,139 @@ class AmendmentOut(_Out):
     waiting_for: list[str] = Field(description="Parties whose assent is still needed.")
 
 
+class HeadOut(_Out):
+    """A log's head: how many entries, and the Merkle root over them."""
+
+    size: int = Field(description="Entries in the log.")
+    root: str = Field(description="The Merkle root (base64).")
+
+
+class InitOut(_Out):
+    """A new ledger directory (`truce init`)."""
+
+    ledger: str = Field(description="The new ledger's id.")
+    directory: str = Field(description="Where it was made.")
+    terms_digest: str = Field(description="The digest of the base terms it is bound to.")
+    agreement: str = Field(description="The agreement's name, from the terms.")
+    log_key: str = Field(description="The file holding the log's public key.")
+
+
+class RecordOut(_Out):
+    """What one append did (`truce record`): the entries added and the retries recognised."""
+
+    added: list[int] = Field(description="The sequence numbers of the entries added, in order.")
+    already: int = Field(description="Events already stored with the same content (retries).")
+    head: HeadOut
+
+
+class CheckpointOut(_Out):
+    """A signed checkpoint (`truce checkpoint`), cosigned when a witness party cosigned it."""
+
+    size: int = Field(description="The tree size the checkpoint is for.")
+    note: str = Field(description="The signed note, as stored (C2SP checkpoint format).")
+    cosigned_by: str | None = Field(description="The party that cosigned, if one did.")
+
+
+class InclusionProof(_Out):
+    """A proof that an event is an entry of the log at a size (`truce prove EVENT_ID`)."""
+
+    truce_proof: int = Field(description="The bundle format's version (1).")
+    kind: Literal["inclusion"]
+    origin: str = Field(description="The log's origin line.")
+    seq: int = Field(description="The entry's sequence number.")
+    event_id: str
+    leaf: str = Field(description="The entry's leaf (base64).")
+    size: int
+    root: str = Field(description="The Merkle root at size (base64).")
+    proof: list[str] = Field(description="The RFC 6962 audit path (base64 hashes).")
+    checkpoint: str | None = Field(description="The log's signed checkpoint of size, if any.")
+
+
+class ConsistencyProof(_Out):
+    """A proof that the log at one size is a prefix of it at a larger size (`prove --from`)."""
+
+    truce_proof: int = Field(description="The bundle format's version (1).")
+    kind: Literal["consistency"]
+    origin: str = Field(description="The log's origin line.")
+    old_size: int
+    old_root: str = Field(description="The Merkle root at old_size (base64).")
+    size: int
+    root: str = Field(description="The Merkle root at size (base64).")
+    proof: list[str] = Field(description="The RFC 6962 consistency proof (base64 hashes).")
+    checkpoint: str | None = Field(description="The log's signed checkpoint of size, if any.")
+
+
+ProofBundle = InclusionProof | ConsistencyProof
+"""`truce prove`: one of the two bundles, told apart by ``kind``."""
+
+
+class ProofCheckOut(_Out):
+    """A proof bundle that verifies (`truce verify-proof`); one that does not is an error."""
+
+    ok: bool = Field(True, description="Always true here.")
+    proves: str = Field(description="What the bundle proves, in one line.")
+
+
+class SyncOut(_Out):
+    """What a pull from another copy did (`truce sync`)."""
+
+    pulled: int = Field(description="Entries added to this copy.")
+    head: HeadOut
+
+
+class CopyOut(_Out):
+    """A verified copy of a ledger (`truce clone`, `truce backup`)."""
+
+    directory: str = Field(description="Where the copy is.")
+    events: int = Field(description="Entries in the copy, all verified.")
+    head: HeadOut
+
+
+class KeyOut(_Out):
+    """A new signing key (`truce keys new`): the public half to share, where both halves are."""
+
+    party: str
+    public_key: str = Field(description="ed25519:<base64>, to register with `truce keys add`.")
+    key_id: str = Field(description="The key's id (16 hex digits), as signatures name it.")
+    private_key_file: str
+    public_key_file: str
+
+
+class PersonOut(_Out):
+    """One person registered: where in the file, the role, the pseudonym (no personal data)."""
+
+    where: str = Field(description="The CSV file and line.")
+    role: str = Field(description="captive | prisoner")
+    pseudonym: str = Field(description="The only id the ledger may use for this person.")
+
+
+class PeopleOut(_Out):
+    """The people registered from one CSV file (`truce people add`), in file order."""
+
+    people: list[PersonOut]
+
+
+class ForgetOut(_Out):
+    """A person forgotten (`truce forget`): key and personal fields destroyed."""
+
+    person: str = Field(description="The pseudonym, which stays a valid id in the ledger.")
+    at: str = Field(description="When it was forgotten (ISO 8601).")
+
+
 SCHEMAS: dict[str, Any] = {
     "verify": VerifyOut,
     "compare": CompareOut,
     "log": LogEntry,
     "amend": AmendmentOut,
+    "init": InitOut,
+    "record": RecordOut,
+    "checkpoint": CheckpointOut,
+    "prove": ProofBundle,
+    "sync": SyncOut,
+    "clone": CopyOut,
+    "backup": CopyOut,
+    "keys-new": KeyOut,
+    "people": PeopleOut,
+    "forget": ForgetOut,
 }
 """The ledger result schemas by command name (for `truce schema NAME`)."""

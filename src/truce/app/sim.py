@@ -50,7 +50,7 @@ def simulate_scenario(
 
     loaded = load_scenario(path)
     if results_file is not None and results_file.suffix.lower() not in (".parquet", ".csv"):
-        raise BadInput("expected a .parquet or .csv file", where="--out")
+        raise BadInput("expected a .parquet or .csv file", param="out")
     if progress is not None:
         progress(0)  # loaded: the runs start
     res = simulate(

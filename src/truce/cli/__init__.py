@@ -14,8 +14,8 @@ import sys
 
 from rich.markup import escape
 
-from truce.cli import aid, deal, exchanges, ledger, sim  # noqa: F401  (registers the commands)
-from truce.cli.common import app, err
+from truce.cli import aid, deal, exchanges, ledger, serve, sim, tokens  # noqa: F401  (registers the commands)
+from truce.cli.common import app, err, error_text
 from truce.errors import TruceError
 from truce.exit_codes import exit_code_for
 from truce.render import printable
@@ -31,7 +31,7 @@ def main() -> None:
     try:
         app()
     except TruceError as exc:
-        err.print(f"[red]error:[/] {escape(printable(str(exc)))}")
+        err.print(f"[red]error:[/] {escape(printable(error_text(exc)))}")
         sys.exit(exit_code_for(exc))
     except Exception as exc:  # anything unexpected is an internal error
         if os.environ.get("TRUCE_DEBUG"):

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -16,8 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from truce.clock import in_zone
-from truce.errors import BadInput
+from truce.errors import BadInput, TruceError
 from truce.limits import year_in_range
+
+if TYPE_CHECKING:
+    from truce.client import Client
 
 app = typer.Typer(
     name="truce",
@@ -60,6 +63,48 @@ def parse_time(value: str | None, zone: ZoneInfo, option: str) -> datetime | Non
     except ValueError as exc:
         raise BadInput(str(exc), where=option) from None
     return in_zone(dt, zone)
+
+
+FLAGS: dict[str, str] = {
+    "as_party": "--as",
+    "from_size": "--from",
+    "fmt": "--format",
+    "list_file": "--list",
+    "out_file": "--out",
+    "token_id": "TOKEN_ID",
+}
+"""Library parameter names whose flag (or argument) is not ``--`` + the name, ``-`` for ``_``."""
+
+
+def flag(param: str) -> str:
+    """The command-line flag for a library parameter (``as_party`` -> ``--as``)."""
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
+def error_text(exc: TruceError) -> str:
+    """An error in the CLI's terms: a parameter at fault is named by its flag."""
+    if isinstance(exc, BadInput) and exc.param is not None:
+        place = f"{exc.where}: {flag(exc.param)}" if exc.where else flag(exc.param)
+        return f"{place}: {exc.message}"
+    return str(exc)
+
+
+TargetArg = Annotated[
+    str,
+    typer.Argument(
+        help="Ledger directory, or a served ledger's URL http(s)://HOST:PORT/v1/agreements/ID "
+        "(the token in TRUCE_TOKEN)."
+    ),
+]
+
+
+def remote(target: str) -> Client | None:
+    """A client for a served ledger when ``target`` is a URL (token from TRUCE_TOKEN)."""
+    from truce.client import Client, is_url
+
+    if not is_url(target):
+        return None
+    return Client(target, os.environ.get("TRUCE_TOKEN"))
 
 
 def emit_json(model: Any) -> None:

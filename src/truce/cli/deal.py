@@ -1,4 +1,4 @@
-"""The deal commands: validate, schema, status, check, demo (thin layers over truce.api)."""
+"""The deal commands: validate, schema, status, check, demo (thin layers over truce.app.deal)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ import typer
 from rich.markup import escape
 
 from truce import api
-from truce.cli.common import JsonOpt, app, emit_json, out, parse_time
+from truce.app import deal
+from truce.app.deal_schemas import StatusOut, WhyOut
+from truce.cli.common import JsonOpt, app, emit_json, out, parse_time, remote
 from truce.engine.decide import Proposal
-from truce.engine.explain import explain
 from truce.errors import BadInput
-from truce.exact import show
-from truce.outputs import CheckOut, StatusOut, check_out, status_out
 from truce.render import render_decision, render_status
-from truce.terms import load_terms, terms_schema
+from truce.terms import terms_schema
 
 LedgerArg = Annotated[
-    Path,
+    str,
     typer.Argument(
-        help="Ledger directory (from `truce init`), or a file: events (.jsonl) or a day summary (.csv)."
+        help="Ledger directory (from `truce init`), a file: events (.jsonl) or a day summary "
+        "(.csv), or a served ledger's URL (the token in TRUCE_TOKEN)."
     ),
 ]
 TermsOpt = Annotated[
@@ -49,17 +49,23 @@ AsOfOpt = Annotated[
 
 
 @app.command()
-def validate(terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")]) -> None:
+def validate(
+    terms: Annotated[Path, typer.Argument(help="Terms file (TOML).")], as_json: JsonOpt = False
+) -> None:
     """Check a terms file and say what it encodes."""
-    t = load_terms(terms)
-    out.print(f"{escape(str(terms))}: valid terms for [bold]{escape(t.agreement.name)}[/]")
-    if t.agreement.start is not None and t.extension is not None and t.initial is not None:
+    v = deal.validate_terms(terms)
+    if as_json:
+        emit_json(v)
+        return
+    out.print(f"{escape(str(terms))}: valid terms for [bold]{escape(v.agreement)}[/]")
+    if v.start is not None and v.captives_per_day is not None and v.initial_captives is not None:
+        start = v.start[:16].replace("T", " ")
         out.print(
-            f"  pause from {t.agreement.start:%Y-%m-%d %H:%M} {t.agreement.timezone}, {t.agreement.initial_days} "
-            f"initial days for {t.initial.captives} counted captives; +1 day per {t.extension.captives_per_day}"
+            f"  pause from {start} {v.timezone}, {v.initial_days} "
+            f"initial days for {v.initial_captives} counted captives; +1 day per {v.captives_per_day}"
         )
     out.print(
-        f"  {show(t.exchange.prisoners_per_captive)} prisoners per counted live captive; digest {t.digest()[:16]}"
+        f"  {v.prisoners_per_captive} prisoners per counted live captive; digest {v.digest[:16]}"
     )
 
 
@@ -68,8 +74,8 @@ def schema(
     what: Annotated[
         str,
         typer.Argument(
-            help="terms | events | status | check | verify | compare | log | amend | simulate | "
-            "sweep | compare-deals | history | aid | aid-what-if | aid-lanes | aid-calibrate"
+            help="terms | events, or a command whose --json it describes (status, check, verify, "
+            "simulate, aid, ...: `truce schema nope` lists them all)"
         ),
     ] = "terms",
 ) -> None:
@@ -82,8 +88,6 @@ def schema(
     schemas: dict[str, Any] = {
         "terms": terms_schema,
         "events": lambda: EVENT_ADAPTER.json_schema(),
-        "status": lambda: StatusOut.model_json_schema(),
-        "check": lambda: CheckOut.model_json_schema(),
     }
     for name, shape in RESULTS.items():
         schemas[name] = lambda shape=shape: TypeAdapter(shape).json_schema()
@@ -110,30 +114,32 @@ def status(
     ] = None,
 ) -> None:
     """The state of the pause: when it ends, what was counted, who owes what, and why."""
-    t, h = api.load(terms, ledger)
-    state = api.status(
-        t,
-        h,
-        at=parse_time(at, t.agreement.zone, "--at"),
-        as_of=parse_time(as_of, t.agreement.zone, "--as-of"),
-    )
-    if why is not None:
-        try:
-            refs = state.why(why)
-        except KeyError:
-            findings = f", or finding:1 to finding:{n}" if (n := len(state.findings)) else ""
-            raise BadInput(
-                f"no trace for {why!r}: expected one of {', '.join(sorted(state.trace))}{findings}",
-                where="--why",
-            ) from None
-        out.print(f"[bold]{escape(why)}[/] comes from:")
-        for line in explain(refs, t, h):
-            out.print(f"  - {escape(line)}")
-        return
-    if as_json:
-        emit_json(status_out(state))
+    client = remote(ledger)
+    result: StatusOut | WhyOut
+    if client is not None:
+        _no_terms_for_url(terms)
+        with client:
+            result = client.why(why, at, as_of) if why is not None else client.status(at, as_of)
     else:
-        render_status(out, state)
+        d = deal.open_deal(Path(ledger), terms)
+        zone = d.terms.agreement.zone
+        at_t, as_of_t = parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of")
+        result = (
+            deal.why(d, why, at_t, as_of_t) if why is not None else deal.status(d, at_t, as_of_t)
+        )
+    if as_json:
+        emit_json(result)
+    elif isinstance(result, WhyOut):
+        out.print(f"[bold]{escape(result.name)}[/] comes from:")
+        for line in result.lines:
+            out.print(f"  - {escape(line)}")
+    else:
+        render_status(out, result)
+
+
+def _no_terms_for_url(terms: Path | None) -> None:
+    if terms is not None:
+        raise BadInput("a served ledger carries its own terms", param="terms")
 
 
 @app.command()
@@ -157,27 +163,38 @@ def check(
         raise BadInput(
             "give either --live N (with optional --bodies, --credit) or --list FILE", where="check"
         )
-    t, h = api.load(terms, ledger)
-    if list_file is not None:
-        proposal = Proposal(
-            bodies=bodies,
-            credit=credit,
-            captives=api.load_list(list_file),
-            source=f"list:{list_file.name}",
+    captives = api.load_list(list_file) if list_file is not None else None
+    client = remote(ledger)
+    if client is not None:
+        _no_terms_for_url(terms)
+        body: dict[str, Any] = {
+            "live": live,
+            "bodies": bodies,
+            "credit": credit,
+            "at": at,
+            "as_of": as_of,
+        }
+        if captives is not None:
+            body["captives"] = [c.model_dump(mode="json") for c in captives]
+        with client:
+            result = client.check({k: v for k, v in body.items() if v is not None})
+    else:
+        d = deal.open_deal(Path(ledger), terms)
+        if captives is not None:
+            assert list_file is not None
+            proposal = Proposal(
+                bodies=bodies, credit=credit, captives=captives, source=f"list:{list_file.name}"
+            )
+        else:
+            proposal = Proposal(live=live or 0, bodies=bodies, credit=credit)
+        zone = d.terms.agreement.zone
+        result = deal.check(
+            d, proposal, at=parse_time(at, zone, "--at"), as_of=parse_time(as_of, zone, "--as-of")
         )
-    else:
-        proposal = Proposal(live=live or 0, bodies=bodies, credit=credit)
-    decision = api.check(
-        t,
-        h,
-        proposal,
-        at=parse_time(at, t.agreement.zone, "--at"),
-        as_of=parse_time(as_of, t.agreement.zone, "--as-of"),
-    )
     if as_json:
-        emit_json(check_out(decision))
+        emit_json(result)
     else:
-        render_decision(out, decision)
+        render_decision(out, result)
 
 
 @app.command()

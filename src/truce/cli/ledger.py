@@ -1,16 +1,18 @@
 """The ledger commands of `truce`: init, record, amend, assent, log, verify, checkpoint, prove,
-verify-proof, export, keys, sync, clone, compare, backup, people, forget. A thin layer over
-truce.ledger."""
+verify-proof, export, keys, sync, clone, compare, backup, people, forget. Each parses its
+options, loads keys, reads the clock, calls one truce.app function and prints the result."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
@@ -18,20 +20,29 @@ from truce.app.ledger import (
     assent_to_amendment,
     change_key,
     compare_ledgers,
+    export_ledger,
     log_entries,
+    new_key,
     propose_amendment,
+    record_events,
     verify_ledger,
 )
-from truce.app.ledger_schemas import AmendmentOut, VerifyFailed
-from truce.cli.common import JsonOpt, app, now, out, parse_time
+from truce.app.ledger_admin import backup_ledger, clone_ledger, init_ledger, sync_ledger
+from truce.app.ledger_schemas import AmendmentOut, HeadOut, VerifyFailed
+from truce.app.people import add_people, forget_person
+from truce.app.proofs import (
+    cosign_checkpoint,
+    make_checkpoint,
+    prove_consistency,
+    prove_inclusion,
+    verify_proof_bundle,
+)
+from truce.cli.common import JsonOpt, TargetArg, app, now, out, parse_time, remote
+from truce.client import events_from_file
 from truce.errors import BadInput, IntegrityError
-from truce.ledger.directory import LOG_NAME, LedgerDir, passphrase
-from truce.ledger.export import AUDIENCES, FORMATS, export
-from truce.ledger.log import checkpoint as cpt
+from truce.ledger.directory import passphrase
+from truce.ledger.export import AUDIENCES, FORMATS
 from truce.ledger.log import signing
-from truce.ledger.record import read_file, record
-from truce.ledger.replicate import sync
-from truce.ledger.verify import head_text, verify
 from truce.render import safe
 
 DirArg = Annotated[Path, typer.Argument(help="Ledger directory (made by `truce init`).")]
@@ -59,24 +70,21 @@ def init(
             "it signs the base terms.",
         ),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create a ledger directory bound to a terms file."""
-    pk = signing.load_private_key(key, passphrase()) if key is not None else None
-    try:
-        d = LedgerDir.init(directory, terms, at=now(), store=store, key=pk)
-    except BadInput as exc:
-        if exc.where == "key":
-            raise BadInput(str(exc).split(": ", 1)[1], where="--key") from None
-        raise
-    with d:
-        out.print(f"created ledger {d.ledger_id} in {escape(str(directory))}")
-        out.print(f"  terms digest {d.base.digest[:16]} ({escape(d.terms.agreement.name)})")
-        out.print(f"  log key {escape(str(directory / 'keys' / 'log.pub'))}")
+    res = init_ledger(directory, terms, now=now(), store=store, key=_load_key(key))
+    if as_json:
+        _json(res)
+        return
+    out.print(f"created ledger {res.ledger} in {escape(res.directory)}")
+    out.print(f"  terms digest {res.terms_digest[:16]} ({escape(res.agreement)})")
+    out.print(f"  log key {escape(res.log_key)}")
 
 
 @app.command("record")
 def record_cmd(
-    directory: DirArg,
+    directory: TargetArg,
     file: Annotated[Path, typer.Argument(help="Events (.jsonl) or a day summary (.csv).")],
     as_party: Annotated[
         str | None, typer.Option("--as", help="The declaring party: every event must be its.")
@@ -85,20 +93,26 @@ def record_cmd(
         Path | None,
         typer.Option("--key", help="The party's private key file: sign every event."),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Append events (the one way to append): checked first; a bad file changes nothing."""
-    with LedgerDir.open(directory) as d:
-        events, origins = read_file(d, file)
-        pk = signing.load_private_key(key, passphrase()) if key is not None else None
-        known = _known_people(d)
-        res = record(d, events, origins, as_party=as_party, key=pk, known_people=known)
-        if res.added:
-            out.print(
-                f"recorded {len(res.added)} events (seq {res.added[0].seq}-{res.added[-1].seq})"
-            )
-        if res.already:
-            out.print(f"{len(res.already)} already stored with the same content (retries)")
-        out.print(f"head: {head_text(d.store.head())}")
+    """Append events (the one way to append): checked first; a bad file changes nothing.
+    To a served ledger (a URL), events are signed here with --key and sent as the token's role."""
+    client = remote(directory)
+    if client is not None:
+        with client:
+            res = client.record(events_from_file(client, file), key=_load_key(key))
+    else:
+        res = record_events(
+            Path(directory), file, now=datetime.now(UTC), as_party=as_party, key=_load_key(key)
+        )  # the log's stamp keeps microseconds
+    if as_json:
+        _json(res)
+        return
+    if res.added:
+        out.print(f"recorded {len(res.added)} events (seq {res.added[0]}-{res.added[-1]})")
+    if res.already:
+        out.print(f"{res.already} already stored with the same content (retries)")
+    out.print(f"head: {_head(res.head)}")
 
 
 @app.command("amend")
@@ -130,7 +144,7 @@ def amend_cmd(
     zone = load_terms(terms).agreement.zone
     eff = parse_time(effective_at, zone, "--effective-at")
     assert eff is not None
-    pk = signing.load_private_key(key, passphrase()) if key is not None else None
+    pk = _load_key(key)
     res = propose_amendment(
         directory,
         terms,
@@ -160,7 +174,7 @@ def assent_cmd(
     ] = False,
 ) -> None:
     """Record a party's assent to a proposed amendment (a terms_agreed event naming it)."""
-    pk = signing.load_private_key(key, passphrase()) if key is not None else None
+    pk = _load_key(key)
     res = assent_to_amendment(
         directory, amendment, as_party=as_party, now=now(), key=pk, retroactive=retroactive
     )
@@ -209,7 +223,7 @@ def log_cmd(
 
 @app.command("verify")
 def verify_cmd(
-    directory: DirArg,
+    directory: TargetArg,
     checkpoint: Annotated[
         list[Path] | None,
         typer.Option("--checkpoint", help="A checkpoint note held elsewhere to check against."),
@@ -217,7 +231,14 @@ def verify_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-derive every hash, signature and checkpoint; name the first bad sequence number."""
-    res = verify_ledger(directory, checkpoint or [])
+    client = remote(directory)
+    if client is not None:
+        if checkpoint:
+            raise BadInput("checks against held checkpoints need the directory", param="checkpoint")
+        with client:
+            res = client.verify()
+    else:
+        res = verify_ledger(Path(directory), checkpoint or [])
     if as_json:
         sys.stdout.write(json.dumps(res.model_dump(mode="json")) + "\n")
         if isinstance(res, VerifyFailed):
@@ -255,36 +276,11 @@ def checkpoint_cmd(
     ] = None,
 ) -> None:
     """Sign the log's size and root (the log key), or cosign as a witness party."""
-    with LedgerDir.open(directory) as d:
-        tree = d.tree()
-        if cosign is None:
-            signed = cpt.sign_checkpoint(
-                cpt.Checkpoint(d.origin, tree.size, tree.root()), LOG_NAME, d.log_private_key()
-            )
-            note = cpt.format_note(signed)
-            d.store.add_checkpoint(tree.size, note)
-            sys.stdout.write(note)
-            return
-        if key is None:
-            raise BadInput("--cosign needs --key KEYFILE", where="--key")
-        cps = d.store.checkpoints()
-        if not cps:
-            raise BadInput("no checkpoint to cosign: run `truce checkpoint DIR` first")
-        pk = signing.load_private_key(key, passphrase())
-        _check_cosigner(d, cosign, pk, tree.size + 1)
-        size, note = cps[-1]
-        signed = cpt.parse_note(note)
-        path = state or d.path / "witness" / f"{cosign}.json"
-        path.parent.mkdir(exist_ok=True)
-        w = cpt.Witness(path, cosign, pk)
-        last = w.latest(d.origin)
-        old = last[0] if last else 0
-        proof = tree.consistency_proof(old, size) if 0 < old < size else []
-        cosigned = w.add_checkpoint(
-            signed, LOG_NAME, d.log_public_key(), old, proof, int(now().timestamp())
-        )
-        d.store.add_checkpoint(size, cpt.format_note(cosigned))
-        sys.stdout.write(cpt.format_note(cosigned))
+    if cosign is None:
+        res = make_checkpoint(directory)
+    else:
+        res = cosign_checkpoint(directory, cosign, key=_load_key(key), now=now(), state=state)
+    sys.stdout.write(res.note)
 
 
 @app.command("prove")
@@ -304,24 +300,20 @@ def prove_cmd(
     ] = None,
 ) -> None:
     """Print a proof bundle (JSON) that anyone can check offline with `truce verify-proof`."""
-    from truce.ledger import proofs
-
-    with LedgerDir.open(directory) as d:
-        if (event_id is None) == (from_size is None):
-            raise BadInput("give an EVENT_ID (inclusion) or --from SIZE (consistency)")
-        bundle = (
-            proofs.inclusion(d, event_id, size)
-            if event_id is not None
-            else proofs.consistency(d, from_size or 0, size)
-        )
-        text = json.dumps(bundle, indent=2) + "\n"
-        if out_file is not None:
-            out_file.write_text(text)
-            out.print(
-                f"wrote {'an' if bundle['kind'] == 'inclusion' else 'a'} {bundle['kind']} proof at size {bundle['size']} to {out_file}"
-            )
-        else:
-            sys.stdout.write(text)
+    if (event_id is None) == (from_size is None):
+        raise BadInput("give an EVENT_ID (inclusion) or --from SIZE (consistency)")
+    bundle = (
+        prove_inclusion(directory, event_id, size)
+        if event_id is not None
+        else prove_consistency(directory, from_size or 0, size)
+    )
+    text = json.dumps(bundle.model_dump(mode="json"), indent=2) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    out_file.write_text(text)
+    article = "an" if bundle.kind == "inclusion" else "a"
+    out.print(f"wrote {article} {bundle.kind} proof at size {bundle.size} to {out_file}")
 
 
 @app.command("verify-proof")
@@ -333,19 +325,17 @@ def verify_proof_cmd(
     ] = None,
 ) -> None:
     """Check a proof bundle offline, without the ledger: exit 3 if it does not verify."""
-    from truce.ledger import proofs
-
     try:
         text = bundle.read_text()
     except OSError as exc:
         raise BadInput(f"cannot read: {exc.strerror}", where=str(bundle)) from None
     pub = signing.parse_public_key(log_key.read_text().strip()) if log_key else None
-    out.print(f"ok: {escape(proofs.check(text, pub))}")
+    out.print(f"ok: {escape(verify_proof_bundle(text, pub).proves)}")
 
 
 @app.command("export")
 def export_cmd(
-    directory: DirArg,
+    directory: TargetArg,
     fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = "jsonl",
     audience: Annotated[
         str, typer.Option("--audience", help=f"One of {', '.join(AUDIENCES)}.")
@@ -355,22 +345,41 @@ def export_cmd(
     ] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
 ) -> None:
-    """Export events (jsonl, csv, parquet) or the day summary (days) for an audience."""
-    with LedgerDir.open(directory) as d:
-        text = export(d, fmt, audience, include_personal, out_file)
-        if text is not None:  # None: written to --out
-            sys.stdout.write(text)
+    """Export events (jsonl, csv, parquet) or the day summary (days) for an audience (from a
+    served ledger: the audience of the token's role)."""
+    client = remote(directory)
+    if client is not None:
+        if fmt == "parquet":
+            raise BadInput("a served ledger exports jsonl, csv or days", param="fmt")
+        with client:
+            text: str | None = client.export(fmt, include_personal)
+        if out_file is not None:
+            out_file.write_text(text or "")
+            text = None
+    else:
+        text = export_ledger(
+            Path(directory),
+            fmt=fmt,
+            audience=audience,
+            include_personal=include_personal,
+            out=out_file,
+        )
+    if text is not None:  # None: written to --out
+        sys.stdout.write(text)
 
 
 @app.command("sync")
 def sync_cmd(
     directory: DirArg,
     source: Annotated[Path, typer.Argument(help="Another copy of the same ledger.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Pull new entries from another copy; refuse anything inconsistent with ours."""
-    with LedgerDir.open(directory) as d, LedgerDir.open(source) as s:
-        n = sync(d, s)
-        out.print(f"pulled {n} entries; head {head_text(d.store.head())}")
+    res = sync_ledger(directory, source)
+    if as_json:
+        _json(res)
+        return
+    out.print(f"pulled {res.pulled} entries; head {_head(res.head)}")
 
 
 @app.command("clone")
@@ -380,13 +389,14 @@ def clone_cmd(
     store: Annotated[
         str, typer.Option("--store", help='"sqlite" or a SQLAlchemy URL for the copy.')
     ] = "sqlite",
+    as_json: JsonOpt = False,
 ) -> None:
     """Make this party's own copy of a ledger (then keep it current with `truce sync`)."""
-    from truce.ledger.replicate import clone
-
-    with LedgerDir.open(source) as s, clone(s, dest, store) as c:
-        rep = verify(c)
-        out.print(f"cloned {rep.events} events into {dest}; head {head_text(rep.head)}")
+    res = clone_ledger(source, dest, store)
+    if as_json:
+        _json(res)
+        return
+    out.print(f"cloned {res.events} events into {res.directory}; head {_head(res.head)}")
 
 
 @app.command("compare")
@@ -409,30 +419,14 @@ def compare_cmd(
 def backup_cmd(
     directory: DirArg,
     dest: Annotated[Path, typer.Argument(help="A new directory for the copy.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """An online backup (SQLite backup API) that is verified before it is reported."""
-    import shutil
-
-    from truce.ledger.store.sqlite import SqliteLedger
-
-    with LedgerDir.open(directory) as d:
-        if not isinstance(d.store, SqliteLedger):
-            raise BadInput("backup copies a SQLite store; for a server use its own tools")
-        if dest.exists():
-            raise BadInput("already exists", where=str(dest))
-        dest.mkdir(parents=True)
-        try:
-            for name in ("ledger.toml", "terms.toml"):
-                shutil.copyfile(directory / name, dest / name)
-            (dest / "keys").mkdir(mode=0o700)
-            shutil.copyfile(directory / "keys" / "log.pub", dest / "keys" / "log.pub")
-            d.store.backup(dest / "ledger.db")
-            with LedgerDir.open(dest) as b:
-                rep = verify(b)
-        except BaseException:
-            shutil.rmtree(dest, ignore_errors=True)  # no half-made or unverified backup
-            raise
-    out.print(f"backup verified: {rep.events} events; head {head_text(rep.head)}")
+    res = backup_ledger(directory, dest)
+    if as_json:
+        _json(res)
+        return
+    out.print(f"backup verified: {res.events} events; head {_head(res.head)}")
 
 
 @keys_app.command("new")
@@ -441,17 +435,11 @@ def keys_new(
     out_file: Annotated[Path, typer.Option("--out", help="Private key file to create.")],
 ) -> None:
     """Make an Ed25519 key (PKCS8, mode 0600, encrypted with TRUCE_PASSPHRASE if set)."""
-    k = signing.new_key()
-    pub_file = out_file.with_name(out_file.name + ".pub")
-    if pub_file.exists():
-        raise BadInput("already exists; refusing to overwrite it", where=str(pub_file))
-    signing.save_private_key(out_file, k, passphrase())
-    pub = signing.public_key_text(k.public_key())
-    pub_file.write_text(pub + "\n")
-    out.print(f"{party}: {pub} (key id {signing.key_id(k.public_key())})")
+    res = new_key(party, out_file, passphrase())
+    out.print(f"{party}: {res.public_key} (key id {res.key_id})")
     out.print(
-        f"  private key in {escape(str(out_file))}; share only the public key "
-        f"({escape(str(pub_file))})"
+        f"  private key in {escape(res.private_key_file)}; share only the public key "
+        f"({escape(res.public_key_file)})"
     )
 
 
@@ -494,7 +482,7 @@ def _key_event(
 ) -> None:
     if not public_key.startswith(signing.PUBLIC_KEY_PREFIX) and Path(public_key).is_file():
         public_key = Path(public_key).read_text().strip()
-    pk = signing.load_private_key(key, passphrase()) if key is not None else None
+    pk = _load_key(key)
     seq = change_key(directory, kind, party, public_key, as_party=as_party, now=now(), key=pk)
     out.print(f"{kind.replace('_', ' ')} for {party} at seq {seq}")
 
@@ -508,14 +496,8 @@ def people_add(
 ) -> None:
     """Register people: prints each one's pseudonym, the only id the ledger may use. The
     whole file is checked first, and stored in one transaction: a bad row stores nothing."""
-    from truce.ledger.people import People, read_people_csv
-
-    with LedgerDir.open(directory):
-        rows = read_people_csv(file)
-        with People.open(directory) as people:
-            pids = people.add_all(rows)
-        for row, pid in zip(rows, pids, strict=True):
-            out.print(f"{escape(row.where)}: {pid}")
+    for p in add_people(directory, file).people:
+        out.print(f"{escape(p.where)}: {p.pseudonym}")
 
 
 @app.command("forget")
@@ -524,46 +506,23 @@ def forget_cmd(
     person: Annotated[str, typer.Argument(help="The person's pseudonym (p-...).")],
 ) -> None:
     """Erase a person's personal data (destroy their key, vacuum); the log still verifies."""
-    from truce.ledger.people import People
-
-    with LedgerDir.open(directory), People.open(directory) as people:
-        people.forget(person, now().isoformat())
-        out.print(f"forgot {person}: key and personal fields destroyed")
+    res = forget_person(directory, person, now=now())
+    out.print(f"forgot {res.person}: key and personal fields destroyed")
 
 
-def _check_cosigner(d: LedgerDir, party: str, key: Ed25519PrivateKey, seq: int) -> None:
-    """A cosignature is made only by a party, with a key registered to it and valid now."""
-    ids = d.terms.parties.ids()
-    if party not in ids:
-        raise BadInput(
-            f"{party!r} is not a party in the terms (expected one of: {', '.join(sorted(ids))})",
-            where="--cosign",
-        )
-    kid = signing.key_id(key.public_key())
-    active = d.authority.ring.active(party, seq)
-    if kid not in active:
-        have = f"its keys: {', '.join(active)}" if active else "it has no registered key"
-        raise BadInput(
-            f"key {kid} is not a registered key of {party!r} ({have}); nothing stored",
-            where="--key",
-        )
+def _load_key(key: Path | None) -> Ed25519PrivateKey | None:
+    """A party's private key from its file (decrypted with TRUCE_PASSPHRASE), if one is given."""
+    return signing.load_private_key(key, passphrase()) if key is not None else None
 
 
-def _known_people(d: LedgerDir) -> dict[str, set[str]] | None:
-    """Pseudonyms registered in people.db by role (None when the ledger keeps no personal
-    data), forgotten people included: their pseudonyms stay valid ids."""
-    if not (d.path / "people.db").exists():
-        return None
-    from truce.ledger.people import People
+def _head(head: HeadOut) -> str:
+    """A log head in one line: size and base64 root."""
+    return f"size {head.size}, root {head.root}"
 
-    out: dict[str, set[str]] = {"captive": set(), "prisoner": set()}
-    with People.open(d.path) as people:
-        for p in people.export(include_personal=False):
-            out.setdefault(str(p["role"]), set()).add(str(p["pseudonym"]))
-        for p in people.forgotten():  # the role went with the data; the id stays valid
-            for ids in out.values():
-                ids.add(p["pseudonym"])
-    return out
+
+def _json(res: BaseModel) -> None:
+    """Print a result as one line of JSON (what `truce schema NAME` describes)."""
+    sys.stdout.write(json.dumps(res.model_dump(mode="json")) + "\n")
 
 
 def _what(ev: dict[str, object]) -> str:

@@ -35,9 +35,11 @@ class Proposal:
     def __post_init__(self) -> None:
         for name in ("live", "bodies", "credit"):
             if getattr(self, name) < 0:
-                raise ProposalError(f"--{name} must be >= 0, got {getattr(self, name)}")
+                raise ProposalError(f"must be >= 0, got {getattr(self, name)}", param=name)
             if getattr(self, name) > MAX_PEOPLE:
-                raise ProposalError(f"--{name} must be <= {MAX_PEOPLE}, got {getattr(self, name)}")
+                raise ProposalError(
+                    f"must be <= {MAX_PEOPLE}, got {getattr(self, name)}", param=name
+                )
         if self.captives is not None and len(self.captives) > MAX_PEOPLE:
             raise ProposalError(
                 f"the list has {len(self.captives)} captives; at most {MAX_PEOPLE} are taken"
@@ -133,9 +135,10 @@ def check(state: State, proposal: Proposal) -> Decision:
         )
     if proposal.credit > state.creditable:
         raise ProposalError(
-            f"--credit {proposal.credit} is more than the {state.creditable} creditable: "
+            f"a credit of {proposal.credit} is more than the {state.creditable} creditable: "
             f"{state.outside_released} released outside the framework by {state.at.isoformat()}, "
-            f"{state.credits_used} already credited"
+            f"{state.credits_used} already credited",
+            param="credit",
         )
     cal = _calendar(terms)
     at_ts = state.at.timestamp()

@@ -205,7 +205,7 @@ class Authority:
             if ev.declared_by in self.keyed:
                 active = self.ring.active(ev.declared_by, seq)
                 why = (
-                    f"sign with --as {ev.declared_by} --key KEYFILE"
+                    "sign them with one of its keys"
                     if active
                     else "its keys are all revoked: it appends again once a new key is "
                     "registered (docs/ledger.md, keys)"

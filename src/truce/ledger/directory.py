@@ -163,14 +163,14 @@ class LedgerDir:
         if ref_key is not None and key is None:
             raise BadInput(
                 f"the reference party {ref!r} has a signing key in the terms: the base terms "
-                f"are signed with it (give --key, {ref}'s private key file)",
-                where="key",
+                f"are signed with it (give {ref}'s private key)",
+                param="key",
             )
         if key is not None and signing.public_key_text(key.public_key()) != ref_key:
             raise BadInput(
                 f"this key is not the key the terms give the reference party {ref!r}"
                 + ("" if ref_key else " (they give it none: register one later with keys add)"),
-                where="key",
+                param="key",
             )
         ledger_id = f"truce-{uuid.uuid4().hex[:16]}"
         config = {"ledger_id": ledger_id, "origin": f"truce/{ledger_id}", "store": store}

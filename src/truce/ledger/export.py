@@ -74,7 +74,7 @@ def visible(records: list[Record], audience: str, terms: Terms | None = None) ->
     the pause days."""
     if audience not in AUDIENCES:
         raise BadInput(
-            f"expected one of {', '.join(AUDIENCES)}, got {audience!r}", where="--audience"
+            f"expected one of {', '.join(AUDIENCES)}, got {audience!r}", param="audience"
         )
     rank = _RANK[audience]
     latest_release = max(
@@ -180,11 +180,11 @@ def export(
     """Render an export for an audience: returns the text, or None when written to ``out``
     (which Parquet, being binary, needs). A file that cannot be written is BadInput."""
     if fmt not in FORMATS:
-        raise BadInput(f"expected one of {', '.join(FORMATS)}, got {fmt!r}", where="--format")
+        raise BadInput(f"expected one of {', '.join(FORMATS)}, got {fmt!r}", param="fmt")
     if out is None and fmt == "parquet":
-        raise BadInput("Parquet is binary: give --out FILE", where="--format parquet")
+        raise BadInput("Parquet is binary: give a file to write it to", param="out")
     if out is not None and not out.parent.is_dir():
-        raise BadInput(f"cannot write {out}: no directory {out.parent}", where="--out")
+        raise BadInput(f"cannot write {out}: no directory {out.parent}", param="out")
     recs = visible(d.all_records, audience, d.terms)
     if fmt == "parquet":
         assert out is not None

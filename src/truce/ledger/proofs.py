@@ -53,7 +53,7 @@ def inclusion(d: LedgerDir, event_id: str, size: int | None = None) -> dict[str,
         size = max(cps) if cps else tree.size
     if not st.seq <= size <= tree.size:
         raise BadInput(
-            f"size must be between {st.seq} (the event's seq) and {tree.size}", where="--size"
+            f"size must be between {st.seq} (the event's seq) and {tree.size}", param="size"
         )
     return {
         "truce_proof": BUNDLE_VERSION,
@@ -74,7 +74,7 @@ def consistency(d: LedgerDir, old: int, new: int | None = None) -> dict[str, Any
     tree = d.tree()
     new = tree.size if new is None else new
     if not 0 < old <= new <= tree.size:
-        raise BadInput(f"expected 0 < FROM <= TO <= {tree.size}", where="--from/--to")
+        raise BadInput(f"expected 0 < from <= size <= {tree.size}", param="from_size")
     return {
         "truce_proof": BUNDLE_VERSION,
         "kind": "consistency",

@@ -73,16 +73,40 @@ def record(
     key: Ed25519PrivateKey | None = None,
     known_people: dict[str, set[str]] | None = None,
     clock: Callable[[], datetime] = utc_now,
+    signatures: list[tuple[str, bytes] | None] | None = None,
+    expected_size: int | None = None,
 ) -> Recorded:
     """Check and append events, each stamped by the log with ``clock()`` (never earlier than the
-    entry before it); retried from scratch if another writer appended meanwhile."""
+    entry before it); retried from scratch if another writer appended meanwhile.
+
+    ``signatures`` (one per event, made by the declaring party on its own machine: key id and
+    signature bytes) are checked against the party's registered keys instead of signing here
+    with ``key``. With ``expected_size``, the batch is stored only onto a log of that size
+    (ConflictError otherwise, no retry): a writer that read the ledger at that size says so."""
+    if signatures is not None and (key is not None or len(signatures) != len(events)):
+        raise LedgerError("give one signature per event, or a key to sign with", param="key")
     for attempt in range(RETRIES):
         d.refresh()
-        leaves, already = _prepare(d, events, origins, as_party, key, known_people, clock)
         size = d.all_records[-1].seq if d.all_records else 0
+        if expected_size is not None and expected_size != size:
+            raise ConflictError(
+                f"the log has {size} entries, not the {expected_size} expected",
+                current_size=size,
+            )
+        leaves, already = _prepare(
+            d, events, origins, as_party, key, known_people, clock, signatures
+        )
         try:
             stored = d.store.append(leaves, expected_size=size)
         except ConflictError:
+            if expected_size is not None:
+                d.refresh()
+                now_size = d.all_records[-1].seq if d.all_records else 0
+                raise ConflictError(
+                    f"another writer appended first: the log has {now_size} entries, not the "
+                    f"{expected_size} expected",
+                    current_size=now_size,
+                ) from None
             time.sleep(random.uniform(0, 0.002) * min(attempt + 1, 10))  # let the others through
             continue
         d.refresh()
@@ -98,6 +122,7 @@ def _prepare(
     key: Ed25519PrivateKey | None,
     known_people: dict[str, set[str]] | None,
     clock: Callable[[], datetime],
+    signatures: list[tuple[str, bytes] | None] | None = None,
 ) -> tuple[list[Leaf], list[Stored]]:
     terms = d.terms
     parties = terms.parties.ids() | {IMPORTER}
@@ -105,12 +130,12 @@ def _prepare(
         raise LedgerError(
             f"{as_party!r} is not a party in the terms (expected one of: "
             f"{', '.join(sorted(parties))})",
-            where="--as",
+            param="as_party",
         )
     if key is not None and as_party is None:
-        raise LedgerError("signing with --key needs --as PARTY", where="--key")
+        raise LedgerError("a signed batch names its declaring party", param="as_party")
     if key is not None and as_party == IMPORTER:
-        raise LedgerError("the importer has no key: it signs nothing", where="--key")
+        raise LedgerError("the importer has no key: it signs nothing", param="key")
     by_id = {e.id: r for e in events if (r := d.record_of(e.id)) is not None}
     auth = d.authority.fork()  # a trial copy: what the store holds, then the new entries
     kid = signing.key_id(key.public_key()) if key is not None else None
@@ -124,7 +149,8 @@ def _prepare(
     leaves: list[Leaf] = []
     already: list[Stored] = []
     start = _start_ts(d)
-    for ev, where in zip(events, origins, strict=True):
+    given = signatures if signatures is not None else [None] * len(events)
+    for ev, where, given_sig in zip(events, origins, given, strict=True):
         old = by_id.get(ev.id)
         if old is not None:
             if canonical(event_json(old.event)) != canonical(event_json(ev)):
@@ -158,11 +184,11 @@ def _prepare(
             _check_people(ev, known_people, where)
         seq += 1
         body = event_json(ev)
-        sig: tuple[str, bytes] | None = None
+        sig = given_sig
         if key is not None:
             assert kid is not None
             sig = (kid, signing.sign_event(key, d.ledger_id, ev.type, ev.id, canonical(body)))
-        auth.admit(seq, ev, sig, stamp, where, check_signature=False)
+        auth.admit(seq, ev, sig, stamp, where, check_signature=signatures is not None)
         leaves.append(encode_leaf(d.ledger_id, body, default_visibility(ev), sig, stamp))
         new.append(ev)
         new_origins.append(where)

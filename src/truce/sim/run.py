@@ -57,9 +57,9 @@ def simulate_many(
     """Several scenario variants (a sweep) as one job: every (variant, chunk) is a task, all
     with the same seed, so the variants differ only by what was changed."""
     if runs < 1:
-        raise BadInput(f"runs must be at least 1, got {runs}", where="--runs")
+        raise BadInput(f"runs must be at least 1, got {runs}", param="runs")
     if backend not in BACKENDS:
-        raise BadInput(f"expected one of {', '.join(BACKENDS)}, got {backend!r}", where="--backend")
+        raise BadInput(f"expected one of {', '.join(BACKENDS)}, got {backend!r}", param="backend")
     jobs = [(v, c, n) for v in range(len(variants)) for c, n in chunks(runs)]
     if backend == "ray":
         parts = _ray(variants, seed, jobs, address, progress)

@@ -20,9 +20,7 @@ def parse_vary(spec: str) -> tuple[str, list[float] | tuple[float, float]]:
     ``KEY=LOW:HIGH`` (a range for random points)."""
     key, sep, values = spec.partition("=")
     if not sep or not key or not values:
-        raise BadInput(
-            f"expected KEY=V1,V2,... or KEY=LOW:HIGH:STEPS, got {spec!r}", where="--vary"
-        )
+        raise BadInput(f"expected KEY=V1,V2,... or KEY=LOW:HIGH:STEPS, got {spec!r}", param="vary")
     try:
         if ":" in values:
             parts = [float(x) for x in values.split(":")]
@@ -35,7 +33,7 @@ def parse_vary(spec: str) -> tuple[str, list[float] | tuple[float, float]]:
     except ValueError:
         raise BadInput(
             f"{spec!r}: values must be numbers: V1,V2,..., LOW:HIGH:STEPS (STEPS >= 2) or LOW:HIGH",
-            where="--vary",
+            param="vary",
         ) from None
 
 
@@ -44,7 +42,7 @@ def points(
 ) -> list[dict[str, float]]:
     """The sweep's points: the grid of listed values, or ``random`` points drawn uniformly."""
     if not varies:
-        raise BadInput("give at least one --vary KEY=...", where="--vary")
+        raise BadInput("give at least one KEY=... to vary", param="vary")
     if random is not None:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1 << 30,)))
         out = []
@@ -60,8 +58,8 @@ def points(
     ranged = [k for k, v in varies if isinstance(v, tuple)]
     if ranged:
         raise BadInput(
-            f"{', '.join(ranged)}: LOW:HIGH is for --random; for a grid give LOW:HIGH:STEPS",
-            where="--vary",
+            f"{', '.join(ranged)}: LOW:HIGH is for random points; for a grid give LOW:HIGH:STEPS",
+            param="vary",
         )
     keys = [k for k, _ in varies]
     grids = [v for _, v in varies if isinstance(v, list)]

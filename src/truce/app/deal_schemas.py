@@ -1,4 +1,5 @@
-"""The JSON shapes of `status` and `check` (pydantic models, so `truce schema` can print them)."""
+"""The deal commands' results: `validate`, `status`, `status --why` and `check` (pydantic
+models, so `truce schema` can print them and the service can return them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from truce.engine.decide import Decision
 from truce.engine.results import State
-from truce.exact import to_json_number
+from truce.exact import show, to_json_number
 
 Number = int | float
 
@@ -46,10 +47,16 @@ class DayOut(BaseModel):
     bodies_released: int
     credited: int
     counted: Number
+    counted_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `counted` is rounded to 6 places."
+    )
     outside_framework: int
     separate_track: int
     not_covered: int
     prisoners_due: Number
+    prisoners_due_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `prisoners_due` is rounded to 6 places."
+    )
     prisoners_released: int
     aid_trucks: int | None
     days_granted: int
@@ -80,10 +87,28 @@ class StatusOut(BaseModel):
     pause_days: int
     current_day: int | None
     counted: Number
+    counted_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `counted` is rounded to 6 places."
+    )
     balance: Number
+    balance_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `balance` is rounded to 6 places."
+    )
     creditable: int
+    outside_released: int = Field(
+        description="Captives released outside the framework (credited or not)."
+    )
+    credits_used: int = Field(
+        description="Outside-framework releases already credited to a pause day."
+    )
     prisoners_due: Number
+    prisoners_due_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `prisoners_due` is rounded to 6 places."
+    )
     prisoners_released: int
+    aid_basis: str | None = Field(
+        description="The aid figure the terms judge (e.g. received); null: the terms have no aid."
+    )
     days: list[DayOut]
     findings: list[FindingOut]
     disputed: list[DisputedOut]
@@ -111,15 +136,30 @@ class CheckOut(BaseModel):
     for_day: int | None
     for_date: str | None
     available: Number
+    available_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `available` is rounded to 6 places."
+    )
     counted: Number
+    counted_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `counted` is rounded to 6 places."
+    )
     balance: Number
+    balance_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `balance` is rounded to 6 places."
+    )
     extension_days: int
     shortfall: Number
+    shortfall_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `shortfall` is rounded to 6 places."
+    )
     ends_at: str | None = Field(
         description="The new end if the list meets the terms, else the current end."
     )
     current_end: str | None
     prisoners_due: Number
+    prisoners_due_text: str = Field(
+        description="Exact, as the tables print it (4.5, 1/3): `prisoners_due` is rounded to 6 places."
+    )
     pause_active: bool
     ineligible: list[IneligibleOut]
     explanation: list[str]
@@ -162,10 +202,16 @@ def status_out(state: State) -> StatusOut:
         pause_days=state.pause_days,
         current_day=state.current_day,
         counted=_n(state.counted),
+        counted_text=show(state.counted),
         balance=_n(state.balance),
+        balance_text=show(state.balance),
         creditable=state.creditable,
+        outside_released=state.outside_released,
+        credits_used=state.credits_used,
         prisoners_due=_n(state.prisoners_due),
+        prisoners_due_text=show(state.prisoners_due),
         prisoners_released=state.prisoners_released,
+        aid_basis=state.terms.aid.basis if state.terms.aid else None,
         days=[
             DayOut(
                 day=d.day,
@@ -177,10 +223,12 @@ def status_out(state: State) -> StatusOut:
                 bodies_released=d.bodies,
                 credited=d.credited,
                 counted=_n(d.counted),
+                counted_text=show(d.counted),
                 outside_framework=d.outside,
                 separate_track=d.separate,
                 not_covered=d.not_covered,
                 prisoners_due=_n(d.prisoners_due),
+                prisoners_due_text=show(d.prisoners_due),
                 prisoners_released=d.prisoners_released,
                 aid_trucks=d.aid,
                 days_granted=d.granted,
@@ -205,15 +253,51 @@ def check_out(d: Decision) -> CheckOut:
         for_day=d.for_day,
         for_date=d.for_date,
         available=_n(d.available),
+        available_text=show(d.available),
         counted=_n(d.counted),
+        counted_text=show(d.counted),
         balance=_n(d.balance),
+        balance_text=show(d.balance),
         extension_days=d.extension_days,
         shortfall=_n(d.shortfall),
+        shortfall_text=show(d.shortfall),
         ends_at=_iso(d.ends_at),
         current_end=_iso(d.current_end),
         prisoners_due=_n(d.prisoners_due),
+        prisoners_due_text=show(d.prisoners_due),
         pause_active=d.pause_active,
         ineligible=[IneligibleOut(**i.__dict__) for i in d.ineligible],
         explanation=d.explanation,
         trace=dict(d.trace),
     )
+
+
+class ValidateOut(BaseModel):
+    """What a valid terms file encodes, in brief."""
+
+    file: str
+    agreement: str
+    digest: str
+    timezone: str
+    start: str | None = Field(description="Local wall-clock start of the pause, in `timezone`.")
+    initial_days: int | None
+    initial_captives: int | None
+    captives_per_day: int | None = Field(description="Counted captives for one more pause day.")
+    prisoners_per_captive: str = Field(description="Exact, as written: 3, 1/2, 2.5.")
+
+
+class WhyOut(BaseModel):
+    """The references behind one figure or finding, each in plain words."""
+
+    name: str = Field(description="The figure (a key of the status trace) or finding:<n>.")
+    refs: list[str] = Field(description="The references (terms keys, event ids), first seen first.")
+    lines: list[str] = Field(description="Each reference as a line of plain words.")
+
+
+SCHEMAS: dict[str, Any] = {
+    "status": StatusOut,
+    "check": CheckOut,
+    "validate": ValidateOut,
+    "why": WhyOut,
+}
+"""Command name -> the type its `--json` output is a dump of."""

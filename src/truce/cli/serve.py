@@ -1,0 +1,48 @@
+"""`truce serve`: the shared service over ledger directories (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from truce.cli.common import app, err
+
+
+@app.command()
+def serve(
+    directories: Annotated[
+        list[Path], typer.Argument(help="Ledger directories to serve (each under its ledger id).")
+    ],
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option("--ssl-certfile", help="TLS certificate (PEM) for HTTPS.")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM) for HTTPS.")
+    ] = None,
+) -> None:
+    """Serve ledgers over HTTP: parties, mediators and readers with tokens (`truce token new`)."""
+    from truce.service.deps import require_fastapi
+
+    require_fastapi()
+    import uvicorn
+
+    from truce.service.app import create_app
+
+    api = create_app(directories)
+    for lid in api.state.hub.ledgers:
+        err.print(f"serving {lid} at http://{host}:{port}/v1/agreements/{lid}")
+    uvicorn.run(
+        api,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        timeout_graceful_shutdown=5,
+    )
