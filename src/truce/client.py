@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import TypeAdapter
 
-from truce.app.deal_schemas import CheckOut, StatusOut, WhyOut
+from truce.app.deal_schemas import CheckOut, StatusOut, TimetableOut, WhyOut
 from truce.app.ledger_schemas import RecordOut, VerifyOk, VerifyOut
 from truce.errors import (
     BadInput,
@@ -104,6 +104,10 @@ class Client:
     def status(self, at: str | None = None, as_of: str | None = None) -> StatusOut:
         params = {k: v for k, v in (("at", at), ("as_of", as_of)) if v is not None}
         return StatusOut.model_validate(self._call("GET", "/status", params=params).json())
+
+    def timetable(self, at: str | None = None, as_of: str | None = None) -> TimetableOut:
+        params = {k: v for k, v in (("at", at), ("as_of", as_of)) if v is not None}
+        return TimetableOut.model_validate(self._call("GET", "/timetable", params=params).json())
 
     def why(self, name: str, at: str | None = None, as_of: str | None = None) -> WhyOut:
         params = {k: v for k, v in (("at", at), ("as_of", as_of)) if v is not None}

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from truce.app.deal_schemas import CheckOut, DayOut, FindingOut, StatusOut
+from truce.app.deal_schemas import CheckOut, DayOut, FindingOut, StatusOut, TimetableOut
 
 _STYLE = {"met": "green", "over": "cyan", "short": "red", "pending": "yellow", "unknown": "dim"}
 
@@ -236,3 +236,24 @@ def _folded(s: StatusOut) -> list[tuple[str, str, str, str]]:
             )
         )
     return out
+
+
+def render_timetable(console: Console, t: TimetableOut) -> None:
+    """What is needed by when, one line each (times as the terms' zone writes them)."""
+    console.print(f"[bold]At {t.at}[/]: pause {'active' if t.active else 'not active'}")
+    if t.current_day is not None:
+        console.print(f"  handovers for day {t.current_day}: {t.handover_from} to {t.handover_to}")
+        console.print(
+            f"  next list (day {t.next_list_day}) by {t.next_list_by}: "
+            f"{t.captives_needed_text} counted captives for one more day"
+        )
+    else:
+        console.print(f"  pause end: {t.pause_ends or '-'}")
+    console.print(f"  prisoners outstanding: {t.prisoners_outstanding_text}")
+    for p in t.prisoners_pending:
+        console.print(f"    day {p.day if p.day is not None else '-'}: {safe(p.detail)}")
+    if t.aid_commitment is not None:
+        today = "unknown" if t.aid_trucks_today is None else str(t.aid_trucks_today)
+        console.print(
+            f"  aid today: {today} trucks ({t.aid_basis}) against {t.aid_commitment} committed"
+        )

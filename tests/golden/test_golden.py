@@ -120,6 +120,25 @@ CASES: dict[str, list[str]] = {
     "aid-lanes": ["aid", "lanes", str(ROUTE), "--target", "250", "--variant", "pause", "--json"],
     "schema-terms": ["schema", "terms"],
     "schema-events": ["schema", "events"],
+    "validate": ["validate", str(G / "terms.toml"), "--json"],
+    "why-finding": [
+        "status",
+        str(G / "ledger.jsonl"),
+        "--terms",
+        str(G / "terms.toml"),
+        "--why",
+        "finding:1",
+        "--json",
+    ],
+    "timetable": [
+        "timetable",
+        str(G / "ledger.jsonl"),
+        "--terms",
+        str(G / "terms.toml"),
+        "--at",
+        "2023-11-30T05:00+02:00",
+        "--json",
+    ],
     "schema-status": ["schema", "status"],
     "schema-check": ["schema", "check"],
 }
@@ -133,7 +152,7 @@ _NORMALISE = [
 
 
 def normalise(text: str, tmp: Path) -> str:
-    text = text.replace(str(tmp), "<tmp>")
+    text = text.replace(str(tmp), "<tmp>").replace(str(G.parent.parent), "<repo>")
     for pattern, repl in _NORMALISE:
         text = pattern.sub(repl, text)
     return text
@@ -171,6 +190,8 @@ def test_every_json_command_has_a_golden() -> None:
     for needed in (
         "status",
         "check",
+        "validate",
+        "timetable",
         "verify",
         "init",
         "record",

@@ -100,7 +100,13 @@ def served(built_ledger: Path, tmp_path: Path) -> Iterator[Served]:
     shutil.copytree(built_ledger, p)
     tokens = make_tokens(p)
     clock = Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
-    app = create_app([p], clock=clock, settings=Settings(rate=10_000, burst=10_000))
+    settings = Settings(
+        rate=10_000,
+        burst=10_000,
+        scenarios={"pause": GAZA / "scenario-pause.toml"},
+        routes={"gaza-2023": GAZA / "route.toml"},
+    )
+    app = create_app([p], clock=clock, settings=settings)
     with TestClient(app) as client:
         lid = next(iter(app.state.hub.ledgers))
         yield Served(p, lid, tokens, client, clock)

@@ -5,6 +5,7 @@ A new route without an access rule or a sample request here fails this test."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +35,59 @@ def _claim(role: str) -> dict[str, Any]:
     }
 
 
+_JOBS: dict[tuple[int, str], str] = {}
+
+
+def _job(s: Served, role: str) -> str:
+    """A finished simulation job of this served app, submitted by ``role`` (a job is its
+    submitter's, and the mediators')."""
+    key = (id(s.client.app), role)
+    if key not in _JOBS:
+        r = s.client.post(
+            s.url("/jobs"),
+            json={"kind": "simulate", "name": "pause", "runs": 20},
+            headers=s.auth(role),
+        )
+        jid = r.json()["id"]
+        deadline = time.monotonic() + 60
+        while s.client.get(s.url(f"/jobs/{jid}"), headers=s.auth(role)).json()["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        _JOBS[key] = jid
+    return _JOBS[key]
+
+
+def _chart(s: Served, role: str) -> str:
+    st = s.client.get(s.url(f"/jobs/{_job(s, role)}"), headers=s.auth(role)).json()
+    return s.url(f"/jobs/{_job(s, role)}/charts/{st['charts'][0]}")
+
+
 SAMPLES: dict[tuple[str, str], Callable[[Served, str], Request]] = {
+    ("POST", "/v1/agreements/{ledger_id}/jobs"): lambda s, r: (
+        s.url("/jobs"),
+        {"json": {"kind": "simulate", "name": "pause", "runs": 10}},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/jobs/{job_id}"): lambda s, r: (
+        s.url(f"/jobs/{_job(s, r)}"),
+        {},
+    ),
+    ("DELETE", "/v1/agreements/{ledger_id}/jobs/{job_id}"): lambda s, r: (
+        s.url(f"/jobs/{_job(s, r)}"),
+        {},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/jobs/{job_id}/summary"): lambda s, r: (
+        s.url(f"/jobs/{_job(s, r)}/summary"),
+        {},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/jobs/{job_id}/charts/{name}"): lambda s, r: (
+        _chart(s, r),
+        {},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/jobs/{job_id}/runs"): lambda s, r: (
+        s.url(f"/jobs/{_job(s, r)}/runs"),
+        {},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/aid"): lambda s, r: (s.url("/aid?route=gaza-2023"), {}),
     ("GET", "/v1/agreements"): lambda s, r: ("/v1/agreements", {}),
     ("GET", "/v1/agreements/{ledger_id}"): lambda s, r: (s.url(), {}),
     ("GET", "/v1/agreements/{ledger_id}/terms"): lambda s, r: (s.url("/terms"), {}),
@@ -44,6 +97,10 @@ SAMPLES: dict[tuple[str, str], Callable[[Served, str], Request]] = {
         {"json": {"events": [{"event": _claim(r)}]}},
     ),
     ("GET", "/v1/agreements/{ledger_id}/status"): lambda s, r: (s.url("/status"), {}),
+    ("GET", "/v1/agreements/{ledger_id}/timetable"): lambda s, r: (
+        s.url("/timetable?at=2023-11-30T05:00%2B02:00"),
+        {},
+    ),
     ("GET", "/v1/agreements/{ledger_id}/why/{name}"): lambda s, r: (s.url("/why/pause_days"), {}),
     ("POST", "/v1/agreements/{ledger_id}/check"): lambda s, r: (
         s.url("/check"),

@@ -87,6 +87,6 @@ def test_cli_refuses_bad_sweeps_clearly() -> None:
     code, _, err = run("sweep", SCENARIO, "--vary", "policy.holder.delay=0,2", "--runs", "10")
     assert code == 2 and "policy.holder.delay=2.0" in err and "must be between 0 and 1" in err
     code, _, err = run("sweep", SCENARIO, "--vary", "policy.holder.delay=0:1", "--runs", "10")
-    assert code == 2 and "--random" in err
+    assert code == 2 and "random points" in err
     code, _, err = run("sweep", SCENARIO, "--vary", "policy.holder.delay=a,b", "--runs", "10")
     assert code == 2 and "values must be numbers" in err

@@ -15,15 +15,18 @@ from truce import api
 from truce.app.deal_schemas import (
     CheckOut,
     StatusOut,
+    TimetableOut,
     ValidateOut,
     WhyOut,
     check_out,
     status_out,
+    timetable_out,
 )
 from truce.clock import PauseCalendar
 from truce.engine.decide import Decision, Proposal
 from truce.engine.explain import explain
 from truce.engine.results import State
+from truce.engine.timetable import timetable as engine_timetable
 from truce.errors import BadInput
 from truce.exact import show
 from truce.history import History
@@ -111,6 +114,14 @@ def why(deal: Deal, name: str, at: datetime | None = None, as_of: datetime | Non
     )
 
 
+def timetable(
+    deal: Deal, at: datetime | None = None, as_of: datetime | None = None
+) -> TimetableOut:
+    """What is needed by when at ``at``: the next list and its deadline, the handover window,
+    prisoners still due, aid today against the commitment."""
+    return timetable_out(engine_timetable(state(deal, at, as_of)))
+
+
 def decide(
     deal: Deal, proposal: Proposal, at: datetime | None = None, as_of: datetime | None = None
 ) -> Decision:
@@ -134,6 +145,7 @@ __all__ = [
     "open_deal",
     "state",
     "status",
+    "timetable",
     "validate_terms",
     "why",
 ]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from truce.engine.decide import Decision
 from truce.engine.results import State
+from truce.engine.timetable import Timetable
 from truce.exact import show, to_json_number
 
 Number = int | float
@@ -294,10 +295,66 @@ class WhyOut(BaseModel):
     lines: list[str] = Field(description="Each reference as a line of plain words.")
 
 
+class PendingOut(BaseModel):
+    """A prisoners finding not yet met."""
+
+    day: int | None
+    detail: str
+
+
+class TimetableOut(BaseModel):
+    """What is needed by when, at ``at``: the next list, the handover window, prisoners still
+    due, aid today against the commitment. Deadlines as the terms encode them."""
+
+    at: str
+    active: bool
+    current_day: int | None
+    handover_from: str | None = Field(description="The current pause day's start.")
+    handover_to: str | None = Field(description="The current pause day's end.")
+    pause_ends: str | None
+    next_list_day: int | None = Field(description="The pause day a list now would be for.")
+    next_list_by: str | None = Field(
+        description="A list must come before the pause ends to extend it."
+    )
+    captives_needed: Number | None = Field(
+        description="Counted captives the next list needs for one more day, after the balance."
+    )
+    captives_needed_text: str | None
+    prisoners_outstanding: Number = Field(description="Due by now, less released.")
+    prisoners_outstanding_text: str
+    prisoners_pending: list[PendingOut]
+    aid_trucks_today: int | None
+    aid_commitment: int | None = Field(description="Trucks a day the terms commit to.")
+    aid_basis: str | None
+
+
+def timetable_out(t: Timetable) -> TimetableOut:
+    """The JSON view of a Timetable."""
+    return TimetableOut(
+        at=t.at.isoformat(),
+        active=t.active,
+        current_day=t.current_day,
+        handover_from=_iso(t.handover_from),
+        handover_to=_iso(t.handover_to),
+        pause_ends=_iso(t.pause_ends),
+        next_list_day=t.next_list_day,
+        next_list_by=_iso(t.next_list_by),
+        captives_needed=None if t.captives_needed is None else _n(t.captives_needed),
+        captives_needed_text=None if t.captives_needed is None else show(t.captives_needed),
+        prisoners_outstanding=_n(t.prisoners_outstanding),
+        prisoners_outstanding_text=show(t.prisoners_outstanding),
+        prisoners_pending=[PendingOut(day=d, detail=x) for d, x in t.prisoners_pending],
+        aid_trucks_today=t.aid_trucks_today,
+        aid_commitment=t.aid_commitment,
+        aid_basis=t.aid_basis,
+    )
+
+
 SCHEMAS: dict[str, Any] = {
     "status": StatusOut,
     "check": CheckOut,
     "validate": ValidateOut,
     "why": WhyOut,
+    "timetable": TimetableOut,
 }
 """Command name -> the type its `--json` output is a dump of."""

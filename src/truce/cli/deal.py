@@ -16,7 +16,7 @@ from truce.app.deal_schemas import StatusOut, WhyOut
 from truce.cli.common import JsonOpt, app, emit_json, out, parse_time, remote
 from truce.engine.decide import Proposal
 from truce.errors import BadInput
-from truce.render import render_decision, render_status
+from truce.render import render_decision, render_status, render_timetable
 from truce.terms import terms_schema
 
 LedgerArg = Annotated[
@@ -140,6 +140,31 @@ def status(
 def _no_terms_for_url(terms: Path | None) -> None:
     if terms is not None:
         raise BadInput("a served ledger carries its own terms", param="terms")
+
+
+@app.command()
+def timetable(
+    ledger: LedgerArg,
+    terms: TermsOpt = None,
+    at: AtOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What is needed by when: the next list and its deadline, the handover window, prisoners
+    still due, aid today against the commitment."""
+    client = remote(ledger)
+    if client is not None:
+        _no_terms_for_url(terms)
+        with client:
+            t = client.timetable(at, as_of)
+    else:
+        d = deal.open_deal(Path(ledger), terms)
+        zone = d.terms.agreement.zone
+        t = deal.timetable(d, parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of"))
+    if as_json:
+        emit_json(t)
+    else:
+        render_timetable(out, t)
 
 
 @app.command()

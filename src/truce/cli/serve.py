@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from truce.cli.common import app, err
+from truce.errors import BadInput
 
 
 @app.command()
@@ -25,6 +26,17 @@ def serve(
     ssl_keyfile: Annotated[
         Path | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM) for HTTPS.")
     ] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", help="NAME=FILE: a scenario offered for simulation jobs."),
+    ] = None,
+    route: Annotated[
+        list[str] | None,
+        typer.Option("--route", help="NAME=FILE: an aid route offered by name."),
+    ] = None,
+    job_workers: Annotated[
+        int, typer.Option("--job-workers", min=1, max=64, help="Threads running jobs.")
+    ] = 1,
 ) -> None:
     """Serve ledgers over HTTP: parties, mediators and readers with tokens (`truce token new`)."""
     from truce.service.deps import require_fastapi
@@ -33,8 +45,14 @@ def serve(
     import uvicorn
 
     from truce.service.app import create_app
+    from truce.service.settings import Settings
 
-    api = create_app(directories)
+    settings = Settings(
+        scenarios=_named(scenario or [], "--scenario"),
+        routes=_named(route or [], "--route"),
+        job_workers=job_workers,
+    )
+    api = create_app(directories, settings=settings)
     for lid in api.state.hub.ledgers:
         err.print(f"serving {lid} at http://{host}:{port}/v1/agreements/{lid}")
     uvicorn.run(
@@ -46,3 +64,16 @@ def serve(
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         timeout_graceful_shutdown=5,
     )
+
+
+def _named(items: list[str], option: str) -> dict[str, Path]:
+    """NAME=FILE options as a mapping; each file must exist now, not at the first request."""
+    out: dict[str, Path] = {}
+    for item in items:
+        name, sep, file = item.partition("=")
+        if not sep or not name or not file:
+            raise BadInput(f"expected NAME=FILE, got {item!r}", where=option)
+        if not Path(file).is_file():
+            raise BadInput(f"no such file {file!r}", where=option)
+        out[name] = Path(file)
+    return out

@@ -114,7 +114,8 @@ def create_app(
     settings: Settings | None = None,
 ) -> FastAPI:
     """The service over these ledger directories (each under /v1/agreements/{its ledger id})."""
-    from truce.service import routes, stream
+    from truce.service import routes, routes_jobs, stream
+    from truce.service.jobs import JobManager
 
     settings = settings or Settings()
     hub = Hub([Path(p) for p in ledgers])
@@ -123,6 +124,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> Any:
         hub.loop = asyncio.get_running_loop()
         yield
+        app.state.jobs.close()
         hub.close()
 
     app = FastAPI(
@@ -141,6 +143,9 @@ def create_app(
     app.state.limiter = RateLimiter(settings.rate, settings.burst)
     app.state.idempotency = IdempotencyStore(settings.idempotency_keys)
     app.state.subscribers = 0
+    app.state.jobs = JobManager(
+        settings.scenarios, settings.routes, settings.job_workers, settings.job_queue, clock
+    )
     registry = CollectorRegistry()
     requests = Counter(
         "truce_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
@@ -258,5 +263,5 @@ def create_app(
 
     mount_docs(app)
     app.include_router(routes.router)
-    _ = stream  # its routes register on routes.router when imported
+    _ = (stream, routes_jobs)  # their routes register on routes.router when imported
     return app

@@ -71,6 +71,8 @@ DESCRIPTIONS: dict[str, str] = {
     "idempotency-in-flight": "A request with this Idempotency-Key is still being processed.",
     "too-many-streams": "The server has as many event streams open as it allows.",
     "timeout": "The request took longer than the server allows.",
+    "too-many-jobs": "The job queue is full; retry later.",
+    "job-not-done": "The job has not finished (see its status).",
     "unsupported-media-type": "The request body must be JSON.",
     "internal": "An unexpected error; the server's log has the details.",
 }

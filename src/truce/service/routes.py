@@ -17,7 +17,7 @@ from fastapi.security import HTTPBearer
 
 from truce.app import deal, ledger, proofs
 from truce.app.append import append_as
-from truce.app.deal_schemas import CheckOut, StatusOut, WhyOut
+from truce.app.deal_schemas import CheckOut, StatusOut, TimetableOut, WhyOut
 from truce.app.ledger_schemas import (
     ConsistencyProof,
     InclusionProof,
@@ -320,6 +320,21 @@ def status(
         out = caller.served.cache.get(key)
         if out is None:
             out = caller.served.remember(key, deal.status(deal.of_ledger(d), at_t, as_of_t))
+    return present(caller, out)
+
+
+@route("GET", "/agreements/{ledger_id}/timetable", "read", response_model=TimetableOut)
+def timetable(
+    caller: Annotated[Caller, Depends(caller_for("read"))],
+    at: Annotated[str | None, Query(max_length=64)] = None,
+    as_of: Annotated[str | None, Query(max_length=64)] = None,
+) -> JSONResponse:
+    """What is needed by when: the next list and its deadline, the handover window, prisoners
+    still due, aid today against the commitment."""
+    at_t, as_of_t = _time(at, "at", caller), _time(as_of, "as_of", caller)
+    with caller.served.open() as d:
+        at_t = _default_at(caller, d, at_t)
+        out = deal.timetable(deal.of_ledger(d), at_t, as_of_t)
     return present(caller, out)
 
 

@@ -29,6 +29,10 @@ class Settings:
     """Origins allowed by CORS; none by default (CORS off)."""
     idempotency_keys: int = 10_000
     """Idempotency records kept per process (the oldest are forgotten first)."""
+    job_workers: int = 1
+    """Threads running simulation and aid jobs (never a request's own thread)."""
+    job_queue: int = 8
+    """Jobs queued or running at once; beyond that 503."""
     scenarios: dict[str, Path] = field(default_factory=dict)
     """Simulation scenarios offered by name."""
     routes: dict[str, Path] = field(default_factory=dict)
