@@ -24,6 +24,7 @@ from truce.app.deal_schemas import (
 )
 from truce.clock import PauseCalendar
 from truce.engine.decide import Decision, Proposal
+from truce.engine.decide import check as engine_check
 from truce.engine.explain import explain
 from truce.engine.results import State
 from truce.engine.timetable import timetable as engine_timetable
@@ -71,19 +72,14 @@ def of_ledger(d: LedgerDir) -> Deal:
     return Deal(d.terms, d.history())
 
 
-def day_of_events(d: LedgerDir, ids: list[str]) -> dict[str, int]:
-    """The pause day each event's ``at`` falls in (from 1; none before the start or for terms
-    without a pause)."""
+def pause_days_of(d: LedgerDir, times: list[datetime]) -> list[int | None]:
+    """The pause day (from 1) each time falls in; None before the start or for terms without
+    a pause."""
     start = d.terms.agreement.start
     if start is None:
-        return {}
+        return [None] * len(times)
     cal = PauseCalendar(start, d.terms.agreement.zone)
-    wanted = set(ids)
-    out: dict[str, int] = {}
-    for r in d.all_records:
-        if r.event.id in wanted and (k := cal.day_of(r.event.at)) >= 1:
-            out[r.event.id] = k
-    return out
+    return [k if (k := cal.day_of(t)) >= 1 else None for t in times]
 
 
 def state(deal: Deal, at: datetime | None = None, as_of: datetime | None = None) -> State:
@@ -129,6 +125,11 @@ def decide(
     return api.check(deal.terms, deal.history, proposal, at=at, as_of=as_of)
 
 
+def check_state(st: State, proposal: Proposal) -> CheckOut:
+    """``check`` on a state already computed (an interface that caches states, the service)."""
+    return check_out(engine_check(st, proposal))
+
+
 def check(
     deal: Deal, proposal: Proposal, at: datetime | None = None, as_of: datetime | None = None
 ) -> CheckOut:
@@ -139,10 +140,11 @@ def check(
 __all__ = [
     "Deal",
     "check",
-    "day_of_events",
+    "check_state",
     "decide",
     "of_ledger",
     "open_deal",
+    "pause_days_of",
     "state",
     "status",
     "timetable",

@@ -128,6 +128,7 @@ def create_app(
         hub.close()
 
     app = FastAPI(
+        responses=problems.responses(400, 404, 413, 422, 429, 500, 503),
         title="truce",
         version="1",
         summary="One ledger of an exchange-for-pause agreement, shared over HTTP.",

@@ -29,11 +29,16 @@ class Served:
         self._cache_size = -1
         self.changed = asyncio.Event()
         self.size = 0
+        self.closed = False
 
     @contextmanager
     def open(self) -> Iterator[LedgerDir]:
-        """The directory, current, under the lock; cached views are dropped when it grew."""
+        """The directory, current, under the lock; cached views are dropped when it grew.
+        A ledger closed at an app's shutdown opens again at its next use."""
         with self.lock:
+            if self.closed:
+                self.dir = LedgerDir.open(self.path)
+                self.closed = False
             self.dir.refresh()
             self.size = len(self.dir.all_records)
             if self.size != self._cache_size:
@@ -50,7 +55,9 @@ class Served:
 
     def close(self) -> None:
         with self.lock:
-            self.dir.close()
+            if not self.closed:
+                self.dir.close()
+                self.closed = True
 
 
 class Hub:

@@ -128,7 +128,7 @@ class JobManager:
                 )
             jid = uuid.uuid4().hex[:16]
             folder = self.root / jid
-            folder.mkdir()
+            folder.mkdir(parents=True)  # the root again after an app's shutdown removed it
             job = Job(jid, ledger, token, spec, self.clock(), folder)
             job.total = spec.runs if spec.kind == "simulate" else 1
             self.jobs[jid] = job

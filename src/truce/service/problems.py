@@ -4,6 +4,7 @@ unexpected (a 500 that names no internals). A parameter at fault is named by a J
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -90,6 +91,15 @@ class Problem(BaseModel):
     )
     where: str | None = Field(None, description="The file, line or key path at fault.")
     current_size: int | None = Field(None, description="size-conflict: the log's size now.")
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these statuses: problem details (application/problem+json)."""
+    schema = Problem.model_json_schema()
+    return {
+        s: {"description": HTTPStatus(s).phrase, "content": {MEDIA_TYPE: {"schema": schema}}}
+        for s in statuses
+    }
 
 
 def problem(

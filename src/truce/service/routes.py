@@ -4,6 +4,7 @@ for the check, the OpenAPI document (``x-access``) and the role x route test."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Callable
@@ -14,10 +15,11 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPBearer
+from pydantic import ValidationError
 
 from truce.app import deal, ledger, proofs
 from truce.app.append import append_as
-from truce.app.deal_schemas import CheckOut, StatusOut, TimetableOut, WhyOut
+from truce.app.deal_schemas import CheckOut, StatusOut, TimetableOut, WhyOut, status_out
 from truce.app.ledger_schemas import (
     ConsistencyProof,
     InclusionProof,
@@ -27,10 +29,12 @@ from truce.app.ledger_schemas import (
 )
 from truce.clock import in_zone
 from truce.engine.decide import Proposal
+from truce.engine.results import State
 from truce.errors import BadInput
 from truce.events import Captive
 from truce.ledger.authority import LEDGER_TYPES
 from truce.ledger.export import visible
+from truce.service import problems
 from truce.service.access import Caller, authenticate, log_restricted_read
 from truce.service.redact import Redactor, secrets_for
 from truce.service.refusal import Refusal
@@ -41,10 +45,13 @@ from truce.service.schemas import (
     EventsPage,
     TermsOut,
 )
+from truce.validation import describe_error
 
 LEDGER_ID = r"^[A-Za-z0-9._-]{1,64}$"
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from `truce token new`.")
-router = APIRouter(prefix="/v1")
+router = APIRouter(
+    prefix="/v1", responses=problems.responses(400, 401, 403, 404, 409, 413, 422, 429, 500, 503)
+)
 
 LedgerId = Annotated[str, Path(pattern=LEDGER_ID, description="The agreement's ledger id.")]
 
@@ -220,18 +227,37 @@ def events(
     """The log as the caller's role may see it, a page at a time."""
     limit = min(limit, request.app.state.settings.max_page)
     with caller.served.open() as d:
-        entries = ledger.log_entries(
-            d, type_=type, party=party, since=after_seq + 1, audience=caller.audience
-        )
+        view = log_view(caller, d)
+        start = bisect.bisect_right([e["seq"] for e in view], after_seq)
+        entries = [
+            e
+            for e in view[start:]
+            if (type is None or e["event"]["type"] == type)
+            and (party is None or e["event"]["declared_by"] == party)
+        ]
         if day is not None:
-            days = deal.day_of_events(d, [e.event["id"] for e in entries])
-            entries = [e for e in entries if days.get(e.event["id"]) == day]
+            times = [datetime.fromisoformat(e["event"]["at"]) for e in entries]
+            days = deal.pause_days_of(d, times)
+            entries = [e for e, k in zip(entries, days, strict=True) if k == day]
     page = entries[:limit]
     log_restricted_read(caller, f"events after {after_seq}")
-    nxt = page[-1].seq if len(entries) > limit else None
-    return present(
-        caller, EventsPage(items=[e.model_dump(mode="json") for e in page], next_after_seq=nxt)
-    )
+    nxt = page[-1]["seq"] if len(entries) > limit else None
+    return JSONResponse(EventsPage(items=page, next_after_seq=nxt).model_dump(mode="json"))
+
+
+def log_view(caller: Caller, d: Any) -> list[dict[str, Any]]:
+    """The whole log as the caller's role may see it (redacted below mediator), as JSON
+    objects; computed once per ledger size and role, shared by pages and streams."""
+    served = caller.served
+    key = ("log-view", caller.audience)
+    view: list[dict[str, Any]] | None = served.cache.get(key)
+    if view is None:
+        entries = [
+            e.model_dump(mode="json") for e in ledger.log_entries(d, audience=caller.audience)
+        ]
+        view = entries if caller.sees_all else _redactor(caller).value(entries)
+        served.remember(key, view)
+    return view
 
 
 def _fingerprint(body: bytes) -> str:
@@ -311,16 +337,27 @@ def status(
     caller: Annotated[Caller, Depends(caller_for("read"))],
     at: Annotated[str | None, Query(max_length=64)] = None,
     as_of: Annotated[str | None, Query(max_length=64)] = None,
-) -> JSONResponse:
+) -> Response:
     """The state of the pause (the schema of `truce status --json`), from the whole record."""
     at_t, as_of_t = _time(at, "at", caller), _time(as_of, "as_of", caller)
     with caller.served.open() as d:
         at_t = _default_at(caller, d, at_t)
-        key = ("status", at_t, as_of_t)
-        out = caller.served.cache.get(key)
-        if out is None:
-            out = caller.served.remember(key, deal.status(deal.of_ledger(d), at_t, as_of_t))
-    return present(caller, out)
+        key = ("status-body", caller.audience, at_t, as_of_t)
+        body: bytes | None = caller.served.cache.get(key)
+        if body is None:  # the document is large on a long ledger: rendered once per size
+            body = bytes(present(caller, status_out(_state(caller, d, at_t, as_of_t))).body)
+            caller.served.remember(key, body)
+    return Response(body, media_type="application/json")
+
+
+def _state(caller: Caller, d: Any, at: datetime | None, as_of: datetime | None) -> State:
+    """The engine's state at (at, as_of), computed once per ledger size."""
+    key = ("state", at, as_of)
+    st: State | None = caller.served.cache.get(key)
+    if st is None:
+        st = deal.state(deal.of_ledger(d), at, as_of)
+        caller.served.remember(key, st)
+    return st
 
 
 @route("GET", "/agreements/{ledger_id}/timetable", "read", response_model=TimetableOut)
@@ -359,14 +396,22 @@ def check(caller: Annotated[Caller, Depends(caller_for("read"))], body: CheckIn)
     if (body.live is None) == (body.captives is None):
         raise BadInput("give either live (with bodies, credit) or captives", param="live")
     if body.captives is not None:
-        captives = tuple(Captive.model_validate(c) for c in body.captives)
+        items = []
+        for i, c in enumerate(body.captives):
+            try:
+                items.append(Captive.model_validate(c))
+            except ValidationError as exc:
+                raise BadInput(
+                    describe_error(exc.errors()[0], Captive), where=f"/captives/{i}"
+                ) from None
+        captives = tuple(items)
         proposal = Proposal(bodies=body.bodies, credit=body.credit, captives=captives)
     else:
         proposal = Proposal(live=body.live or 0, bodies=body.bodies, credit=body.credit)
     at_t, as_of_t = _time(body.at, "at", caller), _time(body.as_of, "as_of", caller)
     with caller.served.open() as d:
         at_t = _default_at(caller, d, at_t)
-        out = deal.check(deal.of_ledger(d), proposal, at_t, as_of_t)
+        out = deal.check_state(_state(caller, d, at_t, as_of_t), proposal)
     return present(caller, out)
 
 
@@ -384,7 +429,7 @@ async def verify(caller: Annotated[Caller, Depends(caller_for("read"))]) -> JSON
     "/agreements/{ledger_id}/checkpoint",
     "read",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {}}}, 404: {}},
+    responses={200: {"content": {"text/plain": {}}}},
 )
 def checkpoint(caller: Annotated[Caller, Depends(caller_for("read"))]) -> PlainTextResponse:
     """The latest checkpoint as a C2SP signed note (text/plain)."""

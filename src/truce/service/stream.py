@@ -5,6 +5,7 @@ reconnects with ``Last-Event-ID: N`` gets every visible entry after seq N first.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -13,10 +14,10 @@ import anyio
 from fastapi import Depends, Request
 from fastapi.responses import StreamingResponse
 
-from truce.app import deal, ledger
+from truce.app import deal
 from truce.service.access import Caller
 from truce.service.refusal import Refusal
-from truce.service.routes import _redactor, caller_for, route
+from truce.service.routes import caller_for, log_view, route
 
 HEADLINE = ("active", "ends_at", "pause_days", "counted", "balance", "prisoners_due")
 
@@ -30,20 +31,19 @@ def _frame(event: str, data: Any, seq: int | None = None) -> bytes:
 
 
 def _since(caller: Caller, after: int) -> tuple[list[dict[str, Any]], dict[str, Any], int]:
-    with caller.served.open() as d:
+    """The role's visible entries after seq ``after``, the headline figures, and the size. The
+    role's view of the whole log is computed once per size and shared by its subscribers."""
+    served = caller.served
+    with served.open() as d:
         size = len(d.all_records)
-        entries = ledger.log_entries(d, since=after + 1, audience=caller.audience)
-        st = caller.served.cache.get(("headline",))
+        view = log_view(caller, d)
+        st: dict[str, Any] | None = served.cache.get(("headline",))
         if st is None:
-            full = deal.status(deal.of_ledger(d))
-            st = caller.served.remember(
-                ("headline",),
-                {k: v for k, v in full.model_dump(mode="json").items() if k in HEADLINE},
-            )
-    data = [e.model_dump(mode="json") for e in entries]
-    if not caller.sees_all:
-        data = _redactor(caller).value(data)
-    return data, st, size
+            full = deal.status(deal.of_ledger(d)).model_dump(mode="json")
+            st = {k: v for k, v in full.items() if k in HEADLINE}
+            served.remember(("headline",), st)
+    start = bisect.bisect_right([e["seq"] for e in view], after)
+    return view[start:], st, size
 
 
 @route(
