@@ -95,6 +95,20 @@ def test_signatures_are_checked(served: Served) -> None:
     bad = {"events": [{"event": ev, "signature": sign(other, lid, ev)}]}
     r = served.client.post(served.url("/events"), json=bad, headers=served.auth("party:hamas"))
     assert r.status_code == 422, r.text
+    # signed with the other party's registered key
+    ikey = signing.new_key()
+    ikev = kev | {
+        "id": "key-israel-1",
+        "declared_by": "israel",
+        "recorded_by": "israel",
+        "party": "israel",
+        "public_key": signing.public_key_text(ikey.public_key()),
+    }
+    assert post(served, "party:israel", ikev).status_code == 201
+    ev = claim(7)
+    theirs = {"events": [{"event": ev, "signature": sign(ikey, lid, ev)}]}
+    r = served.client.post(served.url("/events"), json=theirs, headers=served.auth("party:hamas"))
+    assert r.status_code == 422 and "hamas" in r.json()["detail"], r.text
     # the right key over other content
     sig = sign(key, lid, claim(3))
     forged = {"events": [{"event": claim(4), "signature": sig}]}

@@ -93,8 +93,12 @@ def _default_at(caller: Caller, d: Any, at: datetime | None) -> datetime | None:
     restricted event does not show through the status's ``at``."""
     if at is not None or caller.sees_all:
         return at
-    shown = visible(d.all_records, caller.audience)
-    return max((r.event.at for r in shown if r.event.type not in LEDGER_TYPES), default=None)
+    key = ("default-at", caller.audience)
+    if key not in caller.served.cache:
+        shown = visible(d.all_records, caller.audience)
+        latest = max((r.event.at for r in shown if r.event.type not in LEDGER_TYPES), default=None)
+        caller.served.remember(key, latest)
+    return caller.served.cache[key]  # type: ignore[no-any-return]
 
 
 def present(caller: Caller, value: Any, status: int = 200) -> JSONResponse:
