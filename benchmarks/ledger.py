@@ -40,10 +40,9 @@ import gc
 import hashlib
 import os
 import random
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ from machine import (
     SMOKE_BANNER,
     best,
     describe,
+    pg_server,
 )  # benchmarks/machine.py (this folder is on sys.path)
 from truce.events import EVENT_ADAPTER
 from truce.ledger.directory import event_json
@@ -283,19 +283,6 @@ def bench_sqlite(tmp: Path, leaves: list[Leaf], hashes: list[bytes], single: int
 
 
 # ---------------------------------------------------------------- PostgreSQL
-
-
-@contextlib.contextmanager
-def pg_server(given: str | None) -> Iterator[str]:
-    """``given`` (a server URL) if set, else a throwaway server as the tests start one."""
-    if given:
-        yield given
-        return
-    sys.path.insert(0, str(ROOT))
-    from tests.pgserver import PgServer
-
-    with PgServer() as server:
-        yield server.url
 
 
 def pg_version(conn: Any) -> str:

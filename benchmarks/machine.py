@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import platform
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +47,18 @@ def best(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
         out = fn()
         fastest = min(fastest, time.perf_counter() - t0)
     return fastest, out
+
+
+@contextlib.contextmanager
+def pg_server(given: str | None) -> Iterator[str]:
+    """``given`` (a PostgreSQL URL) if set, else a throwaway server as the tests start one."""
+    if given:
+        yield given
+        return
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.pgserver import PgServer
+
+    with PgServer() as server:
+        yield server.url

@@ -54,7 +54,11 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from machine import SMOKE_BANNER, describe  # benchmarks/machine.py (this folder is on sys.path)
+from machine import (  # benchmarks/machine.py (this folder is on sys.path)
+    SMOKE_BANNER,
+    describe,
+    pg_server,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZA = ROOT / "examples" / "gaza-2023"
@@ -423,19 +427,6 @@ async def fanout(base: str, lid: str, tokens: dict[str, dict[str, str]], args: A
 
 
 # ---------------------------------------------------------------- (e)
-
-
-@contextlib.contextmanager
-def pg_server(given: str | None) -> Iterator[str]:
-    """``given`` (a server URL) if set, else a throwaway server as the tests start one."""
-    if given:
-        yield given
-        return
-    sys.path.insert(0, str(ROOT))
-    from tests.pgserver import PgServer
-
-    with PgServer() as srv:
-        yield srv.url
 
 
 def postgres(url: str | None, n: int, block: int, tmp: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -110,12 +111,16 @@ def load_list(path: str | Path) -> tuple[Captive, ...]:
             )
         for row in reader:
             rows.append((reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}))
+    return parse_captives((f"{p}:{n}", obj) for n, obj in rows)
+
+
+def parse_captives(rows: Iterable[tuple[str, object]]) -> tuple[Captive, ...]:
+    """Captives from (place, mapping) pairs; a bad one is a ProposalError naming its place (a
+    file's line, or a JSON pointer into a request)."""
     out: list[Captive] = []
-    for n, obj in rows:
+    for where, obj in rows:
         try:
             out.append(Captive.model_validate(obj))
         except ValidationError as exc:
-            raise ProposalError(
-                describe_error(exc.errors()[0], Captive), where=f"{p}:{n}"
-            ) from None
+            raise ProposalError(describe_error(exc.errors()[0], Captive), where=where) from None
     return tuple(out)

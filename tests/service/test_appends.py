@@ -28,6 +28,20 @@ def claim(i: int, who: str = "hamas", **kw: Any) -> dict[str, Any]:
     } | kw
 
 
+def key_event(party: str, key: Any) -> dict[str, Any]:
+    """A party registering its own first key."""
+    return {
+        "id": f"key-{party}-1",
+        "type": "key_added",
+        "at": "2023-11-30T07:00+02:00",
+        "recorded_at": "2023-11-30T07:00+02:00",
+        "declared_by": party,
+        "recorded_by": party,
+        "party": party,
+        "public_key": signing.public_key_text(key.public_key()),
+    }
+
+
 def sign(key: Any, ledger_id: str, ev: dict[str, Any]) -> dict[str, str]:
     """What a client does: sign the canonical event for this ledger with its own key."""
     from truce.events import EVENT_ADAPTER
@@ -57,17 +71,7 @@ def test_mediator_relays_only_for_parties_without_a_key(served: Served) -> None:
     r = post(served, "mediator:qatar", claim(1) | {"recorded_by": "qatar"})
     assert r.status_code == 201, r.text
     key = signing.new_key()
-    pub = signing.public_key_text(key.public_key())
-    kev = {
-        "id": "key-hamas-1",
-        "type": "key_added",
-        "at": "2023-11-30T07:00+02:00",
-        "recorded_at": "2023-11-30T07:00+02:00",
-        "declared_by": "hamas",
-        "recorded_by": "hamas",
-        "party": "hamas",
-        "public_key": pub,
-    }
+    kev = key_event("hamas", key)
     assert post(served, "party:hamas", kev).status_code == 201
     r = post(served, "mediator:qatar", claim(2) | {"recorded_by": "qatar"})
     assert r.status_code == 403 and "has a signing key" in r.json()["detail"]
@@ -75,16 +79,7 @@ def test_mediator_relays_only_for_parties_without_a_key(served: Served) -> None:
 
 def test_signatures_are_checked(served: Served) -> None:
     key, other = signing.new_key(), signing.new_key()
-    kev = {
-        "id": "key-hamas-1",
-        "type": "key_added",
-        "at": "2023-11-30T07:00+02:00",
-        "recorded_at": "2023-11-30T07:00+02:00",
-        "declared_by": "hamas",
-        "recorded_by": "hamas",
-        "party": "hamas",
-        "public_key": signing.public_key_text(key.public_key()),
-    }
+    kev = key_event("hamas", key)
     assert post(served, "party:hamas", kev).status_code == 201
     lid = served.ledger_id
     # unsigned
@@ -97,13 +92,7 @@ def test_signatures_are_checked(served: Served) -> None:
     assert r.status_code == 422, r.text
     # signed with the other party's registered key
     ikey = signing.new_key()
-    ikev = kev | {
-        "id": "key-israel-1",
-        "declared_by": "israel",
-        "recorded_by": "israel",
-        "party": "israel",
-        "public_key": signing.public_key_text(ikey.public_key()),
-    }
+    ikev = key_event("israel", ikey)
     assert post(served, "party:israel", ikev).status_code == 201
     ev = claim(7)
     theirs = {"events": [{"event": ev, "signature": sign(ikey, lid, ev)}]}

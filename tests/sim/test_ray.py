@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,3 +94,41 @@ def test_a_sweep_on_ray_equals_the_local_one() -> None:
     for a, b in zip(local, remote, strict=True):
         assert np.array_equal(a.pause_days, b.pause_days)
         assert np.array_equal(a.released, b.released)
+
+
+def test_a_service_job_on_ray_equals_the_local_summary(tmp_path: Path) -> None:
+    """`truce serve --ray`: a simulation job's chunks run on Ray; the summary is the local one."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from truce.app.sim import simulate_scenario
+    from truce.ledger.directory import LedgerDir
+    from truce.ledger.tokens import Role, TokenStore
+    from truce.service.app import create_app
+    from truce.service.settings import Settings
+
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    d = tmp_path / "gaza"
+    LedgerDir.init(d, EXAMPLES / "gaza-2023" / "terms.toml", at=now).close()
+    token = TokenStore(d).new(Role.parse("reader"), None, now)[0]
+    settings = Settings(scenarios={"s": SCENARIO}, job_backend="ray")
+    app = create_app([d], clock=lambda: now, settings=settings)
+    with TestClient(app) as c:
+        base = f"/v1/agreements/{next(iter(app.state.hub.ledgers))}"
+        h = {"Authorization": f"Bearer {token}"}
+        jid = c.post(
+            base + "/jobs",
+            json={"kind": "simulate", "name": "s", "runs": RUNS, "seed": 5},
+            headers=h,
+        ).json()["id"]
+        deadline = time.monotonic() + 120
+        while (st := c.get(f"{base}/jobs/{jid}", headers=h).json())["status"] not in (
+            "done",
+            "failed",
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert st["status"] == "done" and st["done"] == RUNS, st
+        summary = c.get(f"{base}/jobs/{jid}/summary", headers=h).json()
+    local = simulate_scenario(SCENARIO, RUNS, 5).model_dump(mode="json")
+    assert summary == local

@@ -16,6 +16,13 @@ from truce.exact import show, to_json_number
 Number = int | float
 
 
+def _exact(name: str) -> Any:
+    """The field beside a number that carries it exactly, as the tables print it."""
+    return Field(
+        description=f"Exact, as the tables print it (4.5, 1/3): `{name}` is rounded to 6 places."
+    )
+
+
 class FindingOut(BaseModel):
     """An obligation met or not."""
 
@@ -48,16 +55,12 @@ class DayOut(BaseModel):
     bodies_released: int
     credited: int
     counted: Number
-    counted_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `counted` is rounded to 6 places."
-    )
+    counted_text: str = _exact("counted")
     outside_framework: int
     separate_track: int
     not_covered: int
     prisoners_due: Number
-    prisoners_due_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `prisoners_due` is rounded to 6 places."
-    )
+    prisoners_due_text: str = _exact("prisoners_due")
     prisoners_released: int
     aid_trucks: int | None
     days_granted: int
@@ -88,13 +91,9 @@ class StatusOut(BaseModel):
     pause_days: int
     current_day: int | None
     counted: Number
-    counted_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `counted` is rounded to 6 places."
-    )
+    counted_text: str = _exact("counted")
     balance: Number
-    balance_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `balance` is rounded to 6 places."
-    )
+    balance_text: str = _exact("balance")
     creditable: int
     outside_released: int = Field(
         description="Captives released outside the framework (credited or not)."
@@ -103,9 +102,7 @@ class StatusOut(BaseModel):
         description="Outside-framework releases already credited to a pause day."
     )
     prisoners_due: Number
-    prisoners_due_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `prisoners_due` is rounded to 6 places."
-    )
+    prisoners_due_text: str = _exact("prisoners_due")
     prisoners_released: int
     aid_basis: str | None = Field(
         description="The aid figure the terms judge (e.g. received); null: the terms have no aid."
@@ -137,30 +134,20 @@ class CheckOut(BaseModel):
     for_day: int | None
     for_date: str | None
     available: Number
-    available_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `available` is rounded to 6 places."
-    )
+    available_text: str = _exact("available")
     counted: Number
-    counted_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `counted` is rounded to 6 places."
-    )
+    counted_text: str = _exact("counted")
     balance: Number
-    balance_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `balance` is rounded to 6 places."
-    )
+    balance_text: str = _exact("balance")
     extension_days: int
     shortfall: Number
-    shortfall_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `shortfall` is rounded to 6 places."
-    )
+    shortfall_text: str = _exact("shortfall")
     ends_at: str | None = Field(
         description="The new end if the list meets the terms, else the current end."
     )
     current_end: str | None
     prisoners_due: Number
-    prisoners_due_text: str = Field(
-        description="Exact, as the tables print it (4.5, 1/3): `prisoners_due` is rounded to 6 places."
-    )
+    prisoners_due_text: str = _exact("prisoners_due")
     pause_active: bool
     ineligible: list[IneligibleOut]
     explanation: list[str]

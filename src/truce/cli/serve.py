@@ -37,6 +37,13 @@ def serve(
     job_workers: Annotated[
         int, typer.Option("--job-workers", min=1, max=64, help="Threads running jobs.")
     ] = 1,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help='Run simulation jobs on Ray: "local" (start or join one here) or an address.',
+        ),
+    ] = None,
 ) -> None:
     """Serve ledgers over HTTP: parties, mediators and readers with tokens (`truce token new`)."""
     from truce.service.deps import require_fastapi
@@ -51,6 +58,8 @@ def serve(
         scenarios=_named(scenario or [], "--scenario"),
         routes=_named(route or [], "--route"),
         job_workers=job_workers,
+        job_backend="local" if ray is None else "ray",
+        ray_address=None if ray in (None, "local") else ray,
     )
     api = create_app(directories, settings=settings)
     for lid in api.state.hub.ledgers:

@@ -145,7 +145,13 @@ def create_app(
     app.state.idempotency = IdempotencyStore(settings.idempotency_keys)
     app.state.subscribers = 0
     app.state.jobs = JobManager(
-        settings.scenarios, settings.routes, settings.job_workers, settings.job_queue, clock
+        settings.scenarios,
+        settings.routes,
+        settings.job_workers,
+        settings.job_queue,
+        clock,
+        backend=settings.job_backend,
+        address=settings.ray_address,
     )
     registry = CollectorRegistry()
     requests = Counter(

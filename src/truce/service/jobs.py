@@ -102,8 +102,11 @@ class JobManager:
         queue: int,
         clock: Any,
         keep: int = 100,
+        backend: str = "local",
+        address: str | None = None,
     ) -> None:
         self.scenarios, self.routes, self.clock = scenarios, routes, clock
+        self.backend, self.address = backend, address
         self.queue, self.keep = queue, keep
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="truce-job")
         self.jobs: OrderedDict[str, Job] = OrderedDict()
@@ -165,6 +168,8 @@ class JobManager:
                     path,
                     job.spec.runs,
                     job.spec.seed,
+                    backend=self.backend,
+                    address=self.address,
                     progress=progress,
                     results_file=job.folder / "runs.csv",
                     charts_dir=job.folder / "charts",

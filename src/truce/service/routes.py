@@ -15,8 +15,8 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPBearer
-from pydantic import ValidationError
 
+from truce.api import parse_captives
 from truce.app import deal, ledger, proofs
 from truce.app.append import append_as
 from truce.app.deal_schemas import CheckOut, StatusOut, TimetableOut, WhyOut, status_out
@@ -31,7 +31,6 @@ from truce.clock import in_zone
 from truce.engine.decide import Proposal
 from truce.engine.results import State
 from truce.errors import BadInput
-from truce.events import Captive
 from truce.ledger.authority import LEDGER_TYPES
 from truce.ledger.export import visible
 from truce.service import problems
@@ -45,7 +44,6 @@ from truce.service.schemas import (
     EventsPage,
     TermsOut,
 )
-from truce.validation import describe_error
 
 LEDGER_ID = r"^[A-Za-z0-9._-]{1,64}$"
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from `truce token new`.")
@@ -400,15 +398,7 @@ def check(caller: Annotated[Caller, Depends(caller_for("read"))], body: CheckIn)
     if (body.live is None) == (body.captives is None):
         raise BadInput("give either live (with bodies, credit) or captives", param="live")
     if body.captives is not None:
-        items = []
-        for i, c in enumerate(body.captives):
-            try:
-                items.append(Captive.model_validate(c))
-            except ValidationError as exc:
-                raise BadInput(
-                    describe_error(exc.errors()[0], Captive), where=f"/captives/{i}"
-                ) from None
-        captives = tuple(items)
+        captives = parse_captives((f"/captives/{i}", c) for i, c in enumerate(body.captives))
         proposal = Proposal(bodies=body.bodies, credit=body.credit, captives=captives)
     else:
         proposal = Proposal(live=body.live or 0, bodies=body.bodies, credit=body.credit)

@@ -31,6 +31,10 @@ class Settings:
     """Idempotency records kept per process (the oldest are forgotten first)."""
     job_workers: int = 1
     """Threads running simulation and aid jobs (never a request's own thread)."""
+    job_backend: str = "local"
+    """Where simulation jobs run their chunks: "local" (the job's thread) or "ray"."""
+    ray_address: str | None = None
+    """The Ray cluster to use with ``job_backend = "ray"`` (None: start or join a local one)."""
     job_queue: int = 8
     """Jobs queued or running at once; beyond that 503."""
     scenarios: dict[str, Path] = field(default_factory=dict)
