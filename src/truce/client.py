@@ -124,6 +124,10 @@ class Client:
         params = {"format": fmt, "include_personal": str(include_personal).lower()}
         return str(self._call("GET", "/export", params=params).text)
 
+    def tlog(self, path: str) -> bytes:
+        """GET ``tlog/<path>`` (the checkpoint, a tile, an entry bundle) as bytes."""
+        return bytes(self._call("GET", f"/tlog/{path}").content)
+
     def terms_document(self) -> dict[str, Any]:
         return dict(self._call("GET", "/terms").json()["terms"])
 

@@ -47,6 +47,11 @@ MAX_EXACT_CHARS = 40
 """Characters in an exact number written as text (``"1/3"``, ``"0.25"``): enough for any ratio
 with a sensible number of decimals, short enough that exact arithmetic on it stays cheap."""
 
+MAX_LEAF_BYTES = 65_535
+"""The largest stored entry (an event with its signature and stamp, encoded): C2SP tlog-tiles
+entry bundles prefix each entry with a 16-bit length. A list of captives that large is split
+over several events."""
+
 MAX_LIST_ITEMS = 1_000
 """Entries in a list of free text in an event (``sources``, ``concerns``)."""
 

@@ -24,10 +24,12 @@ from fastapi.testclient import TestClient
 from tests.conftest import EXAMPLES
 from truce.events import EVENT_ADAPTER
 from truce.ledger.directory import LedgerDir
+from truce.ledger.log import signing
 from truce.ledger.record import record
 from truce.ledger.tokens import Role, TokenStore
 from truce.service.app import create_app
 from truce.service.settings import Settings
+from truce.service.witness import WitnessConfig
 
 GAZA = EXAMPLES / "gaza-2023"
 CUTOFF = datetime.fromisoformat("2023-11-30T06:00+02:00")
@@ -100,11 +102,15 @@ def served(built_ledger: Path, tmp_path: Path) -> Iterator[Served]:
     shutil.copytree(built_ledger, p)
     tokens = make_tokens(p)
     clock = Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    with LedgerDir.open(p) as d:  # the server witnesses its own log (a C2SP witness route)
+        logs = {d.origin: ("log", d.log_public_key())}
+    witness = WitnessConfig("served.example/witness", signing.new_key(), tmp_path / "w.json", logs)
     settings = Settings(
         rate=10_000,
         burst=10_000,
         scenarios={"pause": GAZA / "scenario-pause.toml"},
         routes={"gaza-2023": GAZA / "route.toml"},
+        witness=witness,
     )
     app = create_app([p], clock=clock, settings=settings)
     with TestClient(app) as client:

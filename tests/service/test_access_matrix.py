@@ -14,6 +14,7 @@ import pytest
 
 from tests.service.conftest import ROLES, Served
 from truce.app.proofs import make_checkpoint
+from truce.ledger.directory import LedgerDir
 from truce.ledger.tokens import Role
 from truce.service.access import ACCESS, allows
 
@@ -60,6 +61,11 @@ def _job(s: Served, role: str) -> str:
 def _chart(s: Served, role: str) -> str:
     st = s.client.get(s.url(f"/jobs/{_job(s, role)}"), headers=s.auth(role)).json()
     return s.url(f"/jobs/{_job(s, role)}/charts/{st['charts'][0]}")
+
+
+def _latest_note(s: Served) -> str:
+    with LedgerDir.open(s.path) as d:
+        return d.store.checkpoints()[-1][1]
 
 
 SAMPLES: dict[tuple[str, str], Callable[[Served, str], Request]] = {
@@ -119,6 +125,18 @@ SAMPLES: dict[tuple[str, str], Callable[[Served, str], Request]] = {
     ("GET", "/v1/agreements/{ledger_id}/export"): lambda s, r: (s.url("/export?format=csv"), {}),
     ("GET", "/v1/agreements/{ledger_id}/stream"): lambda s, r: (s.url("/stream"), {}),
     ("GET", "/healthz"): lambda s, r: ("/healthz", {}),
+    ("POST", "/witness/add-checkpoint"): lambda s, r: (
+        "/witness/add-checkpoint",
+        {"content": "old 0\n\n" + _latest_note(s)},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/tlog/checkpoint"): lambda s, r: (
+        s.url("/tlog/checkpoint"),
+        {},
+    ),
+    ("GET", "/v1/agreements/{ledger_id}/tlog/tile/{path}"): lambda s, r: (
+        s.url("/tlog/tile/0/000.p/2"),
+        {},
+    ),
     ("GET", "/readyz"): lambda s, r: ("/readyz", {}),
     ("GET", "/metrics"): lambda s, r: ("/metrics", {}),
     ("GET", "/problems/{name}"): lambda s, r: ("/problems/size-conflict", {}),

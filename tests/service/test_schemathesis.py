@@ -86,6 +86,7 @@ def document() -> dict[str, Any]:
         (f"{lid}/jobs/{{job_id}}/charts/{{name}}", "job_id"): JOB_ID,
         (f"{lid}/jobs/{{job_id}}/charts/{{name}}", "name"): CHART,
         ("/problems/{name}", "name"): "size-conflict",
+        (f"{lid}/tlog/tile/{{path}}", "path"): "0/000.p/2",
     }
     for (path, name), value in examples.items():
         for op in paths.get(path, {}).values():

@@ -56,6 +56,10 @@ def verify_ledger(directory: Ledger, checkpoints: list[Path] | None = None) -> V
             checkpoints=rep.checkpoints,
             cosigners=sorted(rep.cosigners),
             unverified_cosigners=sorted(rep.unverified),
+            witnessed_by=rep.witnessed_by,
+            witnesses=rep.witnesses,
+            quorum=rep.quorum,
+            quorum_met=None if rep.quorum is None else len(rep.witnessed_by) >= rep.quorum,
         )
 
 

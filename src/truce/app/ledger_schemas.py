@@ -26,6 +26,13 @@ class VerifyOk(_Out):
     unverified_cosigners: list[str] = Field(
         description="Cosignatures by names with no registered key (not checked)."
     )
+    witnessed_by: list[str] = Field(
+        description="The listed witnesses (DIR/witnesses.toml) whose cosignatures of the "
+        "latest stored checkpoint verified."
+    )
+    witnesses: int = Field(description="How many witnesses the ledger lists.")
+    quorum: int | None = Field(description="How many must cosign (null: none listed).")
+    quorum_met: bool | None = Field(description="Whether the latest checkpoint has the quorum.")
 
 
 class VerifyFailed(_Out):

@@ -6,6 +6,8 @@ Time is an argument (``now``): the interface reads the clock, never these functi
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,16 +23,16 @@ from truce.app.ledger_schemas import (
     ProofCheckOut,
 )
 from truce.app.opened import Ledger, opened
-from truce.errors import BadInput
+from truce.errors import BadInput, IntegrityError
 from truce.ledger import proofs
 from truce.ledger.directory import LOG_NAME, LedgerDir
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import signing
 
 
-def make_checkpoint(directory: Path) -> CheckpointOut:
+def make_checkpoint(directory: Ledger) -> CheckpointOut:
     """Sign the log's current size and root with the log key, and store the note."""
-    with LedgerDir.open(directory) as d:
+    with opened(directory) as d:
         tree = d.tree()
         signed = cpt.sign_checkpoint(
             cpt.Checkpoint(d.origin, tree.size, tree.root()), LOG_NAME, d.log_private_key()
@@ -38,6 +40,49 @@ def make_checkpoint(directory: Path) -> CheckpointOut:
         note = cpt.format_note(signed)
         d.store.add_checkpoint(tree.size, note)
         return CheckpointOut(size=tree.size, note=note, cosigned_by=None)
+
+
+Post = Callable[[str, str], tuple[int, str]]
+"""Send a body to a URL, return (HTTP status, text): the interface's HTTP client."""
+
+
+def witness_checkpoint(directory: Ledger, witnesses: Sequence[str], post: Post) -> CheckpointOut:
+    """Sign a checkpoint at the current size and ask each witness (a C2SP tlog-witness
+    ``add-checkpoint`` URL) to cosign it, with the consistency proof from the size it last
+    cosigned (learnt from its 409 answer); store the note with every cosignature received.
+    A witness that refuses is an IntegrityError naming it and its answer (nothing stored)."""
+    with opened(directory) as d:
+        made = make_checkpoint(d)
+        signed = cpt.parse_note(made.note)
+        tree = d.tree()
+        size = signed.checkpoint.size
+        lines: list[str] = []
+        names: list[str] = []
+        for url in witnesses:
+            old, proof = 0, list[bytes]()
+            for _ in range(2):
+                body = f"old {old}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+                status, text = post(url, body + "\n" + made.note)
+                if status == 409 and text.strip().isdigit() and int(text) != old:
+                    old = int(text)
+                    if old > size:
+                        break
+                    proof = tree.consistency_proof(old, size) if 0 < old < size else []
+                    continue
+                break
+            if status != 200:
+                raise IntegrityError(
+                    f"witness {url} refused the checkpoint at size {size} (HTTP {status}): "
+                    f"{text.strip()[:300]}",
+                    kind="witness",
+                )
+            got = [x for x in text.splitlines() if x.startswith(cpt.SIG_LINE_PREFIX)]
+            lines += got
+            names += [x[len(cpt.SIG_LINE_PREFIX) :].split(" ", 1)[0] for x in got]
+        note = made.note + "".join(x + "\n" for x in lines)
+        cpt.parse_note(note)  # still a well-formed signed note
+        d.store.add_checkpoint(size, note)
+        return CheckpointOut(size=size, note=note, cosigned_by=", ".join(names) or None)
 
 
 def cosign_checkpoint(

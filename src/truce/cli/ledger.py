@@ -36,6 +36,7 @@ from truce.app.proofs import (
     prove_consistency,
     prove_inclusion,
     verify_proof_bundle,
+    witness_checkpoint,
 )
 from truce.cli.common import JsonOpt, TargetArg, app, now, out, parse_time, remote
 from truce.client import events_from_file
@@ -257,6 +258,13 @@ def verify_cmd(
         out.print(
             "  cosigned, key not registered (not checked): " + ", ".join(res.unverified_cosigners)
         )
+    if res.quorum is not None:
+        met = "met" if res.quorum_met else "NOT met"
+        who = ", ".join(res.witnessed_by) or "none"
+        out.print(
+            f"  witnessed: {who} ({len(res.witnessed_by)} of {res.witnesses}; "
+            f"quorum {res.quorum}: {met})"
+        )
 
 
 @app.command("checkpoint")
@@ -274,9 +282,20 @@ def checkpoint_cmd(
             "--state", help="The party's witness state file (default DIR/witness/PARTY.json)."
         ),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="A C2SP tlog-witness (its add-checkpoint URL) to ask for a cosignature; "
+            "repeat for several.",
+        ),
+    ] = None,
 ) -> None:
-    """Sign the log's size and root (the log key), or cosign as a witness party."""
-    if cosign is None:
+    """Sign the log's size and root (the log key), or cosign as a witness party, or ask
+    witnesses over HTTP to cosign it."""
+    if witness:
+        res = witness_checkpoint(directory, witness, _post_text)
+    elif cosign is None:
         res = make_checkpoint(directory)
     else:
         res = cosign_checkpoint(directory, cosign, key=_load_key(key), now=now(), state=state)
@@ -371,11 +390,24 @@ def export_cmd(
 @app.command("sync")
 def sync_cmd(
     directory: DirArg,
-    source: Annotated[Path, typer.Argument(help="Another copy of the same ledger.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Another copy of the same ledger: a directory, or a served ledger's URL "
+            "(read through its tlog tiles; the token in TRUCE_TOKEN)."
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Pull new entries from another copy; refuse anything inconsistent with ours."""
-    res = sync_ledger(directory, source)
+    client = remote(source)
+    if client is not None:
+        from truce.app.remote import sync_from_url
+
+        with client:
+            res = sync_from_url(directory, source, client.tlog)
+    else:
+        res = sync_ledger(directory, Path(source))
     if as_json:
         _json(res)
         return
@@ -523,6 +555,21 @@ def _head(head: HeadOut) -> str:
 def _json(res: BaseModel) -> None:
     """Print a result as one line of JSON (what `truce schema NAME` describes)."""
     sys.stdout.write(json.dumps(res.model_dump(mode="json")) + "\n")
+
+
+def _post_text(url: str, body: str) -> tuple[int, str]:
+    """POST a text body (for a C2SP witness); connection failures are StoreError (exit 5)."""
+    import httpx
+
+    from truce.errors import StoreError
+
+    try:
+        r = httpx.post(
+            url, content=body.encode(), headers={"Content-Type": "text/plain"}, timeout=30
+        )
+    except httpx.HTTPError as exc:
+        raise StoreError(f"cannot reach the witness {url}: {exc}") from None
+    return r.status_code, r.text
 
 
 def _what(ev: dict[str, object]) -> str:

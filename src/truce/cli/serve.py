@@ -9,6 +9,7 @@ import typer
 
 from truce.cli.common import app, err
 from truce.errors import BadInput
+from truce.ledger.directory import passphrase
 
 
 @app.command()
@@ -37,6 +38,14 @@ def serve(
     job_workers: Annotated[
         int, typer.Option("--job-workers", min=1, max=64, help="Threads running jobs.")
     ] = 1,
+    witness: Annotated[
+        Path | None,
+        typer.Option(
+            "--witness",
+            help="Witness other logs (C2SP tlog-witness) as configured in this TOML file: "
+            "name, key, state, and a [[log]] per log (origin, public_key).",
+        ),
+    ] = None,
     ray: Annotated[
         str | None,
         typer.Option(
@@ -53,11 +62,13 @@ def serve(
 
     from truce.service.app import create_app
     from truce.service.settings import Settings
+    from truce.service.witness import WitnessConfig
 
     settings = Settings(
         scenarios=_named(scenario or [], "--scenario"),
         routes=_named(route or [], "--route"),
         job_workers=job_workers,
+        witness=None if witness is None else WitnessConfig.load(witness, passphrase()),
         job_backend="local" if ray is None else "ray",
         ray_address=None if ray in (None, "local") else ray,
     )

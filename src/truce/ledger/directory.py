@@ -303,7 +303,7 @@ class LedgerDir:
 
     def reload(self) -> None:
         """Forget every cached read."""
-        for name in ("all_records", "authority", "_history"):
+        for name in ("all_records", "authority", "_history", "_tree"):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -368,8 +368,15 @@ class LedgerDir:
         return self.authority.amendments()
 
     def tree(self) -> merkle.Tree:
-        """The Merkle tree over every stored leaf (for roots of past sizes and proofs)."""
-        return merkle.Tree(r.stored.hash for r in self.all_records)
+        """The Merkle tree over every stored leaf (for roots of past sizes, proofs and tiles),
+        kept and extended with what was appended since (the log only grows)."""
+        recs = self.all_records
+        t: merkle.Tree | None = self.__dict__.get("_tree")
+        if t is None or t.size > len(recs):
+            t = self.__dict__["_tree"] = merkle.Tree()
+        if t.size < len(recs):
+            t.append(r.stored.hash for r in recs[t.size :])
+        return t
 
     def log_public_key(self) -> Ed25519PublicKey:
         """The log's public key (checkpoint signer)."""

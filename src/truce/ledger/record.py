@@ -21,6 +21,7 @@ from truce.ledger.load import IMPORTER, load_days_csv, read_events_jsonl
 from truce.ledger.log import signing
 from truce.ledger.log.leaf import canonical, encode_leaf
 from truce.ledger.store.contract import Leaf, Stored
+from truce.limits import MAX_LEAF_BYTES
 
 # Releases and aid inside the framework happen during the pause; announcements, lists,
 # credits, claims and key or terms events may come before it.
@@ -189,7 +190,14 @@ def _prepare(
             assert kid is not None
             sig = (kid, signing.sign_event(key, d.ledger_id, ev.type, ev.id, canonical(body)))
         auth.admit(seq, ev, sig, stamp, where, check_signature=signatures is not None)
-        leaves.append(encode_leaf(d.ledger_id, body, default_visibility(ev), sig, stamp))
+        leaf = encode_leaf(d.ledger_id, body, default_visibility(ev), sig, stamp)
+        if len(leaf.data) > MAX_LEAF_BYTES:
+            raise LedgerError(
+                f"this event is {len(leaf.data):,} bytes stored; an entry is at most "
+                f"{MAX_LEAF_BYTES:,} (the tlog-tiles format): split it over several events",
+                where=where,
+            )
+        leaves.append(leaf)
         new.append(ev)
         new_origins.append(where)
     if new:

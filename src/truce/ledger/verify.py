@@ -24,6 +24,7 @@ from truce.ledger.directory import LOG_NAME, TERMS, LedgerDir
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import signing
 from truce.ledger.store.contract import Head
+from truce.ledger.witnesses import load_witnesses
 from truce.terms import load_terms
 
 
@@ -37,6 +38,9 @@ class Report:
     checkpoints: list[str] = field(default_factory=list)
     cosigners: set[str] = field(default_factory=set)
     unverified: set[str] = field(default_factory=set)  # cosigners with no registered key
+    witnessed_by: list[str] = field(default_factory=list)  # listed witnesses on the latest
+    witnesses: int = 0  # how many the ledger lists (DIR/witnesses.toml)
+    quorum: int | None = None  # how many must cosign the latest checkpoint
 
 
 def verify(d: LedgerDir, extra: list[Path] | None = None) -> Report:
@@ -103,6 +107,11 @@ def _checkpoints(
         if entry is not None:
             notes.append((f"witness state {p.name}", cpt.witness_note(entry, d.origin, p)))
     parties = {p.id: p for p in d.terms.parties.all()}
+    listed = load_witnesses(d.path)
+    named = listed.by_name() if listed is not None else {}
+    if listed is not None:
+        report.witnesses, report.quorum = len(listed.witnesses), listed.quorum
+    latest = -1
     for label, text in notes:
         signed = cpt.parse_note(text)
         cp = signed.checkpoint
@@ -125,8 +134,16 @@ def _checkpoints(
                 seq=cp.size,
                 kind="rewritten",
             )
+        witnessed = set()
         for sig in signed.signatures:
             if sig.name == LOG_NAME:
+                continue
+            if sig.name in named:
+                if not _cosigned(signed, sig.name, named[sig.name].key):
+                    raise SignatureError(
+                        f"{label}: cosignature of witness {sig.name!r} does not verify"
+                    )
+                witnessed.add(sig.name)
                 continue
             if sig.name not in parties:
                 report.unverified.add(sig.name)
@@ -143,6 +160,11 @@ def _checkpoints(
                 raise SignatureError(f"{label}: cosignature of {sig.name!r} does not verify")
             report.cosigners.add(sig.name)
         report.checkpoints.append(f"{label}: size {cp.size} ok")
+        if label.startswith("stored") and cp.size >= latest:  # the latest stored checkpoint
+            if cp.size > latest:
+                report.witnessed_by = []
+            latest = cp.size
+            report.witnessed_by = sorted(set(report.witnessed_by) | witnessed)
 
 
 def _cosigned(signed: cpt.SignedCheckpoint, name: str, key: Ed25519PublicKey) -> bool:

@@ -114,7 +114,7 @@ def create_app(
     settings: Settings | None = None,
 ) -> FastAPI:
     """The service over these ledger directories (each under /v1/agreements/{its ledger id})."""
-    from truce.service import routes, routes_jobs, stream
+    from truce.service import routes, routes_jobs, routes_tlog, stream, witness
     from truce.service.jobs import JobManager
 
     settings = settings or Settings()
@@ -270,5 +270,6 @@ def create_app(
 
     mount_docs(app)
     app.include_router(routes.router)
-    _ = (stream, routes_jobs)  # their routes register on routes.router when imported
+    app.include_router(witness.router)
+    _ = (stream, routes_jobs, routes_tlog)  # their routes register on routes.router on import
     return app

@@ -262,6 +262,15 @@ def log_view(caller: Caller, d: Any) -> list[dict[str, Any]]:
     return view
 
 
+def _append_and_checkpoint(d: Any, *args: Any, **kw: Any) -> RecordOut:
+    """Append, then sign a checkpoint at the new size when the log grew: the tiles a reader
+    follows (.../tlog/) exist at every size the service appended to."""
+    res = append_as(d, *args, **kw)
+    if res.added:
+        proofs.make_checkpoint(d)
+    return res
+
+
 def _fingerprint(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -304,7 +313,7 @@ async def append(
         now = request.app.state.clock()
         res = await _locked(
             caller,
-            append_as,
+            _append_and_checkpoint,
             [e.event for e in body.events],
             [
                 None if e.signature is None else (e.signature.key, e.signature.value)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from truce.service.witness import WitnessConfig
 
 
 @dataclass(frozen=True)
@@ -41,3 +45,5 @@ class Settings:
     """Simulation scenarios offered by name."""
     routes: dict[str, Path] = field(default_factory=dict)
     """Aid routes offered by name."""
+    witness: WitnessConfig | None = None
+    """Witness other logs' checkpoints (C2SP tlog-witness) at POST /witness/add-checkpoint."""

@@ -188,6 +188,13 @@ class Tree:
         """Root of the first `size` leaves (default all) in O(log n) from the stored subtrees."""
         return self._range_root(0, self._size_arg(size))
 
+    def subtree(self, level: int, index: int) -> bytes:
+        """The root of the perfect subtree of 2**level leaves starting at index * 2**level
+        (a node of a tlog tile); IndexError if that subtree is not complete."""
+        if level >= len(self._levels) or index >= len(self._levels[level]) or index < 0:
+            raise IndexError(f"no complete subtree at level {level}, index {index}")
+        return self._levels[level][index]
+
     def leaf(self, index: int) -> bytes:
         """Leaf hash at `index`."""
         if not 0 <= index < self.size:

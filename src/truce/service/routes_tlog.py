@@ -1,0 +1,55 @@
+"""The log in the C2SP tlog-tiles layout, per agreement, under ``.../tlog/``: the latest
+checkpoint (a signed note) and the tiles as of it. Appends through the service are checkpointed
+at once, so a reader following the log never waits for tiles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+from fastapi.responses import PlainTextResponse, Response
+
+from truce.app import tiles
+from truce.service.access import Caller
+from truce.service.refusal import Refusal
+from truce.service.routes import caller_for, route
+
+TILE_MEDIA = "application/octet-stream"
+
+
+@route(
+    "GET",
+    "/agreements/{ledger_id}/tlog/checkpoint",
+    "read",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def tlog_checkpoint(caller: Annotated[Caller, Depends(caller_for("read"))]) -> PlainTextResponse:
+    """The latest checkpoint (C2SP signed note): the size the tiles are served at."""
+    with caller.served.open() as d:
+        latest = tiles.latest_checkpoint(d)
+    if latest is None:
+        raise Refusal(404, "not-found", "no checkpoint yet")
+    return PlainTextResponse(latest[1], headers={"Cache-Control": "no-store"})
+
+
+@route(
+    "GET",
+    "/agreements/{ledger_id}/tlog/tile/{path:path}",
+    "read",
+    response_class=Response,
+    responses={200: {"content": {TILE_MEDIA: {}}}},
+)
+def tlog_tile(
+    caller: Annotated[Caller, Depends(caller_for("read"))],
+    path: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-z./]+$")],
+) -> Response:
+    """A hash tile (``<L>/<N>[.p/<W>]``) or an entry bundle (``entries/<N>[.p/<W>]``); an entry
+    the caller's role may not see is an empty entry."""
+    with caller.served.open() as d:
+        data = tiles.tile(d, path, caller.audience)
+    if path.startswith("entries/"):  # per role, and a withheld entry fills once it is public
+        headers = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    else:  # a hash tile of a given width never changes
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+    return Response(data, media_type=TILE_MEDIA, headers=headers)

@@ -1,0 +1,105 @@
+"""`truce sync DIR URL`: a replica follows a served ledger through its tlog tiles, every entry
+checked against the hash tiles and the same refusals as a directory source; a history rewritten
+on the server is refused with exit 3 naming the seq; a token that cannot see every entry is
+refused (a replica holds all)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import truce_exe
+from tests.service.conftest import Clock, Live, free_port
+from truce.ledger.log import merkle
+
+
+def _sync(replica: Path, url: str, token: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRUCE_TOKEN": token}
+    return subprocess.run(
+        [truce_exe(), "sync", str(replica), url, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def _claim(i: int) -> dict[str, object]:
+    return {
+        "id": f"sync-{i}",
+        "type": "claim",
+        "at": "2023-11-30T07:00+02:00",
+        "recorded_at": "2023-11-30T07:00+02:00",
+        "declared_by": "qatar",
+        "recorded_by": "qatar",
+        "text": f"statement {i}",
+    }
+
+
+def test_a_replica_follows_a_served_ledger(live: Live, tmp_path: Path) -> None:
+    replica = tmp_path / "replica"
+    shutil.copytree(live.path, replica)
+    for i in range(3):
+        r = httpx.post(
+            live.url("/events"),
+            json={"events": [{"event": _claim(i)}]},
+            headers=live.auth("mediator:qatar"),
+        )
+        assert r.status_code == 201, r.text
+    p = _sync(replica, live.url(), live.tokens["mediator:qatar"])
+    assert p.returncode == 0, p.stderr
+    assert '"pulled": 3' in p.stdout
+    v = subprocess.run([truce_exe(), "verify", str(replica)], capture_output=True, text=True)
+    assert v.returncode == 0, v.stderr
+    assert _sync(replica, live.url(), live.tokens["mediator:qatar"]).stdout.count('"pulled": 0')
+    # A party's token does not see the mediator-only list of 30 Nov: no replica from it.
+    party = _sync(replica, live.url(), live.tokens["party:hamas"])
+    assert party.returncode == 3 and "withheld" in party.stderr, party.stderr
+
+
+def test_a_rewritten_history_is_refused(live: Live, tmp_path: Path) -> None:
+    import uvicorn
+
+    from truce.service.app import create_app
+
+    replica = tmp_path / "replica"
+    shutil.copytree(live.path, replica)
+    # The server's database edited behind its back, then served afresh and appended to.
+    with sqlite3.connect(live.path / "ledger.db") as db:
+        tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
+        table = next(t for t in tables if "entr" in t)
+        (data,) = db.execute(f"select data from {table} where seq = 3").fetchone()
+        new = bytes(data).replace(b"Handover about 16", b"Handover about 17", 1)  # a quiet edit
+        assert new != bytes(data)
+        db.execute(
+            f"update {table} set data = ?, hash = ? where seq = 3", (new, merkle.leaf_hash(new))
+        )
+    app = create_app([live.path], clock=Clock())
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        url = f"http://127.0.0.1:{port}/v1/agreements/{live.ledger_id}"
+        h = live.auth("mediator:qatar")
+        assert (
+            httpx.post(
+                url + "/events", json={"events": [{"event": _claim(9)}]}, headers=h
+            ).status_code
+            == 201
+        )
+        p = _sync(replica, url, live.tokens["mediator:qatar"])
+        assert p.returncode == 3, p.stdout + p.stderr
+        assert "differs from ours at seq 3" in p.stderr, p.stderr
+    finally:
+        server.should_exit = True
+        t.join(10)
