@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -325,9 +324,7 @@ async def append(
         )
     except BaseException as exc:
         if key is not None:
-            from truce.errors import BadInput as _Bad
-
-            if isinstance(exc, _Bad | Refusal):  # a refusal is an answer: keep it for retries
+            if isinstance(exc, BadInput | Refusal):  # a refusal is an answer: keep it for retries
                 resp = request.app.state.render_error(exc)
                 store.finish(scope, resp.status_code, bytes(resp.body), resp.media_type or "")
             else:
@@ -504,8 +501,3 @@ def export(
     if not caller.sees_all:
         text = _redactor(caller).text(text)
     return Response(text, media_type=_MEDIA[format])
-
-
-def canonical_body(obj: Any) -> bytes:
-    """Stable bytes of a JSON value (used in tests and the client)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
