@@ -128,6 +128,10 @@ class Client:
         """GET ``tlog/<path>`` (the checkpoint, a tile, an entry bundle) as bytes."""
         return bytes(self._call("GET", f"/tlog/{path}").content)
 
+    def file(self, name: str) -> bytes:
+        """One of the files a replica needs (``terms.toml``, ``log.pub``)."""
+        return bytes(self._call("GET", f"/files/{name}").content)
+
     def terms_document(self) -> dict[str, Any]:
         return dict(self._call("GET", "/terms").json()["terms"])
 

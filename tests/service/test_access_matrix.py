@@ -125,6 +125,10 @@ SAMPLES: dict[tuple[str, str], Callable[[Served, str], Request]] = {
     ("GET", "/v1/agreements/{ledger_id}/export"): lambda s, r: (s.url("/export?format=csv"), {}),
     ("GET", "/v1/agreements/{ledger_id}/stream"): lambda s, r: (s.url("/stream"), {}),
     ("GET", "/healthz"): lambda s, r: ("/healthz", {}),
+    ("GET", "/v1/agreements/{ledger_id}/files/{name}"): lambda s, r: (
+        s.url("/files/log.pub"),
+        {},
+    ),
     ("POST", "/witness/add-checkpoint"): lambda s, r: (
         "/witness/add-checkpoint",
         {"content": "old 0\n\n" + _latest_note(s)},

@@ -87,6 +87,7 @@ def document() -> dict[str, Any]:
         (f"{lid}/jobs/{{job_id}}/charts/{{name}}", "name"): CHART,
         ("/problems/{name}", "name"): "size-conflict",
         (f"{lid}/tlog/tile/{{path}}", "path"): "0/000.p/2",
+        (f"{lid}/files/{{name}}", "name"): "terms.toml",
     }
     for (path, name), value in examples.items():
         for op in paths.get(path, {}).values():

@@ -64,6 +64,41 @@ def test_a_replica_follows_a_served_ledger(live: Live, tmp_path: Path) -> None:
     assert party.returncode == 3 and "withheld" in party.stderr, party.stderr
 
 
+def test_a_replica_cloned_from_a_url(live: Live, tmp_path: Path) -> None:
+    """`truce clone URL DIR`: the terms file and log key from the server, every entry through
+    the tiles; the copy verifies and then follows with `truce sync DIR URL`."""
+    from truce.app.proofs import make_checkpoint
+
+    make_checkpoint(live.path)  # tiles exist at checkpointed sizes
+    env = {**os.environ, "TRUCE_TOKEN": live.tokens["mediator:qatar"]}
+    copy = tmp_path / "copy"
+    p = subprocess.run(
+        [truce_exe(), "clone", live.url(), str(copy), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    assert (copy / "terms.toml").read_bytes() == (live.path / "terms.toml").read_bytes()
+    v = subprocess.run([truce_exe(), "verify", str(copy), "--json"], capture_output=True, text=True)
+    assert v.returncode == 0 and '"ok": true' in v.stdout, v.stderr
+    r = httpx.post(
+        live.url("/events"),
+        json={"events": [{"event": _claim(5)}]},
+        headers=live.auth("mediator:qatar"),
+    )
+    assert r.status_code == 201
+    assert '"pulled": 1' in _sync(copy, live.url(), live.tokens["mediator:qatar"]).stdout
+    # A party's token cannot make a replica: an entry is withheld from it; nothing is left.
+    env["TRUCE_TOKEN"] = live.tokens["party:israel"]
+    other = tmp_path / "other"
+    p = subprocess.run(
+        [truce_exe(), "clone", live.url(), str(other)], capture_output=True, text=True, env=env
+    )
+    assert p.returncode == 3 and "withheld" in p.stderr and not other.exists()
+
+
 def test_a_rewritten_history_is_refused(live: Live, tmp_path: Path) -> None:
     import uvicorn
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from truce.app.ledger import head_out
-from truce.app.ledger_schemas import SyncOut
+from truce.app.ledger_schemas import CopyOut, SyncOut
 from truce.app.opened import Ledger, opened
 from truce.errors import IntegrityError
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import merkle, tiles
 from truce.ledger.log.leaf import leaf_of
-from truce.ledger.replicate import sync
+from truce.ledger.replicate import clone, sync
 from truce.ledger.store.memory import MemoryLedger
+from truce.ledger.verify import verify
 
 Fetch = Callable[[str], bytes]
 """GET a path under the served ledger's ``tlog/`` (``checkpoint``, ``tile/...``) -> bytes."""
@@ -29,6 +31,7 @@ class RemoteLog:
     """What ``sync`` reads of a source: its id, where it is, and a store."""
 
     ledger_id: str
+    origin: str
     path: str
     store: MemoryLedger
 
@@ -37,7 +40,8 @@ def read_remote(url: str, ledger_id: str, fetch: Fetch) -> RemoteLog:
     """The served log up to its latest checkpoint, every entry checked against the hash tiles;
     a withheld entry (the token's role may not see it) is refused: a replica holds all."""
     note = fetch("checkpoint").decode("utf-8")
-    size = cpt.parse_note(note).checkpoint.size
+    signed = cpt.parse_note(note).checkpoint
+    size = signed.size
     store = MemoryLedger()
     for n in range((size + tiles.WIDTH - 1) // tiles.WIDTH):
         width = tiles.tile_width(size, None, n)
@@ -65,7 +69,7 @@ def read_remote(url: str, ledger_id: str, fetch: Fetch) -> RemoteLog:
             leaves.append(leaf_of(e, seq))
         store.append(leaves)
     store.add_checkpoint(size, note)
-    return RemoteLog(ledger_id, url, store)
+    return RemoteLog(ledger_id, signed.origin, url, store)
 
 
 def sync_from_url(directory: Ledger, url: str, fetch: Fetch) -> SyncOut:
@@ -74,3 +78,15 @@ def sync_from_url(directory: Ledger, url: str, fetch: Fetch) -> SyncOut:
         source = read_remote(url, d.ledger_id, fetch)
         n = sync(d, source)  # type: ignore[arg-type]  # reads ledger_id, path and store
         return SyncOut(pulled=n, head=head_out(d.store.head()))
+
+
+def clone_from_url(
+    url: str, ledger_id: str, dest: Path, fetch: Fetch, files: dict[str, bytes], store: str
+) -> CopyOut:
+    """A new replica of a served ledger in ``dest``: its terms file and log key as the server
+    gives them (``files``), then every entry through the tiles and the checks of ``sync``; the
+    log key is trusted on first use (compare its id with one obtained another way)."""
+    source = read_remote(url, ledger_id, fetch)
+    with clone(source, dest, store, files) as c:  # type: ignore[arg-type]
+        rep = verify(c)
+        return CopyOut(directory=str(dest), events=rep.events, head=head_out(rep.head))

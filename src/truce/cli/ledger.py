@@ -416,7 +416,13 @@ def sync_cmd(
 
 @app.command("clone")
 def clone_cmd(
-    source: Annotated[Path, typer.Argument(help="The ledger directory to copy.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="The ledger directory to copy, or a served ledger's URL (through its tlog "
+            "tiles; the token in TRUCE_TOKEN must see every entry)."
+        ),
+    ],
     dest: Annotated[Path, typer.Argument(help="A new directory for this party's copy.")],
     store: Annotated[
         str, typer.Option("--store", help='"sqlite" or a SQLAlchemy URL for the copy.')
@@ -424,7 +430,18 @@ def clone_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Make this party's own copy of a ledger (then keep it current with `truce sync`)."""
-    res = clone_ledger(source, dest, store)
+    client = remote(source)
+    if client is not None:
+        from truce.app.remote import clone_from_url
+
+        with client:
+            files = {
+                "terms.toml": client.file("terms.toml"),
+                "keys/log.pub": client.file("log.pub"),
+            }
+            res = clone_from_url(source, client.ledger_id, dest, client.tlog, files, store)
+    else:
+        res = clone_ledger(Path(source), dest, store)
     if as_json:
         _json(res)
         return

@@ -160,11 +160,18 @@ def _seq_in(where: str | None, new: list[Record]) -> int | None:
     return int(m.group(1)) if m else new[0].seq
 
 
-def clone(source: LedgerDir, dest: Path, store: str = "sqlite") -> LedgerDir:
+def clone(
+    source: LedgerDir,
+    dest: Path,
+    store: str = "sqlite",
+    files: dict[str, bytes] | None = None,
+) -> LedgerDir:
     """A new copy of ``source`` in ``dest`` (its own store; the log's public key, not its
     private key), filled by ``sync``, so every entry is checked as ``record`` checks an append.
     Built beside ``dest`` and moved into place only when complete: a refused or interrupted
-    clone leaves nothing behind. Each party can keep one and check the others with it."""
+    clone leaves nothing behind. Each party can keep one and check the others with it.
+    ``files`` (the terms file and the log's public key, by name) stand in for the source's own
+    when it is not a directory (a served ledger)."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BadInput("exists and is not an empty directory", where=str(dest))
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +179,11 @@ def clone(source: LedgerDir, dest: Path, store: str = "sqlite") -> LedgerDir:
     work.mkdir()
     try:
         (work / "keys").mkdir(mode=0o700)
-        shutil.copyfile(source.path / TERMS, work / TERMS)
-        shutil.copyfile(source.path / LOG_PUB, work / LOG_PUB)
+        for name in (TERMS, str(LOG_PUB)):
+            if files is not None:
+                (work / name).write_bytes(files[name])
+            else:
+                shutil.copyfile(source.path / name, work / name)
         config = {"ledger_id": source.ledger_id, "origin": source.origin, "store": store}
         write_config(work / CONFIG, config)
         st = open_store(work, store, source.ledger_id)

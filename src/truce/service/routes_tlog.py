@@ -10,6 +10,7 @@ from fastapi import Depends, Path
 from fastapi.responses import PlainTextResponse, Response
 
 from truce.app import tiles
+from truce.ledger.directory import LOG_PUB, TERMS
 from truce.service.access import Caller
 from truce.service.refusal import Refusal
 from truce.service.routes import caller_for, route
@@ -53,3 +54,22 @@ def tlog_tile(
     else:  # a hash tile of a given width never changes
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
     return Response(data, media_type=TILE_MEDIA, headers=headers)
+
+
+REPLICA_FILES = {"terms.toml": TERMS, "log.pub": str(LOG_PUB)}
+"""The files a new replica needs besides the log (a fixed set: no request names a path)."""
+
+
+@route(
+    "GET",
+    "/agreements/{ledger_id}/files/{name}",
+    "read",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def replica_file(
+    caller: Annotated[Caller, Depends(caller_for("read"))],
+    name: Annotated[str, Path(pattern=r"^(terms\.toml|log\.pub)$")],
+) -> PlainTextResponse:
+    """The terms file or the log's public key, as `truce clone URL DIR` needs them."""
+    return PlainTextResponse((caller.served.path / REPLICA_FILES[name]).read_text())
