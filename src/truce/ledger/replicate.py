@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from truce.errors import BadInput, IntegrityError, LedgerError
+from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
 from truce.ledger.authority import Refused
 from truce.ledger.directory import (
     CONFIG,
@@ -72,6 +72,7 @@ def sync(d: LedgerDir, source: LedgerDir) -> int:
             f"{source.path} holds ledger {source.ledger_id!r}, not {d.ledger_id!r}",
             where=str(source.path),
         )
+    _split_view(d, source)
     ours = d.store.head()
     src_hashes = [s.hash for s in source.store.read()]
     src_tree = merkle.Tree(src_hashes)
@@ -158,6 +159,30 @@ def _seq_in(where: str | None, new: list[Record]) -> int | None:
     """The seq an engine error names in its place ("seq N"), else the first pulled entry's."""
     m = re.match(r"seq (\d+)", where or "")
     return int(m.group(1)) if m else new[0].seq
+
+
+def _split_view(d: LedgerDir, source: LedgerDir) -> None:
+    """Two checkpoints for one size with different roots, both signed by the log's key: the log
+    showed two histories (a split view). Reported with both notes, before anything else."""
+    log_pub = d.log_public_key()
+    theirs = dict(source.store.checkpoints())
+    for size, note in d.store.checkpoints():
+        other = theirs.get(size)
+        if other is None:
+            continue
+        a, b = cpt.parse_note(note), cpt.parse_note(other)
+        if a.checkpoint.root == b.checkpoint.root:
+            continue
+        try:
+            cpt.verify_signature(b, LOG_NAME, log_pub)
+        except SignatureError:
+            continue  # not the log's: the other checks refuse it
+        raise IntegrityError(
+            f"split view: the log signed two different checkpoints for size {size}, so it showed "
+            f"two histories; ours:\n{note}theirs ({source.path}):\n{other}",
+            seq=size,
+            kind="split-view",
+        )
 
 
 def clone(
