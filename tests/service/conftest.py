@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,11 +140,47 @@ class Live:
         return f"{self.base}/v1/agreements/{self.ledger_id}{rest}"
 
 
+@contextmanager
+def running(app: Any) -> Iterator[str]:
+    """``app`` on a real uvicorn server on 127.0.0.1 (a thread of this process): its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        t.join(10)
+
+
+def rewrite_entry(ledger: Path, seq: int = 3) -> None:
+    """Edit a stored entry behind the ledger's back, consistently (its bytes and its hash), as
+    an operator rewriting history would: a note of the 24 Nov release says 17:00, not 16:00."""
+    from truce.ledger.log import merkle
+
+    with sqlite3.connect(ledger / "ledger.db") as db:
+        tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
+        table = next(t for t in tables if "entr" in t)
+        (data,) = db.execute(f"select data from {table} where seq = ?", (seq,)).fetchone()
+        new = bytes(data).replace(b"Handover about 16", b"Handover about 17", 1)
+        assert new != bytes(data)
+        db.execute(
+            f"update {table} set data = ?, hash = ? where seq = ?",
+            (new, merkle.leaf_hash(new), seq),
+        )
+
+
 @pytest.fixture
 def live(built_ledger: Path, tmp_path: Path) -> Iterator[Live]:
     """The app on a real uvicorn server on 127.0.0.1 (a thread of this process)."""
-    import uvicorn
-
     p = tmp_path / "gaza"
     shutil.copytree(built_ledger, p)
     tokens = make_tokens(p)
@@ -151,18 +189,5 @@ def live(built_ledger: Path, tmp_path: Path) -> Iterator[Live]:
         clock=Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC)),
         settings=Settings(rate=10_000, burst=10_000, stream_poll=0.2),
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    lid = next(iter(app.state.hub.ledgers))
-    try:
-        yield Live(f"http://127.0.0.1:{port}", lid, tokens, p)
-    finally:
-        server.should_exit = True
-        t.join(10)
+    with running(app) as base:
+        yield Live(base, next(iter(app.state.hub.ledgers)), tokens, p)

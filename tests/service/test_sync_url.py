@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import truce_exe
-from tests.service.conftest import Clock, Live, free_port
-from truce.ledger.log import merkle
+from tests.service.conftest import Clock, Live, rewrite_entry, running
 
 
 def _sync(replica: Path, url: str, token: str) -> subprocess.CompletedProcess[str]:
@@ -100,31 +96,15 @@ def test_a_replica_cloned_from_a_url(live: Live, tmp_path: Path) -> None:
 
 
 def test_a_rewritten_history_is_refused(live: Live, tmp_path: Path) -> None:
-    import uvicorn
-
     from truce.service.app import create_app
 
     replica = tmp_path / "replica"
     shutil.copytree(live.path, replica)
     # The server's database edited behind its back, then served afresh and appended to.
-    with sqlite3.connect(live.path / "ledger.db") as db:
-        tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
-        table = next(t for t in tables if "entr" in t)
-        (data,) = db.execute(f"select data from {table} where seq = 3").fetchone()
-        new = bytes(data).replace(b"Handover about 16", b"Handover about 17", 1)  # a quiet edit
-        assert new != bytes(data)
-        db.execute(
-            f"update {table} set data = ?, hash = ? where seq = 3", (new, merkle.leaf_hash(new))
-        )
+    rewrite_entry(live.path)
     app = create_app([live.path], clock=Clock())
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        url = f"http://127.0.0.1:{port}/v1/agreements/{live.ledger_id}"
+    with running(app) as base:
+        url = f"{base}/v1/agreements/{live.ledger_id}"
         h = live.auth("mediator:qatar")
         assert (
             httpx.post(
@@ -135,45 +115,24 @@ def test_a_rewritten_history_is_refused(live: Live, tmp_path: Path) -> None:
         p = _sync(replica, url, live.tokens["mediator:qatar"])
         assert p.returncode == 3, p.stdout + p.stderr
         assert "differs from ours at seq 3" in p.stderr, p.stderr
-    finally:
-        server.should_exit = True
-        t.join(10)
 
 
 def test_a_split_view_is_reported_with_both_checkpoints(live: Live, tmp_path: Path) -> None:
     """The server signs a checkpoint of a rewritten history at a size the replica already holds
     a signed checkpoint for: two signed checkpoints, one size; sync says so and shows both."""
-    import uvicorn
-
     from truce.app.proofs import make_checkpoint
     from truce.service.app import create_app
 
     ours = make_checkpoint(live.path).note
     replica = tmp_path / "replica"
     shutil.copytree(live.path, replica)
-    with sqlite3.connect(live.path / "ledger.db") as db:
-        tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
-        table = next(t for t in tables if "entr" in t)
-        (data,) = db.execute(f"select data from {table} where seq = 3").fetchone()
-        new = bytes(data).replace(b"Handover about 16", b"Handover about 17", 1)
-        db.execute(
-            f"update {table} set data = ?, hash = ? where seq = 3", (new, merkle.leaf_hash(new))
-        )
+    rewrite_entry(live.path)
     theirs = make_checkpoint(live.path).note  # same size, another root, the log's own key
     assert theirs.splitlines()[1] == ours.splitlines()[1] and theirs != ours
     app = create_app([live.path], clock=Clock())
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        url = f"http://127.0.0.1:{port}/v1/agreements/{live.ledger_id}"
+    with running(app) as base:
+        url = f"{base}/v1/agreements/{live.ledger_id}"
         p = _sync(replica, url, live.tokens["mediator:qatar"])
         assert p.returncode == 3, p.stdout + p.stderr
         assert "split view" in p.stderr
         assert ours.splitlines()[2] in p.stderr and theirs.splitlines()[2] in p.stderr
-    finally:
-        server.should_exit = True
-        t.join(10)

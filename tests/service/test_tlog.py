@@ -11,7 +11,6 @@ import contextlib
 import json
 import random
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,10 +24,10 @@ from tests.service import tlog_client as tc
 from tests.service.conftest import (
     Clock,
     Served,
-    free_port,
     gaza_events,
     list_7b,
     make_tokens,
+    running,
 )
 
 VECTORS = Path(__file__).resolve().parents[1] / "ledger" / "merkle_vectors"  # vendored copy
@@ -68,9 +67,7 @@ def grow(path: Path, batches: range, per_batch: int, clock: Clock) -> None:
 @contextlib.contextmanager
 def uvicorn_over(path: Path) -> Iterator[str]:
     """The service over one ledger on a real uvicorn server on loopback; yields the ledger's
-    tlog prefix URL (``.../v1/agreements/{id}/tlog``)."""
-    import uvicorn
-
+    URL (``.../v1/agreements/{id}``)."""
     from truce.service.app import create_app
     from truce.service.settings import Settings
 
@@ -79,21 +76,8 @@ def uvicorn_over(path: Path) -> Iterator[str]:
         clock=Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC)),
         settings=Settings(rate=100_000, burst=100_000),
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    lid = next(iter(app.state.hub.ledgers))
-    try:
-        yield f"http://127.0.0.1:{port}/v1/agreements/{lid}"
-    finally:
-        server.should_exit = True
-        t.join(10)
+    with running(app) as base:
+        yield f"{base}/v1/agreements/{next(iter(app.state.hub.ledgers))}"
 
 
 def test_tiles_of_a_70000_entry_ledger(built_ledger: Path, tmp_path: Path) -> None:

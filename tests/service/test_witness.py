@@ -6,10 +6,7 @@ A's database is edited behind its back, B refuses the next checkpoint and A's `t
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import truce_exe
-from tests.service.conftest import Clock, free_port
+from tests.service.conftest import Clock, rewrite_entry, running
 from truce.app.proofs import make_checkpoint
 from truce.ledger.directory import LedgerDir
 from truce.ledger.log import checkpoint as cpt
@@ -30,8 +27,6 @@ from truce.service.witness import WitnessConfig
 @pytest.fixture
 def witnessed(built_ledger: Path, tmp_path: Path) -> Iterator[tuple[Path, str, str]]:
     """A's ledger directory, B's add-checkpoint URL, and B's witness name."""
-    import uvicorn
-
     a = tmp_path / "a"
     shutil.copytree(built_ledger, a)
     with LedgerDir.open(a) as d:
@@ -53,17 +48,8 @@ def witnessed(built_ledger: Path, tmp_path: Path) -> Iterator[tuple[Path, str, s
     b = tmp_path / "b"
     shutil.copytree(built_ledger, b)  # B serves a ledger of its own too
     app = create_app([b], clock=Clock(), settings=Settings(witness=WitnessConfig.load(conf)))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield a, f"http://127.0.0.1:{port}/witness/add-checkpoint", "b.example/witness"
-    finally:
-        server.should_exit = True
-        t.join(10)
+    with running(app) as base:
+        yield a, f"{base}/witness/add-checkpoint", "b.example/witness"
 
 
 def _checkpoint(a: Path, url: str) -> subprocess.CompletedProcess[str]:
@@ -111,10 +97,7 @@ def test_b_witnesses_a_and_refuses_a_rewritten_history(
     assert r.headers["content-type"].startswith("text/x.tlog.size")
 
     # A's database edited behind its back: an early entry's stored hash replaced.
-    with sqlite3.connect(a / "ledger.db") as db:
-        tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
-        table = next(t for t in tables if "entr" in t)
-        db.execute(f"update {table} set hash = ? where seq = 3", (b"\x07" * 32,))
+    rewrite_entry(a)
     _record(a, tmp_path, 2)
     third = _checkpoint(a, url)
     assert third.returncode == 3, third.stdout + third.stderr
