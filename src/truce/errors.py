@@ -55,6 +55,13 @@ class NotAllowed(BadInput):
     title = "Not allowed"
 
 
+class NotFound(BadInput):
+    """What was asked for does not exist (a tile past the checkpointed size)."""
+
+    http_status = 404
+    title = "Not found"
+
+
 class ProposalError(BadInput):
     """A proposal cannot be evaluated as given (e.g. more credit than is creditable)."""
 

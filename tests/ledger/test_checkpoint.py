@@ -29,9 +29,11 @@ from truce.ledger.log.checkpoint import (
     format_note,
     note_key_hash,
     parse_note,
+    log_signer,
     sign_checkpoint,
     verify_cosignature,
     verify_signature,
+    vkey,
 )
 
 ORIGIN = "truce.example/gaza-2023"
@@ -128,6 +130,23 @@ def test_real_checkpoint_with_cosignature() -> None:
         verify_signature(clobbered, log_name, log_pub)
     with pytest.raises(SignatureError):
         verify_cosignature(clobbered, w_name, w_pub)
+
+
+def test_vkey_is_the_go_form() -> None:
+    name, _, pub = _vkey(REAL_LOG_VKEY)
+    assert vkey(name, pub) == REAL_LOG_VKEY
+
+
+def test_the_log_signs_under_its_origin_and_old_notes_still_verify() -> None:
+    """tlog-checkpoint: the key name SHOULD be the origin; checkpoints signed before under the
+    name "log" still verify, and no other name does."""
+    key = Ed25519PrivateKey.generate()
+    cp = Checkpoint(ORIGIN, 3, merkle.EMPTY_ROOT)
+    assert log_signer(sign_checkpoint(cp, ORIGIN, key), key.public_key()) == ORIGIN
+    assert log_signer(sign_checkpoint(cp, "log", key), key.public_key()) == "log"
+    for name, signer in (("another", key), (ORIGIN, Ed25519PrivateKey.generate())):
+        with pytest.raises(SignatureError):
+            log_signer(sign_checkpoint(cp, name, signer), key.public_key())
 
 
 # ---------------------------------------------------------------- format and parse

@@ -105,7 +105,7 @@ def served(built_ledger: Path, tmp_path: Path) -> Iterator[Served]:
     tokens = make_tokens(p)
     clock = Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     with LedgerDir.open(p) as d:  # the server witnesses its own log (a C2SP witness route)
-        logs = {d.origin: ("log", d.log_public_key())}
+        logs = {d.origin: (None, d.log_public_key())}
     witness = WitnessConfig("served.example/witness", signing.new_key(), tmp_path / "w.json", logs)
     settings = Settings(
         rate=10_000,

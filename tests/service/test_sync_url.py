@@ -1,10 +1,11 @@
 """`truce sync DIR URL`: a replica follows a served ledger through its tlog tiles, every entry
 checked against the hash tiles and the same refusals as a directory source; a history rewritten
-on the server is refused with exit 3 naming the seq; a token that cannot see every entry is
-refused (a replica holds all)."""
+on the server is refused with exit 3 naming the seq; a token that cannot read every entry gets
+the log up to the first it may not read (a prefix, never a copy with holes)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -55,9 +56,18 @@ def test_a_replica_follows_a_served_ledger(live: Live, tmp_path: Path) -> None:
     v = subprocess.run([truce_exe(), "verify", str(replica)], capture_output=True, text=True)
     assert v.returncode == 0, v.stderr
     assert _sync(replica, live.url(), live.tokens["mediator:qatar"]).stdout.count('"pulled": 0')
-    # A party's token does not see the mediator-only list of 30 Nov: no replica from it.
+    # A party's token does not see the mediator-only list of 30 Nov, but this copy holds it
+    # already: the party's sync reads only what comes after and follows past it.
+    r = httpx.post(
+        live.url("/events"),
+        json={"events": [{"event": _claim(3)}]},
+        headers=live.auth("mediator:qatar"),
+    )
+    assert r.status_code == 201, r.text
     party = _sync(replica, live.url(), live.tokens["party:hamas"])
-    assert party.returncode == 3 and "withheld" in party.stderr, party.stderr
+    assert party.returncode == 0, party.stderr
+    out = json.loads(party.stdout)
+    assert out["pulled"] == 1 and out["withheld_from"] is None
 
 
 def test_a_replica_cloned_from_a_url(live: Live, tmp_path: Path) -> None:
@@ -86,13 +96,32 @@ def test_a_replica_cloned_from_a_url(live: Live, tmp_path: Path) -> None:
     )
     assert r.status_code == 201
     assert '"pulled": 1' in _sync(copy, live.url(), live.tokens["mediator:qatar"]).stdout
-    # A party's token cannot make a replica: an entry is withheld from it; nothing is left.
+    # A party's token: the copy stops before the mediator-only list of 30 Nov (withheld from
+    # its role), holds everything before it, verifies, and follows with that token.
     env["TRUCE_TOKEN"] = live.tokens["party:israel"]
     other = tmp_path / "other"
     p = subprocess.run(
-        [truce_exe(), "clone", live.url(), str(other)], capture_output=True, text=True, env=env
+        [truce_exe(), "clone", live.url(), str(other), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
     )
-    assert p.returncode == 3 and "withheld" in p.stderr and not other.exists()
+    assert p.returncode == 0, p.stderr
+    seq = json.loads(p.stdout)["withheld_from"]
+    listed = httpx.get(
+        live.url(f"/events?after_seq={seq - 1}&limit=1"), headers=live.auth("mediator:qatar")
+    ).json()
+    first = listed["items"][0]
+    assert first["seq"] == seq and first["event"]["type"] == "list_announced", first
+    assert first["event"]["at"].startswith("2023-11-30"), first
+    v = subprocess.run(
+        [truce_exe(), "verify", str(other), "--json"], capture_output=True, text=True
+    )
+    assert v.returncode == 0 and json.loads(v.stdout)["size"] == seq - 1, v.stdout + v.stderr
+    text = subprocess.run(
+        [truce_exe(), "sync", str(other), live.url()], capture_output=True, text=True, env=env
+    )
+    assert text.returncode == 0 and f"stopped before seq {seq}: withheld" in text.stdout
 
 
 def test_a_rewritten_history_is_refused(live: Live, tmp_path: Path) -> None:

@@ -31,11 +31,13 @@ from tests.service.conftest import (
 )
 
 VECTORS = Path(__file__).resolve().parents[1] / "ledger" / "merkle_vectors"  # vendored copy
-LOG_KEY_NAME = "log"  # the log's signed-note key name (keys/log.pub holds its key)
 
 
-def log_key(ledger: Path) -> bytes:
-    return tc.parse_public_key((ledger / "keys" / "log.pub").read_text())
+def log_vkey(f: tc.TileFetcher) -> tuple[str, bytes]:
+    """The log's verifier key as the server publishes it (its name is the log's origin)."""
+    r = f.client.get(f.prefix.removesuffix("/tlog") + "/files/log.vkey", headers=f.headers)
+    assert r.status_code == 200, r.text
+    return tc.parse_vkey(r.text)
 
 
 def claims(batch: int, n: int) -> list[dict[str, Any]]:
@@ -89,14 +91,13 @@ def test_tiles_of_a_70000_entry_ledger(built_ledger: Path, tmp_path: Path) -> No
     t0 = time.perf_counter()
     grow(p, range(14), 5000, clock)  # the seeded entries and 70,000 claims
     old_note = make_checkpoint(p).note
-    old = tc.parse_checkpoint(old_note, LOG_KEY_NAME, log_key(p))
+    old = tc.parse_checkpoint(old_note)  # its signature is checked below, with the server's key
     assert old.size >= 70_000 and old.size % 256
     extra = 256 - old.size % 256 + 45  # the partial level-0 tile fills and a new one starts
     grow(p, range(14, 15), extra, clock)
     make_checkpoint(p)
     built = time.perf_counter() - t0
     tokens = make_tokens(p)
-    key = log_key(p)
     size = old.size + extra
     last_full = size // 256 - 1  # the level-0 tile that was partial at the old size
 
@@ -105,10 +106,13 @@ def test_tiles_of_a_70000_entry_ledger(built_ledger: Path, tmp_path: Path) -> No
         reader = tc.TileFetcher(http, f"{prefix}/tlog", tokens["reader"])
         r = reader.get("checkpoint")
         assert r.status_code == 200 and r.headers["content-type"] == "text/plain; charset=utf-8"
-        cp = tc.parse_checkpoint(r.text, LOG_KEY_NAME, key)
+        name, key = log_vkey(reader)
+        assert name == old.origin  # tlog-checkpoint: the key name is the origin
+        assert tc.parse_checkpoint(old_note, name, key) == old
+        cp = tc.parse_checkpoint(r.text, name, key)
         assert cp.size == size and cp.origin == old.origin and not cp.extensions
         with pytest.raises(tc.TlogError):  # another key does not verify it
-            tc.parse_checkpoint(r.text, LOG_KEY_NAME, bytes(32))
+            tc.parse_checkpoint(r.text, name, bytes(32))
 
         # every tile of the tree: 274 full level-0 tiles and a partial one (as tlog-tiles's
         # example of 70,000), a full and a partial level-1 tile, a partial level-2 tile; all
@@ -194,12 +198,12 @@ def test_reader_gets_no_restricted_leaf_bytes(served: Served) -> None:
         headers=served.auth("party:hamas"),
     )
     assert r.status_code == 201, r.text
-    key = log_key(served.path)
     prefix = served.url("/tlog")
     reader = tc.TileFetcher(served.client, prefix, served.tokens["reader"])
     mediator = tc.TileFetcher(served.client, prefix, served.tokens["mediator:qatar"])
-    cp = tc.parse_checkpoint(reader.checkpoint_text(), LOG_KEY_NAME, key)
-    assert cp == tc.parse_checkpoint(mediator.checkpoint_text(), LOG_KEY_NAME, key)
+    name, key = log_vkey(reader)
+    cp = tc.parse_checkpoint(reader.checkpoint_text(), name, key)
+    assert cp == tc.parse_checkpoint(mediator.checkpoint_text(), name, key)
     assert cp.size > len(gaza_events())
 
     tree, hidden_view = _tile_and_bundle_views(reader, cp.size)
@@ -275,10 +279,10 @@ def test_merkle_vectors_through_http(served: Served) -> None:
         headers=served.auth("party:hamas"),
     )
     assert r.status_code == 201, r.text  # appended and checkpointed
-    key = log_key(served.path)
     auth = served.auth("mediator:qatar")
     f = tc.TileFetcher(served.client, served.url("/tlog"), served.tokens["mediator:qatar"])
-    cp = tc.parse_checkpoint(f.checkpoint_text(), LOG_KEY_NAME, key)
+    name, key = log_vkey(f)
+    cp = tc.parse_checkpoint(f.checkpoint_text(), name, key)
     tree, entries = _tile_and_bundle_views(f, cp.size)
     assert tree.root() == cp.root
     ids = [json.loads(e)["event"]["id"] for e in entries]
@@ -289,7 +293,7 @@ def test_merkle_vectors_through_http(served: Served) -> None:
         b = r.json()
         assert b["kind"] == "inclusion" and b["seq"] == i + 1 and b["size"] == cp.size
         assert _d(b["leaf"]) == entries[i] and _d(b["root"]) == cp.root
-        assert tc.parse_checkpoint(b["checkpoint"], LOG_KEY_NAME, key) == cp
+        assert tc.parse_checkpoint(b["checkpoint"], name, key) == cp
         proof = [_d(h) for h in b["proof"]]
         tc.verify_inclusion(i, b["size"], tc.leaf_hash(_d(b["leaf"])), proof, _d(b["root"]))
         assert proof == tree.inclusion_proof(i)
@@ -351,16 +355,19 @@ def test_tile_path_errors(served: Served) -> None:
         r: httpx.Response = served.client.get(served.url(f"/tlog/tile/{path}"), headers=auth)
         return r
 
-    def refused(path: str) -> None:
+    def refused(path: str, status: int = 422, kind: str = "bad-input") -> None:
         r = get(path)
-        assert r.status_code == 422, (path, r.status_code, r.text)
+        assert r.status_code == status, (path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json"), path
-        assert r.json()["type"] == "/problems/bad-input", (path, r.json())
+        assert r.json()["type"] == f"/problems/{kind}", (path, r.json())
+
+    def missing(path: str) -> None:  # well formed, not there (yet): 404, as tlog clients expect
+        refused(path, 404, "not-found")
 
     # no checkpoint yet: no checkpoint, and no tile exists
     r = served.client.get(served.url("/tlog/checkpoint"), headers=auth)
     assert r.status_code == 404, r.text
-    refused("0/000.p/1")
+    missing("0/000.p/1")
 
     r = served.client.post(
         served.url("/events"),
@@ -385,7 +392,7 @@ def test_tile_path_errors(served: Served) -> None:
         "entries/001.p/1",
         "63/x999/x999/x999/x999/x999/x999/999",
     ):
-        refused(path)
+        missing(path)
     # what exists is served: the partial tile of the size, and a prefix of it
     for path, length in ((f"0/000.p/{size}", 32 * size), ("0/000.p/5", 32 * 5)):
         r = get(path)
@@ -424,3 +431,31 @@ def test_the_client_imports_nothing_of_truce() -> None:
         "httpx",
         "cryptography",
     }, roots
+
+
+def test_entry_bundles_are_gzip_encoded_for_clients_that_accept_it(served: Served) -> None:
+    r = served.client.post(
+        served.url("/events"),
+        json={"events": [{"event": _claim()}]},
+        headers=served.auth("party:hamas"),
+    )
+    assert r.status_code == 201, r.text
+    size = tc.parse_checkpoint(
+        served.client.get(served.url("/tlog/checkpoint"), headers=served.auth("reader")).text
+    ).size
+
+    def get(path: str, encoding: str) -> httpx.Response:
+        h = {**served.auth("reader"), "Accept-Encoding": encoding}
+        r: httpx.Response = served.client.get(served.url(f"/tlog/tile/{path}"), headers=h)
+        assert r.status_code == 200, r.text
+        return r
+
+    plain = get(f"entries/000.p/{size}", "identity")
+    packed = get(f"entries/000.p/{size}", "gzip")
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["vary"]
+    assert packed.content == plain.content  # decoded by the client: the same bundle
+    assert int(packed.headers["content-length"]) < len(plain.content) // 2
+    assert len(tc.read_bundle(packed.content)) == size
+    assert "content-encoding" not in get(f"0/000.p/{size}", "gzip").headers  # hashes: never

@@ -142,8 +142,8 @@ def parse_public_key(text: str) -> bytes:
     text = text.strip()
     if text.startswith("ed25519:"):
         raw = _b64(text.removeprefix("ed25519:"), "public key")
-    elif text.count("+") == 2:
-        raw = _b64(text.split("+")[2], "public key")
+    elif len(text.split("+", 2)) == 3:
+        raw = _b64(text.split("+", 2)[2], "public key")
         if raw[:1] != bytes([ED25519_TYPE]):
             raise TlogError("not an Ed25519 verifier key")
         raw = raw[1:]
@@ -157,6 +157,20 @@ def parse_public_key(text: str) -> bytes:
 def key_id(name: str, public_key: bytes) -> bytes:
     """signed-note: SHA-256(key name || 0x0A || 0x01 || 32-byte Ed25519 public key)[:4]."""
     return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519_TYPE]) + public_key).digest()[:4]
+
+
+def parse_vkey(text: str) -> tuple[str, bytes]:
+    """A verifier key (signed-note: ``<name>+<hex key ID>+<base64(0x01 || key)>``): its name
+    and raw key, the key ID checked against them."""
+    text = text.strip()
+    parts = text.split("+", 2)  # the base64 key may itself hold "+"
+    if len(parts) != 3 or not parts[0]:
+        raise TlogError(f"a verifier key is '<name>+<hash>+<key>': {text[:60]!r}")
+    name, kid = parts[0], parts[1]
+    key = parse_public_key(text)
+    if kid != key_id(name, key).hex():
+        raise TlogError("the verifier key's hash does not match its name and key")
+    return name, key
 
 
 def verify_note(text: str, name: str, public_key: bytes) -> Note:

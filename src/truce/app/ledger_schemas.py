@@ -153,11 +153,18 @@ class ProofCheckOut(_Out):
     proves: str = Field(description="What the bundle proves, in one line.")
 
 
+WITHHELD = (
+    "From a served ledger: the first seq the token's role may not read (a mediator-only list "
+    "not yet public); the copy stops before it and catches up once it is public. Null: none."
+)
+
+
 class SyncOut(_Out):
     """What a pull from another copy did (`truce sync`)."""
 
     pulled: int = Field(description="Entries added to this copy.")
     head: HeadOut
+    withheld_from: int | None = Field(None, description=WITHHELD)
 
 
 class CopyOut(_Out):
@@ -166,6 +173,7 @@ class CopyOut(_Out):
     directory: str = Field(description="Where the copy is.")
     events: int = Field(description="Entries in the copy, all verified.")
     head: HeadOut
+    withheld_from: int | None = Field(None, description=WITHHELD)
 
 
 class KeyOut(_Out):

@@ -25,7 +25,7 @@ from truce.app.ledger_schemas import (
 from truce.app.opened import Ledger, opened
 from truce.errors import BadInput, IntegrityError
 from truce.ledger import proofs
-from truce.ledger.directory import LOG_NAME, LedgerDir
+from truce.ledger.directory import LedgerDir
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import signing
 
@@ -35,11 +35,18 @@ def make_checkpoint(directory: Ledger) -> CheckpointOut:
     with opened(directory) as d:
         tree = d.tree()
         signed = cpt.sign_checkpoint(
-            cpt.Checkpoint(d.origin, tree.size, tree.root()), LOG_NAME, d.log_private_key()
+            cpt.Checkpoint(d.origin, tree.size, tree.root()), d.origin, d.log_private_key()
         )
         note = cpt.format_note(signed)
         d.store.add_checkpoint(tree.size, note)
         return CheckpointOut(size=tree.size, note=note, cosigned_by=None)
+
+
+def log_vkey(directory: Ledger) -> str:
+    """The log's signed-note verifier key (its name is the origin), as generic C2SP tools and
+    witnesses are configured with."""
+    with opened(directory) as d:
+        return cpt.vkey(d.origin, d.log_public_key())
 
 
 Post = Callable[[str, str], tuple[int, str]]
@@ -113,7 +120,7 @@ def cosign_checkpoint(
         old = last[0] if last else 0
         proof = tree.consistency_proof(old, size) if 0 < old < size else []
         cosigned = w.add_checkpoint(
-            signed, LOG_NAME, d.log_public_key(), old, proof, int(now.timestamp())
+            signed, None, d.log_public_key(), old, proof, int(now.timestamp())
         )
         text = cpt.format_note(cosigned)
         d.store.add_checkpoint(size, text)

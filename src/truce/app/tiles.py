@@ -7,7 +7,7 @@ the level-0 tile)."""
 from __future__ import annotations
 
 from truce.app.opened import Ledger, opened
-from truce.errors import BadInput
+from truce.errors import BadInput, NotFound
 from truce.ledger.export import visible
 from truce.ledger.log import tiles
 
@@ -21,7 +21,8 @@ def latest_checkpoint(ledger: Ledger) -> tuple[int, str] | None:
 
 def tile(ledger: Ledger, path: str, audience: str) -> bytes:
     """The bytes of ``tile/<path>`` as of the latest checkpoint; BadInput (param "path") for a
-    malformed path or a tile that does not exist at that size."""
+    malformed path, NotFound for a tile that does not exist at that size (tlog clients read a
+    404 as "not there yet")."""
     try:
         level, index, width = tiles.parse_tile_path(path)
     except ValueError as exc:
@@ -30,7 +31,7 @@ def tile(ledger: Ledger, path: str, audience: str) -> bytes:
         cps = d.store.checkpoints()
         size = cps[-1][0] if cps else 0
         if not 0 < width <= tiles.tile_width(size, level, index):  # a prefix is as good
-            raise BadInput(
+            raise NotFound(
                 f"no tile {tiles.tile_path(level, index, width)} at the checkpointed size {size}",
                 param="path",
             )

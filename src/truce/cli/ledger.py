@@ -412,6 +412,16 @@ def sync_cmd(
         _json(res)
         return
     out.print(f"pulled {res.pulled} entries; head {_head(res.head)}")
+    _withheld(res.withheld_from)
+
+
+def _withheld(seq: int | None) -> None:
+    """Say where a copy from a served ledger stops for this token's role, and why."""
+    if seq is not None:
+        out.print(
+            f"stopped before seq {seq}: withheld from this token's role until it is public "
+            "(a mediator-only list is public once that day's release is recorded)"
+        )
 
 
 @app.command("clone")
@@ -420,7 +430,8 @@ def clone_cmd(
         str,
         typer.Argument(
             help="The ledger directory to copy, or a served ledger's URL (through its tlog "
-            "tiles; the token in TRUCE_TOKEN must see every entry)."
+            "tiles; the token in TRUCE_TOKEN: a role that may not read every entry gets the "
+            "log up to the first it may not read)."
         ),
     ],
     dest: Annotated[Path, typer.Argument(help="A new directory for this party's copy.")],
@@ -446,6 +457,7 @@ def clone_cmd(
         _json(res)
         return
     out.print(f"cloned {res.events} events into {res.directory}; head {_head(res.head)}")
+    _withheld(res.withheld_from)
 
 
 @app.command("compare")

@@ -43,7 +43,6 @@ DB = "ledger.db"
 TERMS = "terms.toml"
 LOG_KEY = Path("keys") / "log.key"
 LOG_PUB = Path("keys") / "log.pub"
-LOG_NAME = "log"
 
 
 def passphrase() -> bytes | None:

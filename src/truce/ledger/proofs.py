@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from truce.errors import BadInput, ProofError
-from truce.ledger.directory import LOG_NAME, LedgerDir
+from truce.ledger.directory import LedgerDir
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import merkle
 from truce.ledger.log.leaf import decode_leaf
@@ -109,7 +109,7 @@ def check(bundle_text: str, log_key: Ed25519PublicKey | None) -> str:
         if note.checkpoint.origin != b.get("origin"):
             raise ProofError("the checkpoint in the bundle is for another log")
         if log_key is not None:
-            cpt.verify_signature(note, LOG_NAME, log_key)
+            cpt.log_signer(note, log_key)
             signed = ", signed by the log"
     elif log_key is not None:
         raise ProofError("the bundle carries no checkpoint to check the log key against")

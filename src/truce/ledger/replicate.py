@@ -17,7 +17,6 @@ from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
 from truce.ledger.authority import Refused
 from truce.ledger.directory import (
     CONFIG,
-    LOG_NAME,
     LOG_PUB,
     TERMS,
     LedgerDir,
@@ -54,8 +53,11 @@ def compare(a: LedgerDir, b: LedgerDir) -> Comparison:
     """Compare two copies entry by entry (by leaf hash) and say where they part."""
     if a.ledger_id != b.ledger_id:
         raise BadInput(f"different ledgers: {a.ledger_id!r} and {b.ledger_id!r}", where=str(b.path))
-    ha = [s.hash for s in a.store.read()]
-    hb = [s.hash for s in b.store.read()]
+    return compare_hashes([s.hash for s in a.store.read()], [s.hash for s in b.store.read()])
+
+
+def compare_hashes(ha: list[bytes], hb: list[bytes]) -> Comparison:
+    """Where two lists of leaf hashes part."""
     common = 0
     for x, y in zip(ha, hb, strict=False):
         if x != y:
@@ -64,17 +66,25 @@ def compare(a: LedgerDir, b: LedgerDir) -> Comparison:
     return Comparison(len(ha), len(hb), common, None)
 
 
-def sync(d: LedgerDir, source: LedgerDir) -> int:
+Seen = tuple[list[bytes], list[tuple[int, str]]]
+"""What a source shows beyond the entries it lets us read: every leaf hash of its log and its
+signed checkpoints (a served log whose role withholds some entries)."""
+
+
+def sync(d: LedgerDir, source: LedgerDir, seen: Seen | None = None) -> int:
     """Pull entries we lack from ``source``; return how many were added. Refuses anything
-    inconsistent with what we hold (our entries, our checkpoints)."""
+    inconsistent with what we hold (our entries, our checkpoints). With ``seen``, the source's
+    log is judged by its hashes and checkpoints there, and its store may hold only a prefix."""
     if d.ledger_id != source.ledger_id:
         raise BadInput(
             f"{source.path} holds ledger {source.ledger_id!r}, not {d.ledger_id!r}",
             where=str(source.path),
         )
-    _split_view(d, source)
+    if seen is None:
+        seen = ([s.hash for s in source.store.read()], source.store.checkpoints())
+    src_hashes, src_checkpoints = seen
+    _split_view(d, dict(src_checkpoints), str(source.path))
     ours = d.store.head()
-    src_hashes = [s.hash for s in source.store.read()]
     src_tree = merkle.Tree(src_hashes)
     if src_tree.size < ours.size:
         raise IntegrityError(
@@ -84,7 +94,7 @@ def sync(d: LedgerDir, source: LedgerDir) -> int:
             kind="truncated",
         )
     if src_tree.root(ours.size) != ours.root:
-        c = compare(d, source)
+        c = compare_hashes([s.hash for s in d.store.read()], src_hashes)
         raise IntegrityError(
             f"the source's history differs from ours at seq {c.first_difference}: refusing to "
             "pull from a copy that rewrote what we hold",
@@ -101,9 +111,9 @@ def sync(d: LedgerDir, source: LedgerDir) -> int:
                 kind="checkpoint",
             )
     notes: list[tuple[int, str]] = []
-    for size, note in source.store.checkpoints():  # checked before anything is written
+    for size, note in src_checkpoints:  # checked before anything is written
         signed = cpt.parse_note(note)
-        cpt.verify_signature(signed, LOG_NAME, log_pub)
+        cpt.log_signer(signed, log_pub)
         if signed.checkpoint.origin != d.origin:
             raise IntegrityError(
                 f"the source's checkpoint at size {size} is for log {signed.checkpoint.origin!r}, "
@@ -123,7 +133,8 @@ def sync(d: LedgerDir, source: LedgerDir) -> int:
     if new:
         d.store.append([st.leaf for st in new], expected_size=ours.size)
     for size, note in notes:
-        d.store.add_checkpoint(size, note)
+        if size <= ours.size + len(new):  # a checkpoint past a withheld entry is not ours
+            d.store.add_checkpoint(size, note)
     d.refresh()
     return len(new)
 
@@ -161,11 +172,10 @@ def _seq_in(where: str | None, new: list[Record]) -> int | None:
     return int(m.group(1)) if m else new[0].seq
 
 
-def _split_view(d: LedgerDir, source: LedgerDir) -> None:
+def _split_view(d: LedgerDir, theirs: dict[int, str], where: str) -> None:
     """Two checkpoints for one size with different roots, both signed by the log's key: the log
     showed two histories (a split view). Reported with both notes, before anything else."""
     log_pub = d.log_public_key()
-    theirs = dict(source.store.checkpoints())
     for size, note in d.store.checkpoints():
         other = theirs.get(size)
         if other is None:
@@ -174,12 +184,12 @@ def _split_view(d: LedgerDir, source: LedgerDir) -> None:
         if a.checkpoint.root == b.checkpoint.root:
             continue
         try:
-            cpt.verify_signature(b, LOG_NAME, log_pub)
+            cpt.log_signer(b, log_pub)
         except SignatureError:
             continue  # not the log's: the other checks refuse it
         raise IntegrityError(
             f"split view: the log signed two different checkpoints for size {size}, so it showed "
-            f"two histories; ours:\n{note}theirs ({source.path}):\n{other}",
+            f"two histories; ours:\n{note}theirs ({where}):\n{other}",
             seq=size,
             kind="split-view",
         )
@@ -190,13 +200,14 @@ def clone(
     dest: Path,
     store: str = "sqlite",
     files: dict[str, bytes] | None = None,
+    seen: Seen | None = None,
 ) -> LedgerDir:
     """A new copy of ``source`` in ``dest`` (its own store; the log's public key, not its
     private key), filled by ``sync``, so every entry is checked as ``record`` checks an append.
     Built beside ``dest`` and moved into place only when complete: a refused or interrupted
     clone leaves nothing behind. Each party can keep one and check the others with it.
     ``files`` (the terms file and the log's public key, by name) stand in for the source's own
-    when it is not a directory (a served ledger)."""
+    when it is not a directory (a served ledger); ``seen`` is as for ``sync``."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BadInput("exists and is not an empty directory", where=str(dest))
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -215,7 +226,7 @@ def clone(
         st.set_meta("ledger_id", source.ledger_id)
         st.set_meta("origin", source.origin)
         with LedgerDir(work, config, st) as copy:
-            sync(copy, source)
+            sync(copy, source, seen)
         if dest.exists():
             dest.rmdir()
         work.rename(dest)

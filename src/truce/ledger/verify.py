@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from truce.engine.state import replay
 from truce.errors import BadInput, IntegrityError, LedgerError, SignatureError
 from truce.ledger.authority import Authority, Refused
-from truce.ledger.directory import LOG_NAME, TERMS, LedgerDir
+from truce.ledger.directory import TERMS, LedgerDir
 from truce.ledger.log import checkpoint as cpt
 from truce.ledger.log import signing
 from truce.ledger.store.contract import Head
@@ -119,7 +119,7 @@ def _checkpoints(
             raise IntegrityError(
                 f"{label}: for log {cp.origin!r}, not {d.origin!r}", kind="checkpoint"
             )
-        cpt.verify_signature(signed, LOG_NAME, log_pub)
+        signer = cpt.log_signer(signed, log_pub)
         if cp.size > head.size:
             raise IntegrityError(
                 f"{label}: the log had {cp.size} entries when it was signed but holds only "
@@ -136,7 +136,7 @@ def _checkpoints(
             )
         witnessed = set()
         for sig in signed.signatures:
-            if sig.name == LOG_NAME:
+            if sig.name == signer:
                 continue
             if sig.name in named:
                 if not _cosigned(signed, sig.name, named[sig.name].key):

@@ -18,6 +18,7 @@ from truce.errors import (
     LedgerError,
     MissingExtra,
     NotAllowed,
+    NotFound,
     ProofError,
     ProposalError,
     RouteError,
@@ -34,6 +35,7 @@ BASE = "/problems/"
 TYPES: dict[type[TruceError], str] = {
     DuplicateId: "duplicate-id",
     NotAllowed: "forbidden",
+    NotFound: "not-found",
     TermsError: "invalid-terms",
     LedgerError: "invalid-events",
     RouteError: "invalid-route",

@@ -4,12 +4,13 @@ at once, so a reader following the log never waits for tiles."""
 
 from __future__ import annotations
 
+import gzip
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from truce.app import tiles
+from truce.app import proofs, tiles
 from truce.ledger.directory import LOG_PUB, TERMS
 from truce.service.access import Caller
 from truce.service.refusal import Refusal
@@ -43,21 +44,27 @@ def tlog_checkpoint(caller: Annotated[Caller, Depends(caller_for("read"))]) -> P
 )
 def tlog_tile(
     caller: Annotated[Caller, Depends(caller_for("read"))],
+    request: Request,
     path: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-z./]+$")],
 ) -> Response:
     """A hash tile (``<L>/<N>[.p/<W>]``) or an entry bundle (``entries/<N>[.p/<W>]``); an entry
-    the caller's role may not see is an empty entry."""
+    the caller's role may not see is an empty entry. Bundles (JSON, which compresses well) are
+    gzip-encoded for a client that accepts it; hash tiles (random bytes) never are."""
     with caller.served.open() as d:
         data = tiles.tile(d, path, caller.audience)
     if path.startswith("entries/"):  # per role, and a withheld entry fills once it is public
-        headers = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}
+        headers = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            data = gzip.compress(data, mtime=0)
+            headers["Content-Encoding"] = "gzip"
     else:  # a hash tile of a given width never changes
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
     return Response(data, media_type=TILE_MEDIA, headers=headers)
 
 
 REPLICA_FILES = {"terms.toml": TERMS, "log.pub": str(LOG_PUB)}
-"""The files a new replica needs besides the log (a fixed set: no request names a path)."""
+"""The files a new replica needs besides the log (a fixed set: no request names a path), and
+``log.vkey``: the log's key as a signed-note verifier key, for generic tlog tools."""
 
 
 @route(
@@ -69,7 +76,11 @@ REPLICA_FILES = {"terms.toml": TERMS, "log.pub": str(LOG_PUB)}
 )
 def replica_file(
     caller: Annotated[Caller, Depends(caller_for("read"))],
-    name: Annotated[str, Path(pattern=r"^(terms\.toml|log\.pub)$")],
+    name: Annotated[str, Path(pattern=r"^(terms\.toml|log\.pub|log\.vkey)$")],
 ) -> PlainTextResponse:
-    """The terms file or the log's public key, as `truce clone URL DIR` needs them."""
+    """The terms file or the log's public key, as `truce clone URL DIR` needs them, or the
+    log's verifier key (``log.vkey``: ``<origin>+<key hash>+<key>``, C2SP signed-note)."""
+    if name == "log.vkey":
+        with caller.served.open() as d:
+            return PlainTextResponse(proofs.log_vkey(d) + "\n")
     return PlainTextResponse((caller.served.path / REPLICA_FILES[name]).read_text())

@@ -36,13 +36,14 @@ class WitnessConfig:
     name: str
     key: Ed25519PrivateKey
     state: Path
-    logs: dict[str, tuple[str, Ed25519PublicKey]]
+    logs: dict[str, tuple[str | None, Ed25519PublicKey]]
 
     @classmethod
     def load(cls, path: Path, passphrase: bytes | None = None) -> WitnessConfig:
         """From a TOML file: name, key (a private key file), state (a JSON file), and one
-        [[log]] table per log: origin, public_key (ed25519:... or a .pub file), name (default
-        "log"). Relative paths are relative to the file."""
+        [[log]] table per log: origin, public_key (ed25519:... or a .pub file), name (the
+        log's key name; default: its origin, or ``log`` as earlier truce logs signed).
+        Relative paths are relative to the file."""
         try:
             raw: dict[str, Any] = tomllib.loads(path.read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -57,7 +58,7 @@ class WitnessConfig:
                 if not pub.startswith(signing.PUBLIC_KEY_PREFIX):
                     pub = (base / pub).read_text().strip()
                 logs[str(log["origin"])] = (
-                    str(log.get("name", "log")),
+                    str(log["name"]) if "name" in log else None,
                     signing.parse_public_key(pub),
                 )
             return cls(

@@ -160,6 +160,31 @@ def sign_checkpoint(cp: Checkpoint, name: str, key: Ed25519PrivateKey) -> Signed
     return SignedCheckpoint(cp, (sig,))
 
 
+LEGACY_LOG_NAME = "log"
+"""The key name truce logs signed checkpoints under before they used the origin."""
+
+
+def log_signer(signed: SignedCheckpoint, pub: Ed25519PublicKey) -> str:
+    """The key name the log signed this checkpoint under, checking the signature: the origin
+    (C2SP tlog-checkpoint: the log's key name SHOULD be its origin), or ``log``, the name
+    earlier truce checkpoints carry. SignatureError if neither verifies."""
+    try:
+        verify_signature(signed, signed.checkpoint.origin, pub)
+        return signed.checkpoint.origin
+    except SignatureError:
+        if not any(s.name == LEGACY_LOG_NAME for s in signed.signatures):
+            raise
+    verify_signature(signed, LEGACY_LOG_NAME, pub)
+    return LEGACY_LOG_NAME
+
+
+def vkey(name: str, pub: Ed25519PublicKey) -> str:
+    """The signed-note verifier key (``name+hash+base64(0x01 || key)``) that generic note and
+    tlog tools are configured with."""
+    raw = bytes([ED25519_NOTE_TYPE]) + raw_public_key(pub)
+    return f"{name}+{note_key_hash(name, pub).hex()}+{base64.b64encode(raw).decode()}"
+
+
 def cosign(
     signed: SignedCheckpoint, name: str, key: Ed25519PrivateKey, time: int
 ) -> SignedCheckpoint:
@@ -333,7 +358,7 @@ class Witness:
     def add_checkpoint(
         self,
         signed: SignedCheckpoint,
-        log_name: str,
+        log_name: str | None,
         log_pub: Ed25519PublicKey,
         old_size: int,
         proof: Sequence[bytes],
@@ -341,8 +366,12 @@ class Witness:
     ) -> SignedCheckpoint:
         """Verify the log's signature and that the checkpoint extends the stored one (by a
         consistency proof from `old_size`), persist it, and return it with this witness's
-        cosignature. Raises SignatureError, WitnessConflict (409) or ProofError (422)."""
-        verify_signature(signed, log_name, log_pub)
+        cosignature. Raises SignatureError, WitnessConflict (409) or ProofError (422).
+        ``log_name`` None: the log's key name is its origin (or the legacy ``log``)."""
+        if log_name is None:
+            log_signer(signed, log_pub)
+        else:
+            verify_signature(signed, log_name, log_pub)
         cp = signed.checkpoint
         if isinstance(old_size, bool) or not isinstance(old_size, int) or old_size < 0:
             raise BadInput(f"old size must be a non-negative integer, got {old_size!r}")
