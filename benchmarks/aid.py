@@ -16,6 +16,10 @@ runs every section at a tiny size, once, in seconds (for CI: the numbers mean no
 (d) **Dec 2023**: the shipped ``ks-entry`` variant (from 17 Dec 2023) for 90 days, 20
     replications: trucks arrive at 200/day (the pause commitment) on top of a day-0 backlog of 500
     (the trucks Egypt moved to the Rafah waiting area before the pause, aid-crossings.md 2.2).
+(e) **The route calendar, Dec 2023 - Feb 2024** (91 days): the ceiling series (the route on each
+    day, each distinct day's ceiling computed once) and the daily queue model with the committed
+    fitted values (20 replications), as ``truce aid ROUTE --from 2023-12-01 --to 2024-02-29`` runs
+    them; ``--smoke``: 1-7 Dec 2023, 2 replications.
 
 Every timing is ``time.perf_counter``, best of ``--repeat`` runs.
 """
@@ -26,6 +30,7 @@ import argparse
 import random
 import time
 from collections.abc import Callable, Generator
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -148,6 +153,29 @@ def show_dec(net: Network, days: int, reps: int) -> None:
     )
 
 
+def show_calendar(gaza: Route, smoke: bool, repeat: int) -> None:
+    from truce.aid.daily.days import ceiling_series
+    from truce.aid.daily.fit import fitted_of
+    from truce.aid.daily.fit_file import load_fit_file
+    from truce.aid.daily.queue import simulate_days
+
+    fit = load_fit_file(ROUTE_FILE.parent / "route-calendar-fit.toml")
+    fitted = fitted_of(fit, fit.fitted_values())
+    start, end = date(2023, 12, 1), date(2023, 12, 7) if smoke else date(2024, 2, 29)
+    reps = 2 if smoke else 20
+    ndays = (end - start).days + 1
+    t_c, series = best(lambda: ceiling_series(gaza, start, end, fitted), repeat)
+    t_q, sim = best(
+        lambda: simulate_days(gaza, start, end, fitted=fitted, replications=reps, seed=0), repeat
+    )
+    print(
+        f"(e) calendar {start} to {end} ({ndays} days): ceiling series {t_c:.2f} s "
+        f"({ndays / t_c:,.0f} days/s); daily queue model x {reps} replications {t_q:.2f} s "
+        f"({ndays * reps / t_q:,.0f} replication-days/s; mean received "
+        f"{sum(d.received.mean for d in sim.days) / ndays:.1f}/day, {len(series)} days)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="shorter runs (about 20 s)")
@@ -198,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         dec_days, dec_reps = (30, 5) if args.quick else (90, 20)
     show_dec(resolve(gaza, "ks-entry"), dec_days, dec_reps)
+    show_calendar(gaza, args.smoke, repeat)
     return 0
 
 

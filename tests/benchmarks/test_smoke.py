@@ -79,6 +79,7 @@ def test_aid() -> None:
             "(d) ks-entry: 3 days x 2 replications",
             "received/day:",
             "rejected ",
+            "(e) calendar 2023-12-01 to 2023-12-07 (7 days): ceiling series",
         ],
     )
 

@@ -7,7 +7,10 @@
 - ``truce.aid.queue``: the queue simulation (SimPy); ``truce.aid.calibrate``: its calibration on
   observed periods, read from a calibration file (``truce.aid.calibration_file``);
 - ``truce.aid.whatif``, ``truce.aid.report``, ``truce.aid.plot``: what-if questions, the report
-  of ``truce aid`` as data, and the charts.
+  of ``truce aid`` as data, and the charts;
+- ``truce.aid.route.calendar`` and ``truce.aid.daily``: the route's calendar day by day (the
+  route on a day, its ceiling, the daily queue model, the fit on an observed daily series and the
+  hold-out, the calendar chart).
 """
 
 from truce.aid.ceiling import Ceiling, ceiling, ceilings

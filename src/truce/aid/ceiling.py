@@ -365,3 +365,14 @@ def _lp_solver(paths: list[RoutePath], caps0: dict[str, float]) -> Solver:
 def _lp_plan(paths: list[RoutePath], caps: dict[str, float]) -> str:
     _, x = _solve_lp(paths, caps)
     return ", ".join(f"{p.id} {fmt(xi)}" for p, xi in zip(paths, x, strict=True))
+
+
+def path_plan(net: Network) -> dict[str, float]:
+    """Trucks/day on each path in use in one best plan (the linear program over the paths; a
+    route with [[path]] tables only). Which of several best plans is returned is HiGHS's
+    choice, the same every time."""
+    if not net.by_paths:
+        raise RouteError(f"variant {net.variant!r}: a plan by path needs [[path]] tables")
+    caps, _ = _capacities(net)
+    _, x = _solve_lp(net.paths, caps)
+    return {p.id: xi for p, xi in zip(net.paths, x, strict=True)}

@@ -224,8 +224,12 @@ class CalibrationOut(_Out):
 
 __all__ = [
     "AidOut",
+    "CalendarDayOut",
+    "CalendarFitOut",
+    "CalendarOut",
     "CalibrationOut",
     "DeliveredOut",
+    "ExplainOut",
     "LanesOut",
     "SimulatedOut",
     "VariantOut",
@@ -238,3 +242,157 @@ SCHEMAS: dict[str, Any] = {
     "aid-lanes": LanesOut,
     "aid-calibrate": CalibrationOut,
 }
+
+
+# --- the route calendar (truce aid --on / --from --to, explain, fit-calendar) ----------------------
+
+
+class EventOut(_Out):
+    """A calendar event in force on a day, as the route file gives it."""
+
+    index: int = Field(description="Its [[change]] index in the route file (0-based).")
+    on: date = Field(description="The first date it holds.")
+    until: date | None = Field(description="The last date it holds (null: for good).")
+    weekdays: list[str] | None = Field(description="Only on these weekdays (null: every day).")
+    effect: str = Field(description="What it does, in words.")
+    source: str = Field(description="Where it comes from.")
+    note: str | None = Field(description="The route file's note.")
+    disputed: str | None = Field(description="What the sources disagree on (null: nothing).")
+    unquantified: bool = Field(description="Recorded without a figure: changes nothing.")
+
+
+class CalendarDayOut(_Out):
+    """`truce aid ROUTE --on DATE --json`: the route on one day, its ceiling and what limits it."""
+
+    day: date = Field(description="The date.")
+    ceiling: float = Field(description="Most trucks/day the route can carry that day.")
+    limiting: list[str] = Field(description="Nodes and edges whose capacity limits it.")
+    unchanged: float = Field(description="The ceiling without the day's events.")
+    closed: list[str] = Field(description="Nodes the day's events close.")
+    events: list[EventOut] = Field(description="Events in force that day.")
+    why: str = Field(description="What limits the day, in words.")
+    explanation: list[str] = Field(description="How the ceiling was reached, one line a step.")
+    fitted: dict[str, float | None] = Field(
+        description="Fitted values applied (parameter -> trucks/day; null: no limit)."
+    )
+
+
+class DayRowOut(_Out):
+    """One day of the calendar report."""
+
+    day: date = Field(description="The date.")
+    window: str | None = Field(description='"fit", "hold-out" or null.')
+    ceiling: float = Field(description="Most trucks/day the route can carry that day.")
+    limiting: list[str] = Field(description="What limits the ceiling.")
+    unchanged: float = Field(description="The ceiling without the day's events.")
+    closed: list[str] = Field(description="Nodes the day's events close.")
+    events: list[int] = Field(description="Indexes of the events in force (see `events`).")
+    limits: str = Field(description="What limits the day, in words.")
+    simulated: EstimateOut | None = Field(
+        description="Trucks received (mean over replications, 95% t-interval); null: not run."
+    )
+    band: tuple[float, float] | None = Field(
+        description="2.5 and 97.5 percentiles of the replications' counts that day."
+    )
+    entered: dict[str, float] = Field(description="Simulated mean trucks via each entry node.")
+    queued: dict[str, float] = Field(description="Simulated mean trucks waiting at day's end.")
+    observed: int | None = Field(description="Trucks received, observed (null: no series).")
+    observed_entries: dict[str, int] = Field(description="Observed trucks via each entry node.")
+    reason: str | None = Field(
+        description="disputed | unquantified | unexplained: why observed lies outside the band."
+    )
+    differs: str | None = Field(description="Why simulated and observed differ, in words.")
+
+
+class WeekErrorOut(_Out):
+    """One week of the hold-out."""
+
+    start: date = Field(description="First day (a Sunday, or the window's first day).")
+    end: date = Field(description="Last day.")
+    observed: float = Field(description="Observed mean trucks/day received.")
+    simulated: float = Field(description="Simulated mean trucks/day received.")
+    error: float = Field(description="(simulated - observed) / observed.")
+
+
+class CalendarHoldoutOut(_Out):
+    """The hold-out predicted with the fitted values, never read by the fit."""
+
+    start: date = Field(description="First day.")
+    end: date = Field(description="Last day.")
+    observed: float = Field(description="Observed mean trucks/day received.")
+    simulated: EstimateOut = Field(description="Simulated mean trucks/day (over replications).")
+    error: float = Field(description="(simulated - observed) / observed.")
+    within_goal: bool = Field(description="Whether |error| is within goal_mean_error.")
+    goal_mean_error: float = Field(description="The goal for |error|.")
+    weeks: list[WeekErrorOut] = Field(description="The error by week.")
+    correlation: float = Field(description="Pearson correlation of simulated and observed days.")
+    goal_correlation: float = Field(description="The goal for the correlation.")
+    correlation_met: bool = Field(description="Whether the correlation reaches its goal.")
+    entries: dict[str, tuple[float, float]] = Field(
+        description="Entry node -> (observed, simulated) mean trucks/day via it."
+    )
+
+
+class CalendarOut(_Out):
+    """`truce aid ROUTE --from A --to B --json`: the route day by day: what it could carry, what
+    the daily queue model says it carried, what was observed, and why they differ."""
+
+    route: str = Field(description="The route's name.")
+    start: date = Field(description="First day.")
+    end: date = Field(description="Last day.")
+    fit_file: str | None = Field(description="The fit file applied (null: none).")
+    fitted: dict[str, float | None] = Field(description="Fitted values applied.")
+    fitted_from: date | None = Field(description="The date the fitted values apply from.")
+    observed_source: str | None = Field(description="Where the observed series comes from.")
+    events: list[EventOut] = Field(description="Every event in force on some day shown.")
+    days: list[DayRowOut] = Field(description="Each day.")
+    holdout: CalendarHoldoutOut | None = Field(
+        description="The hold-out judged (where the days cover it and a fit file is applied)."
+    )
+    replications: int = Field(description="Replications of the daily queue model.")
+    seed: int = Field(description="Its seed.")
+    charts: list[str] = Field(description="Chart files written (with --plot; else empty).")
+    note: str = Field(description="What these results are.")
+
+
+class ExplainOut(_Out):
+    """`truce aid explain ROUTE DATE --json`: what limited that day."""
+
+    day: CalendarDayOut = Field(description="The route on the day.")
+    row: DayRowOut | None = Field(
+        description="Simulated and observed that day, where a fit file is applied; else null."
+    )
+
+
+class FitOut(_Out):
+    """What the calendar fit found on its window."""
+
+    values: dict[str, float | None] = Field(description="Parameter -> fitted trucks/day.")
+    score: float = Field(description="RMS daily error over the fit window (trucks/day).")
+    observed_mean: float = Field(description="Observed mean trucks/day over the fit window.")
+    simulated_mean: float = Field(description="Simulated mean trucks/day there.")
+    error: float = Field(description="(simulated - observed) / observed there.")
+    points: int = Field(description="Grid points tried.")
+    seconds: float = Field(description="Wall time of the fit.")
+
+
+class CalendarFitOut(_Out):
+    """`truce aid fit-calendar ROUTE --json`: the fit rerun, against the committed values, and the
+    hold-out predicted with the values found."""
+
+    fit_file: str = Field(description="The fit file.")
+    fit: FitOut = Field(description="What the fit found.")
+    committed: dict[str, float | None] = Field(description="The fit file's [fitted] values.")
+    matches_committed: bool = Field(description="Whether the fit found the committed values.")
+    holdout: CalendarHoldoutOut = Field(description="The hold-out predicted with the values found.")
+    note: str = Field(description="What these results are.")
+
+
+SCHEMAS.update(
+    {
+        "aid-on": CalendarDayOut,
+        "aid-calendar": CalendarOut,
+        "aid-explain": ExplainOut,
+        "aid-fit-calendar": CalendarFitOut,
+    }
+)

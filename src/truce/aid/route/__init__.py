@@ -5,7 +5,9 @@
 - ``truce.aid.route.capacity``: a node's daily capacity and where it comes from;
 - ``truce.aid.route.network``: the route as it stands in one variant (``resolve`` ->
   ``Network``), what the ceiling and the queue simulation compute on;
-- ``truce.aid.route.load``: reading and validating a route file (``load_route``).
+- ``truce.aid.route.load``: reading and validating a route file (``load_route``);
+- ``truce.aid.route.calendar``: the route on one calendar day (``route_on``): lasting changes,
+  fitted values, then the day's events.
 
 Every public name is importable from ``truce.aid.route``. None needs an optional dependency;
 the ceiling (max flow / linear program) is in ``truce.aid.ceiling``.

@@ -8,12 +8,13 @@ a ``Network``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from truce.aid.route.capacity import fmt, node_capacity
-from truce.aid.route.schema import Edge, Node, Route, RoutePath, set_values, suggest
+from truce.aid.route.schema import Change, Edge, Node, Route, RoutePath, set_values, suggest
 from truce.errors import RouteError
 from truce.validation import format_loc
 
@@ -73,24 +74,13 @@ def resolve(route: Route, variant: str | None = None, *, where: str = "<route>")
 
     on = var.on if var is not None else None
     if on is not None:
+        # Calendar events (until, weekdays, unquantified) are the calendar's
+        # (truce.aid.route.calendar): a variant is the route as it stands for good on its date.
         dated = sorted(enumerate(route.changes), key=lambda ic: (ic[1].on, ic[0]))
         for i, c in dated:
-            if c.on > on:
+            if c.on > on or c.is_event:
                 continue
-            target = c.node if c.node is not None else c.edge
-            sets: dict[str, dict[str, Any]] = {}
-            if target is not None and c.set_ is not None:
-                sets[target] = c.set_
-                loc: tuple[int | str, ...] = ("change", i, "set")
-                if target in nodes:
-                    nodes[target] = _as_node(set_values(nodes[target], c.set_, loc, where))
-                else:
-                    edges[target] = _as_edge(set_values(edges[target], c.set_, loc, where))
-            for ref in c.enable:
-                switch(ref, True)
-            for ref in c.disable:
-                switch(ref, False)
-            applied.append(f"{c.on.isoformat()}: {_effects(sets, c.enable, c.disable)}")
+            applied.append(apply_change(i, c, nodes, edges, switch, where))
     if var is not None and index is not None:
         for ref in var.enable:
             switch(ref, True)
@@ -124,6 +114,31 @@ def resolve(route: Route, variant: str | None = None, *, where: str = "<route>")
     network = Network(route, name, on, nodes, edges, in_use, unused, applied)
     _check_bounded(network, index, where)
     return network
+
+
+def apply_change(
+    i: int,
+    c: Change,
+    nodes: dict[str, Node],
+    edges: dict[str, Edge],
+    switch: Callable[[str, bool], None],
+    where: str,
+) -> str:
+    """Apply change ``i`` to ``nodes`` and ``edges`` in place; what it did, in words."""
+    target = c.node if c.node is not None else c.edge
+    sets: dict[str, dict[str, Any]] = {}
+    if target is not None and c.set_ is not None:
+        sets[target] = c.set_
+        loc: tuple[int | str, ...] = ("change", i, "set")
+        if target in nodes:
+            nodes[target] = _as_node(set_values(nodes[target], c.set_, loc, where))
+        else:
+            edges[target] = _as_edge(set_values(edges[target], c.set_, loc, where))
+    for ref in c.enable:
+        switch(ref, True)
+    for ref in c.disable:
+        switch(ref, False)
+    return f"{c.on.isoformat()}: {_effects(sets, c.enable, c.disable)}"
 
 
 def _as_node(x: Node | Edge) -> Node:

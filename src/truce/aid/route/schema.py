@@ -15,7 +15,7 @@ import difflib
 from collections.abc import Iterable
 from datetime import date, time
 from itertools import pairwise
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, get_args
 
 from pydantic import (
     BaseModel,
@@ -34,6 +34,9 @@ from truce.terms import Slug
 from truce.validation import describe_error, format_loc
 
 NodeKind = Literal["staging", "inspection", "entry", "reception", "other"]
+#: Weekdays as a [[change]]'s ``weekdays`` names them (Monday first, as ``date.weekday()``).
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
 #: Node keys a ``set`` table (in a [[change]] or a [[variant]]) may change.
 NODE_SETTABLE = (
@@ -149,6 +152,23 @@ class RouteInfo(Documented):
     payload_tonnes_per_truck: float | None = Field(
         default=None, gt=0, description="Tonnes carried by one truck, to turn trucks into tonnes."
     )
+    calendar_from: Day | None = Field(
+        default=None,
+        description="First date the calendar covers (default: the earliest [[change]]).",
+    )
+    calendar_until: Day | None = Field(
+        default=None,
+        description="Last date the calendar covers (default: the latest on or until of a change).",
+    )
+
+    @model_validator(mode="after")
+    def _calendar_order(self) -> RouteInfo:
+        a, b = self.calendar_from, self.calendar_until
+        if a is not None and b is not None and b < a:
+            raise ValueError(
+                f"calendar_until {b.isoformat()} is before calendar_from {a.isoformat()}"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -288,14 +308,33 @@ class RoutePath(Documented):
 
 
 class Change(Documented):
-    """A dated change: set values on one node or edge, and/or enable or disable elements."""
+    """A dated change: set values on one node or edge, and/or enable or disable elements.
+
+    Without ``until`` or ``weekdays`` it holds from ``on`` for good (a *lasting* change, what
+    variants apply). With them it is a calendar *event*: it holds only on its days (``on`` to
+    ``until``, on ``weekdays`` if given), and the route reverts after it. ``unquantified``
+    records a sourced event that no source gives a figure for: shown, but it changes nothing.
+    """
 
     on: Day = Field(description="The date from which the change holds.")
+    until: Day | None = Field(
+        default=None, description="The last date the change holds (inclusive); none: for good."
+    )
+    weekdays: list[Weekday] | None = Field(
+        default=None, description='Only on these weekdays, e.g. ["sat"]; none: every day.'
+    )
     node: Slug | None = Field(default=None, description="The node that `set` changes.")
     edge: str | None = Field(default=None, description='The edge that `set` changes, "from->to".')
     set_: dict[str, Any] | None = Field(default=None, alias="set")
     enable: IdList = Field(default_factory=list, description="Node, edge or path ids.")
     disable: IdList = Field(default_factory=list, description="Node, edge or path ids.")
+    unquantified: bool = Field(
+        default=False,
+        description="A sourced event without a figure for its effect: recorded, changes nothing.",
+    )
+    disputed: str | None = Field(
+        default=None, min_length=1, description="What the sources disagree on, in words."
+    )
 
     @model_validator(mode="after")
     def _effect(self) -> Change:
@@ -306,9 +345,38 @@ class Change(Documented):
             raise ValueError('set needs node = "<node id>" or edge = "<from>-><to>"')
         if target and self.set_ is None:
             raise ValueError("node or edge needs a set table with the values that change")
-        if self.set_ is None and not self.enable and not self.disable:
+        effect = self.set_ is not None or bool(self.enable) or bool(self.disable)
+        if self.unquantified and effect:
+            raise ValueError(
+                "an unquantified event changes nothing: drop set, enable and disable, or "
+                "unquantified"
+            )
+        if not effect and not self.unquantified:
             raise ValueError("a change needs an effect: set (with node or edge), enable or disable")
+        if self.until is not None and self.until < self.on:
+            raise ValueError(
+                f"until {self.until.isoformat()} is before on {self.on.isoformat()}: an event "
+                "holds from on to until, inclusive"
+            )
+        if self.weekdays is not None and not self.weekdays:
+            raise ValueError('weekdays needs at least one day, e.g. ["sat"]')
+        if self.is_event and not self.source:
+            raise ValueError(
+                "a calendar event (until, weekdays or unquantified) needs a source: where the "
+                "dates and values come from"
+            )
         return self
+
+    @property
+    def is_event(self) -> bool:
+        """Whether this is a calendar event (holds on some days only, or changes nothing)."""
+        return self.until is not None or self.weekdays is not None or self.unquantified
+
+    def holds_on(self, day: date) -> bool:
+        """Whether the change is in force on ``day``."""
+        if day < self.on or (self.until is not None and day > self.until):
+            return False
+        return self.weekdays is None or WEEKDAYS[day.weekday()] in self.weekdays
 
 
 class Variant(Documented):
