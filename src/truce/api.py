@@ -90,6 +90,13 @@ def load_list(path: str | Path) -> tuple[Captive, ...]:
         text = p.read_text(encoding="utf-8")
     except OSError:
         raise ProposalError("cannot read the list file", where=str(p)) from None
+    return parse_list(text, str(p))
+
+
+def parse_list(text: str, name: str) -> tuple[Captive, ...]:
+    """A list file's text (CSV, or JSON Lines when ``name`` ends .jsonl/.json); a bad row is a
+    ProposalError naming ``name`` and its line."""
+    p = Path(name)
     rows: list[tuple[int, dict[str, object]]] = []
     if p.suffix.lower() in (".jsonl", ".json"):
         for n, line in enumerate(text.splitlines(), start=1):

@@ -211,3 +211,39 @@ def test_negotiation_compares_through_a_stand_in(tmp_path: Path) -> None:
     out = smoke("negotiation.py", env={"TRUCE_NEGMAS_PYTHON": str(python)})
     assert "NegMAS comparison: skipped" not in out
     assert_sections(out, [*TRUCE_SIDE, "NegMAS stand-in SAO: 1.0 s", *NEGMAS_SIDE])
+
+
+def test_dashboard() -> None:
+    """Server time per page and Chromium's load timing (scripts/ensure-browser installs it)."""
+    out = smoke("dashboard.py")
+    assert_sections(
+        out,
+        [
+            "(a) server time per page (a mediator's session)",
+            "GET /healthz (baseline):",
+            "2023 ledger: overview: first",
+            "300-entry ledger: log     : first",
+            "(b) browser load timing and page weight",
+            "2023 ledger: overview in Chromium: first contentful paint",
+            "page weight",
+        ],
+    )
+
+
+def test_report() -> None:
+    out = smoke("report.py")
+    assert_sections(
+        out,
+        [
+            "(a) 2023 ledger (43 entries, a directory), en, best of 1:",
+            "(a) 2023 ledger (43 entries, a directory), ar, best of 1:",
+            "gather (status, timetable, verify):",
+            "HTML (",
+            "PDF (",
+            "to HTML: ",
+            "goal, 2023 briefing in HTML under 1 s: ",
+            "goal, 2023 briefing in PDF under 5 s: ",
+            "(b) synthetic ledger: 2 pause days x 1,000 events = 2,000 events, best of 1:",
+            "gather (status, timetable):",
+        ],
+    )

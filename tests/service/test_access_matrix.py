@@ -123,6 +123,11 @@ SAMPLES: dict[tuple[str, str], Callable[[Served, str], Request]] = {
         {},
     ),
     ("GET", "/v1/agreements/{ledger_id}/export"): lambda s, r: (s.url("/export?format=csv"), {}),
+    ("GET", "/v1/agreements/{ledger_id}/report.html"): lambda s, r: (s.url("/report.html"), {}),
+    ("GET", "/v1/agreements/{ledger_id}/report.pdf"): lambda s, r: (
+        s.url("/report.pdf?lang=he"),
+        {},
+    ),
     ("GET", "/v1/agreements/{ledger_id}/stream"): lambda s, r: (s.url("/stream"), {}),
     ("GET", "/healthz"): lambda s, r: ("/healthz", {}),
     ("GET", "/v1/agreements/{ledger_id}/files/{name}"): lambda s, r: (

@@ -88,6 +88,8 @@ def document() -> dict[str, Any]:
         ("/problems/{name}", "name"): "size-conflict",
         (f"{lid}/tlog/tile/{{path}}", "path"): "0/000.p/2",
         (f"{lid}/files/{{name}}", "name"): "terms.toml",
+        (f"{lid}/report.html", "lang"): "ar",
+        (f"{lid}/report.pdf", "lang"): "he",
     }
     for (path, name), value in examples.items():
         for op in paths.get(path, {}).values():

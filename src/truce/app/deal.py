@@ -115,7 +115,12 @@ def timetable(
 ) -> TimetableOut:
     """What is needed by when at ``at``: the next list and its deadline, the handover window,
     prisoners still due, aid today against the commitment."""
-    return timetable_out(engine_timetable(state(deal, at, as_of)))
+    return timetable_state(state(deal, at, as_of))
+
+
+def timetable_state(st: State) -> TimetableOut:
+    """``timetable`` of a state already computed (an interface that caches states)."""
+    return timetable_out(engine_timetable(st))
 
 
 def decide(

@@ -59,4 +59,23 @@ def known_people(d: LedgerDir) -> dict[str, set[str]] | None:
     return known
 
 
-__all__ = ["add_people", "forget_person", "known_people"]
+def personal_data(d: LedgerDir) -> list[dict[str, object]]:
+    """The personal fields of the people the ledger's events name (pseudonym, role, fields),
+    as `truce export --include-personal` adds them; empty when the ledger keeps none. Forgotten
+    people have no fields left and are not listed."""
+    from truce.ledger.export import referenced_people
+
+    if not (d.path / "people.db").exists():
+        return []
+    from truce.ledger.people import People
+
+    with People.open(d.path) as people:
+        return people.export(include_personal=True, only=referenced_people(d.all_records))
+
+
+def keeps_personal_data(d: LedgerDir) -> bool:
+    """Whether the ledger keeps personal data at all (a people.db beside it)."""
+    return (d.path / "people.db").exists()
+
+
+__all__ = ["add_people", "forget_person", "keeps_personal_data", "known_people", "personal_data"]

@@ -70,6 +70,13 @@ def simulate_scenario(
     return SimulateOut.model_validate(doc | {"pause_days": _with_day_keys(doc["pause_days"])})
 
 
+def scenario_terms_digest(path: Path) -> str:
+    """The digest of the terms a scenario file names (a briefing checks it is its ledger's)."""
+    from truce.sim.scenario import load_scenario
+
+    return load_scenario(path).terms.digest()
+
+
 def sweep_size(vary: list[str], random: int | None, seed: int) -> int:
     """How many points a sweep has (``vary`` as `truce sweep --vary` takes it)."""
     from truce.sim.sweep import parse_vary, points

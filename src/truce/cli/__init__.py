@@ -3,7 +3,7 @@
 One module per command group, each registering its commands on the one ``app`` from
 ``truce.cli.common`` (consoles, JSON output, progress bars and time options live there):
 ``deal`` (validate, schema, status, check, demo), ``ledger`` (ledger directories), ``sim``
-(simulate, sweep, compare-deals), ``exchanges`` (history), ``aid``. A new command goes in the
+(simulate, sweep, compare-deals), ``exchanges`` (history), ``aid``, ``report`` (briefings). A new command goes in the
 module of its group; a new group is a new module imported below.
 """
 
@@ -14,7 +14,7 @@ import sys
 
 from rich.markup import escape
 
-from truce.cli import aid, deal, exchanges, ledger, serve, sim, tokens  # noqa: F401  (registers the commands)
+from truce.cli import aid, deal, exchanges, ledger, report, serve, sim, tokens  # noqa: F401  (registers the commands)
 from truce.cli.common import app, err, error_text
 from truce.errors import TruceError
 from truce.exit_codes import exit_code_for

@@ -61,10 +61,13 @@ def bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def authenticate(request: Request, served: Served, access: str, now: datetime) -> Caller:
+def authenticate(
+    request: Request, served: Served, access: str, now: datetime, secret: str | None = None
+) -> Caller:
     """The caller of a ledger route, or a Refusal: 401 without a valid token for this ledger,
-    403 when its role may not, 429 beyond its rate."""
-    secret = bearer(request)
+    403 when its role may not, 429 beyond its rate. The token is the bearer's, or ``secret``
+    (a dashboard session's, kept on the server)."""
+    secret = secret or bearer(request)
     token = served.tokens.authenticate(secret, now) if secret else None
     if token is None:
         raise Refusal(

@@ -176,14 +176,15 @@ def create_app(
         return problems.problem(500, "internal", "an unexpected error; see the server's log")
 
     app.state.render_error = render_error
+    from truce.service.dashboard import web
 
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, exc: Refusal) -> Response:
-        return render_error(exc)
+        return web.for_people(request, render_error(exc))
 
     @app.exception_handler(TruceError)
     async def on_truce(request: Request, exc: TruceError) -> Response:
-        return render_error(exc)
+        return web.for_people(request, render_error(exc))
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -192,7 +193,8 @@ def create_app(
         pointer = "/" + "/".join(loc[1:]) if loc and loc[0] == "body" else None
         param = loc[-1] if loc and loc[0] in ("query", "path", "header") else None
         detail = f"{'.'.join(loc[1:]) or 'request'}: {first.get('msg', 'invalid')}"
-        return problems.problem(422, "validation", detail, pointer=pointer, parameter=param)
+        resp = problems.problem(422, "validation", detail, pointer=pointer, parameter=param)
+        return web.for_people(request, resp)
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> Response:
@@ -270,6 +272,12 @@ def create_app(
 
     mount_docs(app)
     app.include_router(routes.router)
+    from truce.service.dashboard import assets, model_pages, pages, signin
+    from truce.service.dashboard.sessions import Sessions
+
+    app.state.sessions = Sessions()
+    _ = (assets, model_pages, pages, signin)  # their pages register on web.router on import
+    app.include_router(web.router)
     app.include_router(witness.router)
     _ = (stream, routes_jobs, routes_tlog)  # their routes register on routes.router on import
     return app

@@ -75,7 +75,8 @@ def route(method: str, path: str, access: str, **kw: Any) -> Callable[[Any], Any
     return router.api_route(path, methods=[method], openapi_extra=extra, **kw)
 
 
-def _time(value: str | None, name: str, caller: Caller) -> datetime | None:
+def time_param(value: str | None, name: str, caller: Caller) -> datetime | None:
+    """A time query parameter (ISO 8601) in the agreement's zone; BadInput naming it."""
     if value is None:
         return None
     try:
@@ -347,7 +348,7 @@ def status(
     as_of: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """The state of the pause (the schema of `truce status --json`), from the whole record."""
-    at_t, as_of_t = _time(at, "at", caller), _time(as_of, "as_of", caller)
+    at_t, as_of_t = time_param(at, "at", caller), time_param(as_of, "as_of", caller)
     with caller.served.open() as d:
         at_t = _default_at(caller, d, at_t)
         key = ("status-body", caller.audience, at_t, as_of_t)
@@ -376,10 +377,10 @@ def timetable(
 ) -> JSONResponse:
     """What is needed by when: the next list and its deadline, the handover window, prisoners
     still due, aid today against the commitment."""
-    at_t, as_of_t = _time(at, "at", caller), _time(as_of, "as_of", caller)
+    at_t, as_of_t = time_param(at, "at", caller), time_param(as_of, "as_of", caller)
     with caller.served.open() as d:
         at_t = _default_at(caller, d, at_t)
-        out = deal.timetable(deal.of_ledger(d), at_t, as_of_t)
+        out = deal.timetable_state(_state(caller, d, at_t, as_of_t))
     return present(caller, out)
 
 
@@ -391,7 +392,7 @@ def why(
     as_of: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JSONResponse:
     """The references behind one figure of the status (or finding:N), in plain words."""
-    at_t, as_of_t = _time(at, "at", caller), _time(as_of, "as_of", caller)
+    at_t, as_of_t = time_param(at, "at", caller), time_param(as_of, "as_of", caller)
     with caller.served.open() as d:
         at_t = _default_at(caller, d, at_t)
         out = deal.why(deal.of_ledger(d), name, at_t, as_of_t)
@@ -408,7 +409,7 @@ def check(caller: Annotated[Caller, Depends(caller_for("read"))], body: CheckIn)
         proposal = Proposal(bodies=body.bodies, credit=body.credit, captives=captives)
     else:
         proposal = Proposal(live=body.live or 0, bodies=body.bodies, credit=body.credit)
-    at_t, as_of_t = _time(body.at, "at", caller), _time(body.as_of, "as_of", caller)
+    at_t, as_of_t = time_param(body.at, "at", caller), time_param(body.as_of, "as_of", caller)
     with caller.served.open() as d:
         at_t = _default_at(caller, d, at_t)
         out = deal.check_state(_state(caller, d, at_t, as_of_t), proposal)
@@ -501,3 +502,100 @@ def export(
     if not caller.sees_all:
         text = _redactor(caller).text(text)
     return Response(text, media_type=_MEDIA[format])
+
+
+# -- briefings --------------------------------------------------------------------------------
+
+_BRIEFING_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _briefing(
+    caller: Caller,
+    fmt: str,
+    at: str | None,
+    as_of: str | None,
+    lang: str,
+    include_personal: bool,
+) -> Response:
+    """A briefing of the served ledger, as `truce report` makes it from a directory: below
+    mediator, restricted ids and contents redacted and no personal data; rendered once per
+    ledger size, role and options."""
+    from truce.report import Briefing, Inputs, gather, render
+
+    if include_personal and not caller.sees_all:
+        raise Refusal(403, "forbidden", "personal data goes only to mediators")
+    at_t, as_of_t = time_param(at, "at", caller), time_param(as_of, "as_of", caller)
+    served = caller.served
+    with served.open() as d:
+        at_t = _default_at(caller, d, at_t)
+        latest = tuple(d.store.checkpoints()[-1:])  # a new cosignature: a new briefing
+        key = ("briefing", fmt, caller.audience, at_t, as_of_t, lang, include_personal, latest)
+        body: bytes | None = served.cache.get(key)
+        size = served.size
+        if body is None:
+            b = gather(
+                deal.of_ledger(d),
+                directory=d,
+                inputs=Inputs(
+                    ledger=served.id,
+                    kind="directory",
+                    terms=None,
+                    scenario=None,
+                    route=None,
+                    at=at,
+                    as_of=as_of,
+                ),
+                at=at_t,
+                as_of=as_of_t,
+                include_personal=include_personal,
+            )
+            if not caller.sees_all:
+                b = Briefing.model_validate(_redactor(caller).value(b.model_dump(mode="json")))
+    if body is None:  # laid out without the ledger's lock: a PDF takes a second or more
+        body = render(b, lang, fmt)
+        with served.open():
+            if served.size == size:  # not grown meanwhile: still the briefing of this size
+                served.remember(key, body)
+    if include_personal:
+        log_restricted_read(caller, f"briefing ({fmt}) with personal data")
+    return Response(body, media_type=_BRIEFING_MEDIA[fmt])
+
+
+_LANG = Query(pattern="^(en|ar|he)$", description="en | ar | he")
+
+
+@route(
+    "GET",
+    "/agreements/{ledger_id}/report.html",
+    "read",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def report_html(
+    caller: Annotated[Caller, Depends(caller_for("read"))],
+    at: Annotated[str | None, Query(max_length=64)] = None,
+    as_of: Annotated[str | None, Query(max_length=64)] = None,
+    lang: Annotated[str, _LANG] = "en",
+    include_personal: bool = False,
+) -> Response:
+    """The briefing as one self-contained HTML page (docs/report.md); personal data only to a
+    mediator who asks for it."""
+    return _briefing(caller, "html", at, as_of, lang, include_personal)
+
+
+@route(
+    "GET",
+    "/agreements/{ledger_id}/report.pdf",
+    "read",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def report_pdf(
+    caller: Annotated[Caller, Depends(caller_for("read"))],
+    at: Annotated[str | None, Query(max_length=64)] = None,
+    as_of: Annotated[str | None, Query(max_length=64)] = None,
+    lang: Annotated[str, _LANG] = "en",
+    include_personal: bool = False,
+) -> Response:
+    """The briefing as PDF (docs/report.md); personal data only to a mediator who asks."""
+    return _briefing(caller, "pdf", at, as_of, lang, include_personal)

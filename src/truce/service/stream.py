@@ -57,11 +57,19 @@ async def stream(
     caller: Annotated[Caller, Depends(caller_for("read"))], request: Request
 ) -> StreamingResponse:
     """Appends and status changes as they happen (text/event-stream)."""
+    return event_stream(caller, request, _seq(request.headers.get("last-event-id", "0")))
+
+
+def _seq(text: str) -> int:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 16 else 0
+
+
+def event_stream(caller: Caller, request: Request, after: int) -> StreamingResponse:
+    """The stream of the caller's view after seq ``after`` (the API's route and the dashboard's
+    pages both answer with it)."""
     state = request.app.state
     if state.subscribers >= state.settings.max_subscribers:
         raise Refusal(503, "too-many-streams", "too many event streams open; retry later")
-    last = request.headers.get("last-event-id", "0")
-    after = int(last) if last.isascii() and last.isdigit() and len(last) < 16 else 0
     poll = state.settings.stream_poll
 
     async def events() -> AsyncIterator[bytes]:

@@ -1,0 +1,65 @@
+"""Briefings from `truce serve`: ``GET .../report.html`` and ``.../report.pdf``, the same
+briefing as `truce report` of the directory; below mediator nothing restricted and no personal
+data (asking for it is refused)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.report.conftest import PERSONAL_VALUES, SECRET, copy_ledger, section
+from tests.service.conftest import make_tokens
+from truce.service.app import create_app
+from truce.service.settings import Settings
+
+
+class _Clock:
+    def __call__(self) -> datetime:
+        return datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app(
+    personal_ledger: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, str, dict[str, str]]]:
+    p = copy_ledger(personal_ledger, tmp_path_factory.mktemp("served-report") / "synthetic")
+    tokens = make_tokens(p)
+    a = create_app([p], clock=_Clock(), settings=Settings(rate=10_000, burst=10_000))
+    with TestClient(a) as client:
+        yield client, f"/v1/agreements/{next(iter(a.state.hub.ledgers))}", tokens
+
+
+def _get(app: tuple[TestClient, str, dict[str, str]], role: str, rest: str) -> httpx.Response:
+    client, base, tokens = app
+    return client.get(base + rest, headers={"Authorization": f"Bearer {tokens[role]}"})
+
+
+def test_a_reader_gets_the_public_briefing(app: tuple[TestClient, str, dict[str, str]]) -> None:
+    r = _get(app, "reader", "/report.html")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "Personal data: none." in section(html, "summary")
+    for secret in (*SECRET, *PERSONAL_VALUES):
+        assert secret not in html, secret
+    refused = _get(app, "reader", "/report.html?include_personal=true")
+    assert refused.status_code == 403
+
+
+def test_a_mediator_sees_the_whole_record_and_may_ask_for_personal_data(
+    app: tuple[TestClient, str, dict[str, str]],
+) -> None:
+    html = _get(app, "mediator:qatar", "/report.html").text
+    assert SECRET[0] in html and "Synthetic Person Alpha" not in html
+    personal = _get(app, "mediator:qatar", "/report.html?include_personal=true&lang=he")
+    assert personal.status_code == 200
+    assert "Synthetic Person Alpha" in personal.text and 'dir="rtl"' in personal.text
+    pdf = _get(app, "party:hamas", "/report.pdf?lang=ar&at=2023-11-25T12:00")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["content-type"] == "application/pdf"
+    bad = _get(app, "reader", "/report.html?lang=fr")
+    assert bad.status_code == 422
