@@ -262,6 +262,21 @@ class Aid(Sourced):
     basis: Literal["received", "entered", "inspected", "dispatched"] = "received"
 
 
+class Alternative(BaseModel):
+    """Another terms file with another reading of a term the sources disagree on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    file: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="The other terms file, beside this one (a file name, no folder).",
+    )
+    note: str = Field(min_length=1, description="What it reads differently, and why.")
+    source: str | None = Field(default=None, description="Where that reading comes from.")
+
+
 class Terms(BaseModel):
     """One agreement, as a terms file encodes it."""
 
@@ -274,6 +289,11 @@ class Terms(BaseModel):
     exchange: Exchange
     categories: list[Category] = Field(default_factory=list, alias="category")
     aid: Aid | None = None
+    alternatives: list[Alternative] = Field(
+        default_factory=list,
+        description="Other terms files shipped for readings the sources disagree on (named, "
+        "not applied; left out of the digest: they do not change what these terms say).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Terms:
@@ -325,6 +345,7 @@ class Terms(BaseModel):
         """SHA-256 of the canonical JSON form: binds a ledger to the exact terms. Keys added to
         the format later are left out while unset, so earlier terms keep their digest."""
         doc = self.model_dump(mode="json", by_alias=True)
+        doc.pop("alternatives", None)  # names other files; says nothing of these terms
         for table, key in _LATER_KEYS:
             if doc.get(table, {}).get(key) is None:
                 doc[table].pop(key, None)

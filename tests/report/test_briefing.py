@@ -71,8 +71,12 @@ def test_the_2023_briefing_in_html_section_by_section(briefings: dict[str, Made]
         "Source: 'every additional ten hostages",  # the terms file's own words, as its source
         "Note: Stated by one party only",  # a disputed reading says so in its note
         "see terms-aid-300.toml",  # the alternative reading the example ships
+        "Alternative readings",  # ... named by the terms' alternatives key, and listed
     ):
         assert phrase in terms, phrase
+    listed = re.search(r'<ul id="alternatives">(.*?)</ul>', html, re.S)
+    assert listed and "terms-aid-300.toml" in listed.group(1)
+    assert "about 300 trucks a day instead of 200" in listed.group(1) and "X7" in listed.group(1)
     days = section(html, "appendix-days")
     assert "Day by day" in days
     rows = re.findall(
