@@ -152,9 +152,21 @@ def test_simulate() -> None:
         "Python loop      :",
         "kernel 1 worker / loop :",
         "2 workers / 1 worker   :",
+        "kernel, 2 workers >= 1,500,000 runs/s:",
         "same model? means over 200 loop runs vs 2,000 kernel runs",
         "loop and kernel agree in distribution:",
     ]
+    if importlib.util.find_spec("numba") is None:
+        kernel += ["numba kernel: not installed"]
+    else:
+        kernel += [
+            "numba kernel: compile",
+            "numpy kernel, 1 worker :",
+            "numpy kernel, 2 workers:",
+            "numba / numpy kernel   :",
+            "same model? numba vs numpy kernel means over 2,000 runs each",
+            "numba and numpy kernels agree in distribution:",
+        ]
     if importlib.util.find_spec("ray") is None:
         ray = ["(b) Ray: not installed"]
     else:
@@ -226,6 +238,7 @@ def test_dashboard() -> None:
             "(b) browser load timing and page weight",
             "2023 ledger: overview in Chromium: first contentful paint",
             "page weight",
+            "2023 ledger: live: an append through the API to the open overview redrawn",
         ],
     )
 
