@@ -178,6 +178,10 @@ def create_app(
     app.state.render_error = render_error
     from truce.service.dashboard import web
 
+    @app.exception_handler(web.SignIn)
+    async def on_sign_in(request: Request, exc: web.SignIn) -> Response:
+        return web.to_login(request)
+
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, exc: Refusal) -> Response:
         return web.for_people(request, render_error(exc))

@@ -9,7 +9,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from truce.api import parse_list
@@ -18,16 +18,17 @@ from truce.service import routes, stream
 from truce.service.dashboard import views
 from truce.service.dashboard.web import (
     LedgerPath,
+    Page,
     SignIn,
+    Viewer,
     body_of,
     count,
-    lang_of,
     now_of,
-    page,
     router,
+    show,
     signed_in,
     state_at,
-    to_login,
+    viewer,
 )
 from truce.service.refusal import Refusal
 from truce.service.schemas import AppendIn
@@ -36,19 +37,19 @@ from truce.service.schemas import AppendIn
 @router.get("/agreements/{ledger_id}")
 def overview(
     request: Request,
-    ledger_id: LedgerPath,
+    v: Page,
     at: Annotated[str | None, Query(max_length=64)] = None,
-    lang: str | None = None,
 ) -> Response:
-    lang = lang_of(request, lang)
-    try:
-        s, caller = signed_in(request, ledger_id)
-    except SignIn:
-        return to_login(request)
+    caller = v.caller
     now = now_of(request, caller, at)
     view = views.overview(caller, request, now, state_at(now, at), travelled=at is not None)
-    return page(
-        request, "overview.html.j2", lang, session=s, caller=caller, now=now, refresh=True, **view
+    return show(
+        request,
+        v,
+        "overview.html.j2",
+        now=now,
+        refresh=True,
+        **view,
     )
 
 
@@ -59,42 +60,36 @@ MAX_LIST_BYTES = 60_000
 @router.get("/agreements/{ledger_id}/check")
 def check_form(
     request: Request,
-    ledger_id: LedgerPath,
+    v: Page,
     at: Annotated[str | None, Query(max_length=64)] = None,
-    lang: str | None = None,
 ) -> Response:
-    lang = lang_of(request, lang)
-    try:
-        s, caller = signed_in(request, ledger_id)
-    except SignIn:
-        return to_login(request)
+    caller = v.caller
     now = now_of(request, caller, at)
-    return page(
-        request, "check.html.j2", lang, session=s, caller=caller, now=now, result=None, form={}
+    return show(
+        request,
+        v,
+        "check.html.j2",
+        now=now,
+        result=None,
+        form={},
     )
 
 
 @router.post("/agreements/{ledger_id}/check")
 def check(
     request: Request,
-    ledger_id: LedgerPath,
+    v: Page,
     csrf: Annotated[str, Form(max_length=200)] = "",
     live: Annotated[str, Form(max_length=12)] = "",
     bodies: Annotated[str, Form(max_length=12)] = "0",
     credit: Annotated[str, Form(max_length=12)] = "0",
     list_file: Annotated[UploadFile | None, File(alias="list")] = None,
     at: Annotated[str | None, Query(max_length=64)] = None,
-    lang: str | None = None,
 ) -> Response:
     """Check a list given by its counts, or as a list file (CSV id,category[,status], or JSON
     Lines): the file's captives are checked one by one, as `truce check --list` does."""
-    lang = lang_of(request, lang)
-    try:
-        s, caller = signed_in(request, ledger_id)
-    except SignIn:
-        return to_login(request)
-    if not s.csrf_ok(csrf):
-        raise Refusal(403, "forbidden", "the form has expired; reload the page and try again")
+    caller = v.caller
+    v.check_csrf(csrf)
     now = now_of(request, caller, at)
     form = {"live": live, "bodies": bodies, "credit": credit}
     try:
@@ -120,13 +115,11 @@ def check(
         error = None
     except TruceError as exc:
         result, error = None, exc
-    return page(
+    return show(
         request,
+        v,
         "check.html.j2",
-        lang,
         code=200 if error is None else 422,
-        session=s,
-        caller=caller,
         now=now,
         result=result,
         error=error,
@@ -137,47 +130,40 @@ def check(
 @router.get("/agreements/{ledger_id}/findings")
 def findings(
     request: Request,
-    ledger_id: LedgerPath,
+    v: Page,
     at: Annotated[str | None, Query(max_length=64)] = None,
-    lang: str | None = None,
 ) -> Response:
-    lang = lang_of(request, lang)
-    try:
-        s, caller = signed_in(request, ledger_id)
-    except SignIn:
-        return to_login(request)
+    caller = v.caller
     now = now_of(request, caller, at)
     view = views.findings(caller, request, state_at(now, at))
-    return page(
-        request, "findings.html.j2", lang, session=s, caller=caller, now=now, refresh=True, **view
+    return show(
+        request,
+        v,
+        "findings.html.j2",
+        now=now,
+        refresh=True,
+        **view,
     )
 
 
 @router.get("/agreements/{ledger_id}/log")
 def log(
     request: Request,
-    ledger_id: LedgerPath,
+    v: Page,
     type: Annotated[str | None, Query(max_length=64)] = None,
     party: Annotated[str | None, Query(max_length=64)] = None,
     day: Annotated[str | None, Query(max_length=6)] = None,
     after: Annotated[int | None, Query(ge=0, le=2**53)] = None,
     verify: Annotated[str | None, Query(max_length=1)] = None,
-    lang: str | None = None,
 ) -> Response:
-    lang = lang_of(request, lang)
-    try:
-        s, caller = signed_in(request, ledger_id)
-    except SignIn:
-        return to_login(request)
+    caller = v.caller
     n = count(day, "day") if day else None  # an empty filter field is no filter
     view = views.log_page(caller, request, type or None, party or None, n or None, after)
     verified = views.verified(caller, run=verify == "1", run_async=body_of)
-    return page(
+    return show(
         request,
+        v,
         "log.html.j2",
-        lang,
-        session=s,
-        caller=caller,
         now=now_of(request, caller, None),
         verified=verified,
         refresh=True,
@@ -189,7 +175,7 @@ def log(
 @router.post("/agreements/{ledger_id}/record")
 def record(
     request: Request,
-    ledger_id: LedgerPath,
+    v: Annotated[Viewer, Depends(viewer("write"))],
     csrf: Annotated[str, Form(max_length=200)] = "",
     act: Annotated[str, Form(max_length=20)] = "",
     declared_by: Annotated[str, Form(max_length=64)] = "",
@@ -198,17 +184,11 @@ def record(
     credit: Annotated[str, Form(max_length=12)] = "0",
     for_day: Annotated[str, Form(max_length=6)] = "",
     list_id: Annotated[str, Form(max_length=200)] = "",
-    lang: str | None = None,
 ) -> Response:
     """A party records its own act (its list, or its acceptance or rejection of a list); a
     mediator relays one for a party that has no key. Through the service's append."""
-    lang = lang_of(request, lang)
-    try:
-        s, caller = signed_in(request, ledger_id, "write")
-    except SignIn:
-        return to_login(request)
-    if not s.csrf_ok(csrf):
-        raise Refusal(403, "forbidden", "the form has expired; reload the page and try again")
+    caller = v.caller
+    v.check_csrf(csrf)
     now = request.app.state.clock().astimezone(UTC)
     party = caller.role.id if caller.role.kind == "party" else declared_by
     recorder = f"{caller.role.kind}:{caller.role.id}" if caller.role.id else caller.role.kind
@@ -233,7 +213,7 @@ def record(
     else:
         raise BadInput("expected the act: list, accept or reject", param="act")
     body_of(routes.append, caller, request, AppendIn.model_validate({"events": [{"event": ev}]}))
-    return RedirectResponse(f"/agreements/{ledger_id}?lang={lang}", status_code=303)
+    return RedirectResponse(f"/agreements/{caller.served.id}?lang={v.lang}", status_code=303)
 
 
 @router.get("/agreements/{ledger_id}/live")
@@ -244,7 +224,7 @@ def live(
     page's script follows it; a reconnect resumes from Last-Event-ID)."""
     try:
         _, caller = signed_in(request, ledger_id)
-    except SignIn:
+    except SignIn:  # a stream is not a page: no redirect to the sign-in form
         raise Refusal(401, "unauthorized", "sign in again") from None
     last = request.headers.get("last-event-id")
     return stream.event_stream(caller, request, stream._seq(last) if last else after)

@@ -5,12 +5,14 @@ page is computed at. The pages themselves: signin.py, pages.py, model_pages.py, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.from_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from truce.clock import in_zone
@@ -77,6 +79,11 @@ def page(
     return resp
 
 
+def show(request: Request, v: Viewer, template: str, code: int = 200, **ctx: Any) -> HTMLResponse:
+    """A page for its signed-in viewer."""
+    return page(request, template, v.lang, code, session=v.session, caller=v.caller, **ctx)
+
+
 def keep(request: Request) -> str:
     """The query a link keeps (``at``), so moving between pages stays at the same time."""
     at = request.query_params.get("at")
@@ -88,7 +95,37 @@ def sessions_of(request: Request) -> Any:
 
 
 class SignIn(Exception):
-    """No live session for this page: go to the sign-in form."""
+    """No live session for this page: go to the sign-in form (the app answers it with
+    ``to_login``)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person behind a page: the session, the caller its token stands for, and
+    the page's language."""
+
+    session: Session
+    caller: Caller
+    lang: str
+
+    def check_csrf(self, sent: str) -> None:
+        """Refuse a form whose CSRF token is not this session's."""
+        if not self.session.csrf_ok(sent):
+            raise Refusal(403, "forbidden", "the form has expired; reload the page and try again")
+
+
+def viewer(access: str = "read") -> Callable[..., Viewer]:
+    """The dependency of a page of this access level: its viewer, or SignIn."""
+
+    def dep(request: Request, ledger_id: LedgerPath, lang: str | None = None) -> Viewer:
+        s, caller = signed_in(request, ledger_id, access)
+        return Viewer(s, caller, lang_of(request, lang))
+
+    return dep
+
+
+Page = Annotated[Viewer, Depends(viewer("read"))]
+"""A page any signed-in role may see."""
 
 
 def signed_in(request: Request, ledger_id: str, access: str = "read") -> tuple[Session, Caller]:
