@@ -66,6 +66,11 @@ def test_ray_gives_the_local_arrays_for_the_same_seed() -> None:
     assert sorted(done) == sorted([CHUNK, CHUNK, 100])
     other = simulate(loaded, RUNS, 12, backend="ray")
     assert not np.array_equal(other.pause_days, on_ray.pause_days)
+    # Either kernel, the one the driver chose runs in every task.
+    assert on_ray.kernel == local.kernel == "numba"
+    numpy_on_ray = simulate(loaded, RUNS, 11, backend="ray", kernel="numpy")
+    assert numpy_on_ray.kernel == "numpy"
+    _same(numpy_on_ray, simulate(loaded, RUNS, 11, kernel="numpy"))
 
 
 def _summary(*extra: str) -> dict[str, object]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import EXAMPLES, truce_exe
 from truce.engine.state import replay
 from truce.history import History
-from truce.sim.core import CHUNK, REASONS, Results
+from truce.sim.core import CHUNK, REASONS, Results, numba_available
 from truce.sim.materialise import run_events, run_terms, run_trace
 from truce.sim.run import simulate
 from truce.sim.scenario import Loaded, load_scenario
@@ -98,20 +98,24 @@ def _same(a: Results, b: Results) -> None:
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
 
 
-def test_same_seed_same_arrays_across_workers_and_chunks() -> None:
+@pytest.mark.parametrize("kernel", ["numba", "numpy"] if numba_available() else ["numpy"])
+def test_same_seed_same_arrays_across_workers_and_chunks(kernel: str) -> None:
     L = loaded("scenario.toml")
     runs = CHUNK + 1500  # two chunks, the second partial
-    one = simulate(L, runs, 11)
-    two = simulate(L, runs, 11, workers=2)
+    one = simulate(L, runs, 11, kernel=kernel)
+    assert one.kernel == kernel
+    two = simulate(L, runs, 11, workers=2, kernel=kernel)
     _same(one, two)
-    again = simulate(L, runs, 11)
+    again = simulate(L, runs, 11, kernel=kernel)
     _same(one, again)
-    other = simulate(L, runs, 12)
+    other = simulate(L, runs, 12, kernel=kernel)
     assert not np.array_equal(one.pause_days, other.pause_days)
     # A prefix of runs is the same whatever the total: chunks are seeded by index and
     # simulated whole, so (seed, run index) alone determines a run.
-    first = simulate(L, 1500, 11)
-    assert np.array_equal(first.pause_days, one.pause_days[:1500])
+    first = simulate(L, 1500, 11, kernel=kernel)
+    for field in ("pause_days", "prisoners_released", "reason"):
+        assert np.array_equal(getattr(first, field), getattr(one, field)[:1500]), field
+    assert np.array_equal(first.released, one.released[:, :1500])
 
 
 def test_ray_backend_without_ray_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,12 +38,14 @@ def simulate_scenario(
     results_file: Path | None = None,
     charts_dir: Path | None = None,
     on_charts: Charts | None = None,
+    kernel: str | None = None,
 ) -> SimulateOut:
     """Simulate a scenario file ``runs`` times: pause length, releases on each side, aid, how
     often and why the talks stop, and the assumptions. ``progress`` is told 0 once the scenario
     has loaded, then the runs as they finish. Optionally write the per-run results
     (``results_file``: .parquet or .csv) and charts (``charts_dir``; ``on_charts`` is told
-    which files were written)."""
+    which files were written). ``kernel``: "numba" or "numpy" (``None``: numba where
+    installed)."""
     from truce.sim.run import simulate
     from truce.sim.scenario import load_scenario
     from truce.sim.summary import summarise
@@ -54,7 +56,14 @@ def simulate_scenario(
     if progress is not None:
         progress(0)  # loaded: the runs start
     res = simulate(
-        loaded, runs, seed, backend=backend, workers=workers, address=address, progress=progress
+        loaded,
+        runs,
+        seed,
+        backend=backend,
+        workers=workers,
+        address=address,
+        progress=progress,
+        kernel=kernel,
     )
     doc = summarise(loaded, res, seed)
     if results_file is not None:
@@ -97,6 +106,7 @@ def sweep_scenario(
     progress: Progress | None = None,
     charts_dir: Path | None = None,
     on_charts: Charts | None = None,
+    kernel: str | None = None,
 ) -> SweepOut:
     """Vary scenario keys (``KEY=V1,V2,...``, ``KEY=LOW:HIGH:STEPS``, or ``KEY=LOW:HIGH`` with
     ``random`` points) as one job with one seed: the headline outcomes per point. Heat maps in
@@ -114,22 +124,27 @@ def sweep_scenario(
         workers=workers,
         address=address,
         progress=progress,
+        kernel=kernel,
     )
     rows = table(variants, results)
     if charts_dir is not None:
         written = heatmaps(rows, charts_dir)
         if on_charts is not None:
             on_charts(written)
-    return SweepOut.model_validate({"runs_per_point": runs, "seed": seed, "points": rows})
+    return SweepOut.model_validate(
+        {"runs_per_point": runs, "seed": seed, "kernel": results[0].kernel, "points": rows}
+    )
 
 
-def compare_deals(path: Path, runs: int, seed: int, *, workers: int = 1) -> CompareDealsOut:
+def compare_deals(
+    path: Path, runs: int, seed: int, *, workers: int = 1, kernel: str | None = None
+) -> CompareDealsOut:
     """One all-for-all exchange against the scenario's sequence of phased deals, on the same
     runs: releases, pause days, aid, and how often each stops before the end."""
     from truce.sim.compare import compare_deals as compare
     from truce.sim.scenario import load_scenario
 
-    doc = compare(load_scenario(path), runs, seed, workers=workers)
+    doc = compare(load_scenario(path), runs, seed, workers=workers, kernel=kernel)
     phased = doc["phased"] | {"pause_days": _with_day_keys(doc["phased"]["pause_days"])}
     return CompareDealsOut.model_validate(doc | {"phased": phased})
 

@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+Kernel = Literal["numba", "numpy"]
+"""The simulator kernels (truce.sim.core.KERNELS)."""
+
 StopReason = Literal[
     "horizon reached",
     "quota not met",
@@ -199,6 +202,10 @@ class SimulateOut(_Out):
     scenario: str = Field(description="The scenario's name.")
     runs: int = Field(description="Runs simulated.")
     seed: int = Field(description="The seed (fixes the randomness).")
+    kernel: Kernel = Field(
+        description="The simulator kernel that ran: numba (compiled, the default where Numba "
+        "is installed) or numpy. Seeded figures differ between the two (not in distribution)."
+    )
     pause_days: PauseDays = Field(description="Pause days per run.")
     released: dict[str, float] = Field(
         description="Mean live captives released per run, by category (the scenario's order)."
@@ -235,6 +242,10 @@ class SweepOut(_Out):
 
     runs_per_point: int = Field(description="Runs simulated at each point.")
     seed: int = Field(description="The seed, the same for every point.")
+    kernel: Kernel = Field(
+        description="The simulator kernel that ran: numba (compiled, the default where Numba "
+        "is installed) or numpy. Seeded figures differ between the two (not in distribution)."
+    )
     points: list[SweepPoint] = Field(description="One row per point, in grid (or drawing) order.")
 
 
@@ -272,6 +283,10 @@ class CompareDealsOut(_Out):
     scenario: str = Field(description="The scenario's name.")
     runs: int = Field(description="Runs simulated (the same runs for both deals).")
     seed: int = Field(description="The seed (fixes the randomness).")
+    kernel: Kernel = Field(
+        description="The simulator kernel that ran: numba (compiled, the default where Numba "
+        "is installed) or numpy. Seeded figures differ between the two (not in distribution)."
+    )
     phased: PhasedOut = Field(description="The scenario's phased deals.")
     all_for_all: AllForAllOut = Field(description="One all-for-all exchange.")
     assumptions: Assumptions = Field(description="The scenario's assumptions.")

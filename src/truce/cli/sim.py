@@ -58,6 +58,13 @@ def sweep(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Heat maps (for two keys) here.")
     ] = None,
+    kernel: Annotated[
+        str | None,
+        typer.Option(
+            "--kernel",
+            help="numba (compiled; the default where Numba is installed) | numpy.",
+        ),
+    ] = None,
 ) -> None:
     """Vary scenario keys over a grid or at random, as one job with one seed; a table of
     outcomes per point, and heat maps when two keys vary."""
@@ -78,6 +85,7 @@ def sweep(
             progress=advance,
             charts_dir=plot,
             on_charts=written.extend,
+            kernel=kernel,
         )
     if as_json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
@@ -106,12 +114,19 @@ def compare_deals_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Fixes the randomness.")] = 1,
     workers: Annotated[int, typer.Option("--workers", help="Local worker processes.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    kernel: Annotated[
+        str | None,
+        typer.Option(
+            "--kernel",
+            help="numba (compiled; the default where Numba is installed) | numpy.",
+        ),
+    ] = None,
 ) -> None:
     """One all-for-all exchange against the scenario's sequence of phased deals: releases on
     each side by category, pause days, aid, and how often each stops before the end."""
     from truce.app.sim import compare_deals
 
-    c = compare_deals(scenario, runs, seed, workers=workers).model_dump(mode="json")
+    c = compare_deals(scenario, runs, seed, workers=workers, kernel=kernel).model_dump(mode="json")
     if as_json:
         sys.stdout.write(json.dumps(c, indent=2) + "\n")
     else:
@@ -136,6 +151,13 @@ def simulate(
         Path | None,
         typer.Option("--out", help="Write per-run results: .parquet or .csv."),
     ] = None,
+    kernel: Annotated[
+        str | None,
+        typer.Option(
+            "--kernel",
+            help="numba (compiled; the default where Numba is installed) | numpy.",
+        ),
+    ] = None,
 ) -> None:
     """How a deal plays out under uncertainty: pause length, releases on each side, aid,
     and how often and why the talks stop, with the assumptions printed beside them."""
@@ -154,6 +176,7 @@ def simulate(
             results_file=results,
             charts_dir=plot,
             on_charts=written.extend,
+            kernel=kernel,
         )
     summary = result.model_dump(mode="json")
     if plot is not None and not as_json:
@@ -203,7 +226,10 @@ def render_comparison(out: Console, c: dict[str, Any]) -> None:
 
 def render(out: Console, s: dict[str, Any]) -> None:
     """The summary as tables, assumptions beside the results."""
-    out.print(f"[bold]{escape(s['scenario'])}[/]: {s['runs']:,} runs, seed {s['seed']}")
+    out.print(
+        f"[bold]{escape(s['scenario'])}[/]: {s['runs']:,} runs, seed {s['seed']}, "
+        f"{s['kernel']} kernel"
+    )
     t = Table("", "mean", "95% CI of mean", "p05", "p50", "p95")
 
     def row(name: str, d: dict[str, float]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from truce.sim.core import CHUNK, chunks, draws, rng_for
+from truce.sim.core import CHUNK, chunk_draws, chunks, resolve_kernel
 from truce.sim.run import simulate
 from truce.sim.scenario import Loaded
 from truce.sim.summary import _dist, summarise
@@ -30,16 +30,17 @@ ASSUMPTIONS_ALL_FOR_ALL = (
 )
 
 
-def all_for_all(loaded: Loaded, runs: int, seed: int) -> dict[str, Any]:
-    """The all-for-all exchange over the same runs (same seeds, same draws) as the phased one."""
+def all_for_all(loaded: Loaded, runs: int, seed: int, kernel: str | None = None) -> dict[str, Any]:
+    """The all-for-all exchange over the same runs (same seeds, same draws, as ``kernel``
+    draws them) as the phased one."""
+    kern = resolve_kernel(kernel)
     order = loaded.order
     terms = loaded.terms
     trucks = terms.aid.trucks_per_day if terms.aid is not None else 0
     H = loaded.scenario.scenario.horizon_days
     released, prisoners, days, aid, agreed = [], [], [], [], []
     for chunk, n in chunks(runs):
-        rng = rng_for(seed, chunk)
-        d = draws(loaded, rng, CHUNK)
+        d = chunk_draws(loaded, seed, chunk, CHUNK, kern)
         # A separate stream for the single bargain, so the shared draws stay identical.
         u = np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk, 1)))
@@ -66,12 +67,13 @@ def all_for_all(loaded: Loaded, runs: int, seed: int) -> dict[str, Any]:
 
 def compare_deals(loaded: Loaded, runs: int, seed: int, **kw: Any) -> dict[str, Any]:
     """Both kinds of deal, side by side, with the scenario's assumptions."""
-    res = simulate(loaded, runs, seed, **kw)
+    res = simulate(loaded, runs, seed, **kw)  # res.kernel: the kernel kw chose
     phased = summarise(loaded, res, seed)
     return {
         "scenario": phased["scenario"],
         "runs": runs,
         "seed": seed,
+        "kernel": phased["kernel"],
         "phased": {
             "pause_days": phased["pause_days"],
             "released": phased["released"],
@@ -81,6 +83,6 @@ def compare_deals(loaded: Loaded, runs: int, seed: int, **kw: Any) -> dict[str, 
             "stop_probability": phased["breakdown_probability"],
             "stop_reasons": phased["stop_reasons"],
         },
-        "all_for_all": all_for_all(loaded, runs, seed),
+        "all_for_all": all_for_all(loaded, runs, seed, res.kernel),
         "assumptions": phased["assumptions"],
     }

@@ -1,9 +1,12 @@
-"""The vectorised simulation kernel: NumPy over runs, the pause days as the loop.
+"""The simulation kernels: :func:`simulate_chunk` runs one chunk with the compiled kernel
+(``truce.sim.compiled``, Numba; the default where it is installed) or the NumPy kernel here
+(NumPy over runs, the pause days as the loop). Both simulate the model below.
 
-Every count goes through ``truce.engine.rules`` (the same functions the engine uses on scalars),
-so the simulator never re-implements the terms. Random numbers are drawn in NumPy only, per
-fixed-size chunk of runs from ``SeedSequence(seed, spawn_key=(chunk,))``: the same seed gives the
-same arrays on any backend and any number of workers.
+Every count goes through ``truce.engine.rules`` (the same functions the engine uses on scalars;
+the compiled kernel calls them compiled), so the simulator never re-implements the terms.
+Random numbers are drawn per fixed-size chunk of runs from ``SeedSequence(seed,
+spawn_key=(chunk, ...))``: the same seed gives the same arrays on any backend and any number of
+workers, for a given kernel (the two kernels draw differently; see ``truce.sim.compiled``).
 
 One simulated day ``k`` (for each run still going):
 1. either side may end the talks (its ``end_talks`` probability, or ``end_after_breach`` when
@@ -25,10 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 
 import numpy as np
 
 from truce.engine import rules
+from truce.errors import BadInput, MissingExtra
 from truce.sim.scenario import Bargain, Loaded, Prior, Range
 
 CHUNK = 1 << 14  # runs per chunk; every chunk is simulated whole, so run i is the same
@@ -58,6 +63,7 @@ class Results:
     stop_day: np.ndarray  # int32 [runs]: the day the run stopped (horizon + 1 if it did not)
     cum_released: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [days] sum over runs
     cum_prisoners: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [days] sum over runs
+    kernel: str = "numpy"  # which kernel simulated these runs: "numba" or "numpy"
 
     @property
     def runs(self) -> int:
@@ -93,7 +99,33 @@ def concat(parts: list[Results]) -> Results:
         np.concatenate([p.stop_day for p in parts]),
         sum((pad(p.cum_released) for p in parts), np.zeros(days)),
         sum((pad(p.cum_prisoners) for p in parts), np.zeros(days)),
+        parts[0].kernel if parts else "numpy",
     )
+
+
+KERNELS = ("numba", "numpy")
+
+
+@cache
+def numba_available() -> bool:
+    """Whether the compiled kernel can be used (Numba installed and importable)."""
+    try:
+        import truce.sim.compiled  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_kernel(kernel: str | None) -> str:
+    """The kernel to run: "numba" or "numpy"; ``None`` (or "auto") means numba where it is
+    installed, else numpy. Asking for "numba" without Numba names the extra to install."""
+    if kernel is None or kernel == "auto":
+        return "numba" if numba_available() else "numpy"
+    if kernel not in KERNELS:
+        raise BadInput(f"expected one of {', '.join(KERNELS)}, got {kernel!r}", param="kernel")
+    if kernel == "numba" and not numba_available():
+        raise MissingExtra("numba", "sim")
+    return kernel
 
 
 def rng_for(seed: int, chunk: int) -> np.random.Generator:
@@ -167,14 +199,21 @@ class Draws:
     breakdown: np.ndarray
 
 
-def draws(loaded: Loaded, rng: np.random.Generator, n: int) -> Draws:
-    """The per-run draws, in a fixed order."""
+def draws(loaded: Loaded, rng: np.random.Generator, n: int, alive_key: int | None = None) -> Draws:
+    """The per-run draws, in a fixed order. With ``alive_key`` (the compiled kernel), the
+    captives alive are drawn by the compiled binomial from that key instead of from ``rng``;
+    everything else is drawn from ``rng`` as for the NumPy kernel."""
     scn, terms = loaded.scenario, loaded.terms
     order = loaded.order
     pools = {p.category: p for p in scn.pool}
     counts = np.array([pools[c].count for c in order], dtype=np.int64)
     alive_p = np.stack([_share(pools[c].alive, rng, n) for c in order])
-    alive = rng.binomial(counts[:, None], alive_p).astype(np.int64)
+    if alive_key is None:
+        alive = rng.binomial(counts[:, None], alive_p).astype(np.int64)
+    else:
+        from truce.sim.compiled import binomial
+
+        alive = binomial(counts, alive_p, alive_key)
     ratio = np.stack(
         [
             _ratio(pools[c].ratio, terms.ratio(c if terms.category(c) else None), rng, n)
@@ -191,6 +230,18 @@ def draws(loaded: Loaded, rng: np.random.Generator, n: int) -> Draws:
         _share(scn.aid.delivered_fraction, rng, n),
         _share(scn.scenario.bargain_breakdown, rng, n),
     )
+
+
+def chunk_draws(loaded: Loaded, seed: int, chunk: int, n: int, kernel: str) -> Draws:
+    """A chunk's per-run draws as ``kernel`` ("numba" or "numpy") makes them: the NumPy
+    kernel draws everything from ``rng_for(seed, chunk)``; the compiled one draws the captives
+    alive with its compiled binomial, from ``SeedSequence(seed, spawn_key=(chunk, 3))``."""
+    key = None
+    if kernel == "numba":
+        key = int(
+            np.random.SeedSequence(seed, spawn_key=(chunk, 3)).generate_state(1, np.uint64)[0]
+        )
+    return draws(loaded, rng_for(seed, chunk), n, key)
 
 
 @dataclass
@@ -231,9 +282,24 @@ class _Working:
 
 
 def simulate_chunk(
+    loaded: Loaded,
+    seed: int,
+    chunk: int,
+    n: int,
+    trace_run: int | None = None,
+    kernel: str | None = None,
+) -> tuple[Results, Trace | None]:
+    """Simulate ``n`` runs of one chunk; with ``trace_run``, also record that run's days.
+    ``kernel``: "numba" (compiled, the default where Numba is installed) or "numpy"."""
+    if resolve_kernel(kernel) == "numba":
+        return _simulate_chunk_compiled(loaded, seed, chunk, n, trace_run)
+    return _simulate_chunk_numpy(loaded, seed, chunk, n, trace_run)
+
+
+def _simulate_chunk_numpy(
     loaded: Loaded, seed: int, chunk: int, n: int, trace_run: int | None = None
 ) -> tuple[Results, Trace | None]:
-    """Simulate ``n`` runs of one chunk; with ``trace_run``, also record that run's days."""
+    """The NumPy kernel: every run at once, the days as the loop."""
     scn, terms = loaded.scenario, loaded.terms
     assert terms.initial is not None and terms.extension is not None
     rng = rng_for(seed, chunk)
@@ -423,6 +489,91 @@ def simulate_chunk(
         out_stop,
         cum_rel,
         cum_pri,
+        "numpy",
+    )
+    return res, tr
+
+
+def _simulate_chunk_compiled(
+    loaded: Loaded, seed: int, chunk: int, n: int, trace_run: int | None = None
+) -> tuple[Results, Trace | None]:
+    """The compiled kernel (truce.sim.compiled): the same per-run draws as the NumPy kernel,
+    then each run's days in machine code, with its own stream of day-by-day draws."""
+    from truce.sim import compiled
+
+    scn, terms = loaded.scenario, loaded.terms
+    assert terms.initial is not None and terms.extension is not None
+    C, H = len(loaded.order), scn.scenario.horizon_days
+    d = chunk_draws(loaded, seed, chunk, n, "numba")
+    key = np.random.SeedSequence(seed, spawn_key=(chunk, 2)).generate_state(1, np.uint64)[0]
+    size = scn.policy.holder.list_size
+    out_pause = np.empty(n, dtype=np.int64)
+    out_released = np.empty((C, n), dtype=np.int64)
+    out_bargained = np.empty((C, n), dtype=bool)
+    out_pdue = np.empty(n, dtype=np.int64)
+    out_prel = np.empty(n, dtype=np.int64)
+    out_reason = np.empty(n, dtype=np.int8)
+    out_stop = np.empty(n, dtype=np.int32)
+    day_rel = np.zeros(H)
+    day_pri = np.zeros(H)
+    tr_rel = np.zeros((H, C), dtype=np.int64)
+    tr_pri = np.zeros(H, dtype=np.int64)
+    compiled.run_chunk(
+        alive=np.ascontiguousarray(d.alive, dtype=np.int64),
+        ratio=np.ascontiguousarray(d.ratio, dtype=np.int64),
+        covered0=np.ascontiguousarray(d.covered[:, 0] if n else np.zeros(C, dtype=bool)),
+        hp=np.ascontiguousarray(np.stack([d.holder[k] for k in LEVERS]), dtype=np.float64),
+        rp=np.ascontiguousarray(np.stack([d.receiver[k] for k in LEVERS]), dtype=np.float64),
+        breakdown=np.ascontiguousarray(d.breakdown, dtype=np.float64),
+        key=np.uint64(key),
+        H=int(H),
+        n0=int(terms.agreement.initial_days or 0),
+        Q=int(terms.initial.captives),
+        P=int(terms.extension.captives_per_day),
+        carry=bool(terms.extension.carry_surplus),
+        debt=terms.initial.shortfall == "debt",
+        quota=size == "quota",
+        size=0 if size == "quota" else int(size),
+        on_end=scn.scenario.on_exhausted == "end",
+        h_frac=float(scn.policy.holder.under_fraction),
+        r_frac=float(scn.policy.receiver.under_fraction),
+        trace_run=-1 if trace_run is None else int(trace_run),
+        out_pause=out_pause,
+        out_released=out_released,
+        out_pdue=out_pdue,
+        out_prel=out_prel,
+        out_reason=out_reason,
+        out_stop=out_stop,
+        out_bargained=out_bargained,
+        day_rel=day_rel,
+        day_pri=day_pri,
+        tr_rel=tr_rel,
+        tr_pri=tr_pri,
+    )
+    # 6. Aid: the delivered share of the commitment on every pause day.
+    trucks = terms.aid.trucks_per_day if terms.aid is not None else 0
+    per_day = np.floor(trucks * d.aid_frac).astype(np.int64)
+    tr: Trace | None = None
+    if trace_run is not None:
+        days = min(int(out_stop.max()), H)  # the days the NumPy kernel's loop would have run
+        tr = Trace(
+            [[int(v) for v in row] for row in tr_rel[:days]],
+            [int(v) for v in tr_pri[:days]],
+            [int(per_day[trace_run])] * int(out_pause[trace_run]),
+            [int(x) for x in d.ratio[:, trace_run]],
+            [bool(b) for b in out_bargained[:, trace_run]],
+        )
+    res = Results(
+        out_pause.astype(np.int32),
+        out_released.astype(np.int32),
+        out_pdue,
+        out_prel,
+        per_day * out_pause,
+        out_reason,
+        out_stop,
+        np.cumsum(day_rel),
+        np.cumsum(day_pri),
+        "numba",
     )
     return res, tr
 
@@ -446,4 +597,5 @@ def keep(res: Results, n: int) -> Results:
         res.stop_day[:n],
         res.cum_released * (n / res.runs),
         res.cum_prisoners * (n / res.runs),
+        res.kernel,
     )

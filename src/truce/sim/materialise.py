@@ -16,10 +16,11 @@ from truce.terms import Terms, parse_terms
 RECORDER = "truce-sim"
 
 
-def run_trace(loaded: Loaded, seed: int, run: int) -> Trace:
-    """Re-simulate the chunk holding ``run`` and keep that run's days: (seed, run) is enough."""
+def run_trace(loaded: Loaded, seed: int, run: int, kernel: str | None = None) -> Trace:
+    """Re-simulate the chunk holding ``run`` and keep that run's days: (seed, run) is enough,
+    with the kernel that simulated it (``None``: the default, as for ``simulate``)."""
     chunk, offset = divmod(run, CHUNK)
-    _, tr = simulate_chunk(loaded, seed, chunk, CHUNK, trace_run=offset)
+    _, tr = simulate_chunk(loaded, seed, chunk, CHUNK, trace_run=offset, kernel=kernel)
     assert tr is not None
     return tr
 

@@ -72,6 +72,7 @@ def summarise(loaded: Loaded, res: Results, seed: int) -> dict[str, Any]:
         "scenario": scn.scenario.name,
         "runs": n,
         "seed": seed,
+        "kernel": res.kernel,
         "pause_days": _dist(res.pause_days)
         | {"distribution": {int(v): float(c) / n for v, c in zip(values, counts, strict=True)}},
         "released": {c: float(res.released[i].mean()) for i, c in enumerate(order)},
