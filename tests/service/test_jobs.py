@@ -79,13 +79,20 @@ def test_simulation_job(jobs: tuple[TestClient, str, dict[str, str]]) -> None:
 def test_cancel_and_refusals(jobs: tuple[TestClient, str, dict[str, str]]) -> None:
     c, base, tok = jobs
     h = {"Authorization": f"Bearer {tok['reader']}"}
-    r = c.post(
-        base + "/jobs", json={"kind": "simulate", "name": "pause", "runs": 1_000_000}, headers=h
+    # The one worker is busy with a first job, so the second waits in the queue when it is
+    # cancelled (the compiled kernel runs a million runs in well under a second: a running job
+    # could finish before the cancel arrives).
+    first, second = (
+        c.post(
+            base + "/jobs", json={"kind": "simulate", "name": "pause", "runs": 1_000_000}, headers=h
+        ).json()["id"]
+        for _ in range(2)
     )
-    jid = r.json()["id"]
-    c.delete(f"{base}/jobs/{jid}", headers=h)
-    st = _wait(c, f"{base}/jobs/{jid}", h, {"cancelled", "done", "failed"})
+    c.delete(f"{base}/jobs/{second}", headers=h)
+    c.delete(f"{base}/jobs/{first}", headers=h)
+    st = _wait(c, f"{base}/jobs/{second}", h, {"cancelled", "done", "failed"})
     assert st["status"] == "cancelled" and st["done"] < 1_000_000
+    jid = second
     assert c.get(f"{base}/jobs/{jid}/summary", headers=h).json()["type"] == "/problems/job-not-done"
     bad = c.post(base + "/jobs", json={"kind": "simulate", "name": "../../etc/passwd"}, headers=h)
     assert bad.status_code == 404 and "offered: pause" in bad.json()["detail"]
