@@ -124,6 +124,19 @@ class Client:
         params = {"format": fmt, "include_personal": str(include_personal).lower()}
         return str(self._call("GET", "/export", params=params).text)
 
+    def report(
+        self,
+        fmt: str,
+        lang: str,
+        at: str | None = None,
+        as_of: str | None = None,
+        include_personal: bool = False,
+    ) -> bytes:
+        """The served ledger's briefing (``fmt`` "html" or "pdf"), as `truce report` makes it."""
+        params = {"lang": lang, "include_personal": str(include_personal).lower()}
+        params |= {k: v for k, v in (("at", at), ("as_of", as_of)) if v is not None}
+        return bytes(self._call("GET", f"/report.{fmt}", params=params).content)
+
     def tlog(self, path: str) -> bytes:
         """GET ``tlog/<path>`` (the checkpoint, a tile, an entry bundle) as bytes."""
         return bytes(self._call("GET", f"/tlog/{path}").content)

@@ -63,3 +63,42 @@ def test_a_mediator_sees_the_whole_record_and_may_ask_for_personal_data(
     assert pdf.headers["content-type"] == "application/pdf"
     bad = _get(app, "reader", "/report.html?lang=fr")
     assert bad.status_code == 422
+
+
+def test_truce_report_of_a_url_fetches_the_served_briefing(
+    personal_ledger: Path, tmp_path: Path
+) -> None:
+    """`truce report URL -o FILE`: the server makes the briefing for the token's role (a reader:
+    nothing restricted); refusals come back as the CLI's errors, and nothing is left behind."""
+    import os
+    import subprocess
+
+    from tests.conftest import truce_exe
+    from tests.service.conftest import running
+
+    p = copy_ledger(personal_ledger, tmp_path / "synthetic")
+    tokens = make_tokens(p)
+    a = create_app([p], clock=_Clock(), settings=Settings(rate=10_000, burst=10_000))
+    with running(a) as base:
+        url = f"{base}/v1/agreements/{next(iter(a.state.hub.ledgers))}"
+        env = {**os.environ, "TRUCE_TOKEN": tokens["reader"]}
+        out = tmp_path / "briefing.html"
+        r = subprocess.run(
+            [truce_exe(), "report", url, "-o", str(out), "--lang", "ar"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert r.returncode == 0, r.stderr
+        html = out.read_text()
+        assert '<html lang="ar" dir="rtl">' in html
+        for secret in (*SECRET, *PERSONAL_VALUES):
+            assert secret not in html, secret
+        refused = subprocess.run(
+            [truce_exe(), "report", url, "-o", str(tmp_path / "p.html"), "--include-personal"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert refused.returncode == 2 and not (tmp_path / "p.html").exists(), refused.stderr
+        assert "personal data" in refused.stderr, refused.stderr

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from truce.app import deal
 from truce.app.ledger_schemas import VerifyFailed
-from truce.cli.common import app, err, parse_time
+from truce.cli.common import app, err, parse_time, remote
 from truce.cli.deal import AsOfOpt, AtOpt, TermsOpt
 from truce.errors import BadInput, IntegrityError
 from truce.i18n import LANGUAGES, check_language
@@ -20,10 +20,11 @@ from truce.i18n import LANGUAGES, check_language
 @app.command()
 def report(
     ledger: Annotated[
-        Path,
+        str,
         typer.Argument(
-            help="Ledger directory (from `truce init`), or a file: events (.jsonl) or a day "
-            "summary (.csv), read with --terms."
+            help="Ledger directory (from `truce init`), a file: events (.jsonl) or a day "
+            "summary (.csv), read with --terms; or a served ledger's URL (the server makes the "
+            "briefing for the token in TRUCE_TOKEN)."
         ),
     ],
     out: Annotated[
@@ -60,20 +61,29 @@ def report(
 
     check_language(lang)
     fmt = output_format(out)
-    if str(ledger).startswith(("http://", "https://")):
-        raise BadInput(
-            "a served ledger's briefing is at its URL: .../report.html or .../report.pdf",
-            param="ledger",
-        )
-    d = deal.open_deal(ledger, terms)
+    client = remote(ledger)
+    if client is not None:  # a served ledger: the server makes it, for this token's role
+        if scenario is not None or route is not None:
+            raise BadInput(
+                "a served ledger's briefing has no --scenario or --route (run them on a copy: "
+                "`truce clone URL DIR`)",
+                param="scenario" if scenario is not None else "route",
+            )
+        with client:
+            data = client.report(fmt, lang, at, as_of, include_personal)
+        write(data, out)
+        err.print(f"wrote {escape(str(out))} ({fmt}, {lang}) from {escape(ledger)}")
+        return
+    ledger_path = Path(ledger)
+    d = deal.open_deal(ledger_path, terms)
     zone = d.terms.agreement.zone
     at_t, as_of_t = parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of")
     b = gather(
         d,
-        directory=ledger if ledger.is_dir() else None,
+        directory=ledger_path if ledger_path.is_dir() else None,
         inputs=Inputs(
-            ledger=ledger.name,
-            kind="directory" if ledger.is_dir() else "file",
+            ledger=ledger_path.name,
+            kind="directory" if ledger_path.is_dir() else "file",
             terms=None if terms is None else terms.name,
             scenario=None if scenario is None else scenario.name,
             route=None if route is None else route.name,
