@@ -394,3 +394,19 @@ def test_checking_a_list_file(dash: Dash) -> None:
         },
     )
     assert bad.status_code == 422 and "tonight.csv:3" in bad.text
+
+
+def test_the_briefing_from_the_dashboard_is_the_services_for_this_role(dash: Dash) -> None:
+    """The overview links the briefing (HTML and PDF) in the page's language; a reader's has
+    nothing restricted."""
+    _append_list_7b(dash)
+    c = sign_in(dash.client(), dash.tokens["reader"])
+    overview = c.get(dash.url("?lang=he")).text
+    assert f'href="/agreements/{dash.ledger_id}/briefing.pdf"' in overview
+    html = c.get(dash.url("/briefing.html"))
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert '<html lang="he" dir="rtl">' in html.text  # the remembered language
+    for secret in ("list-7b", "8 living captives"):
+        assert secret not in html.text, secret
+    pdf = c.get(dash.url("/briefing.pdf"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.report.conftest import PERSONAL_VALUES, SECRET, copy_ledger, section
-from tests.service.conftest import make_tokens
+from tests.service.conftest import built_ledger, make_tokens  # noqa: F401
 from truce.service.app import create_app
 from truce.service.settings import Settings
 
@@ -102,3 +102,36 @@ def test_truce_report_of_a_url_fetches_the_served_briefing(
         )
         assert refused.returncode == 2 and not (tmp_path / "p.html").exists(), refused.stderr
         assert "personal data" in refused.stderr, refused.stderr
+
+
+def test_a_configured_scenario_and_route_by_name(
+    built_ledger: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """``?scenario=NAME&route=NAME``: the outlook and the aid ceilings of what the operator
+    configured (a request never names a path); an unknown name is 404 naming what is offered."""
+    import shutil
+
+    from tests.service.conftest import GAZA
+
+    p = tmp_path / "gaza"
+    shutil.copytree(built_ledger, p)
+    tokens = make_tokens(p)
+    settings = Settings(
+        rate=10_000,
+        burst=10_000,
+        scenarios={"pause": GAZA / "scenario-pause.toml"},
+        routes={"gaza-2023": GAZA / "route.toml"},
+    )
+    a = create_app([p], clock=_Clock(), settings=settings)
+    with TestClient(a) as client:
+        base = f"/v1/agreements/{next(iter(a.state.hub.ledgers))}"
+        h = {"Authorization": f"Bearer {tokens['reader']}"}
+        r = client.get(base + "/report.html?scenario=pause&route=gaza-2023", headers=h)
+        assert r.status_code == 200, r.text
+        assert 'id="appendix-outlook"' in r.text and 'id="appendix-aid"' in r.text
+        assert "rafah" in section(r.text, "appendix-aid").lower()  # ceilings, what limits them
+        plain = client.get(base + "/report.html", headers=h).text
+        assert 'id="appendix-outlook"' not in plain and 'id="appendix-aid"' not in plain
+        bad = client.get(base + "/report.html?scenario=../../etc/passwd", headers=h)
+        assert bad.status_code == 404 and "offered: pause" in bad.json()["detail"]

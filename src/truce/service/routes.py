@@ -509,27 +509,55 @@ def export(
 _BRIEFING_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 
-def _briefing(
+def _configured(offered: dict[str, Any], name: str | None, what: str) -> Any:
+    """The file of a scenario or route the operator configured by ``name`` (None: none)."""
+    if name is None:
+        return None
+    if name not in offered:
+        listed = ", ".join(sorted(offered)) or "none configured"
+        raise Refusal(404, "not-found", f"no {what} named {name!r} here (offered: {listed})")
+    return offered[name]
+
+
+def briefing_of(
     caller: Caller,
+    request: Request,
     fmt: str,
     at: str | None,
     as_of: str | None,
     lang: str,
     include_personal: bool,
+    scenario: str | None = None,
+    route_name: str | None = None,
 ) -> Response:
-    """A briefing of the served ledger, as `truce report` makes it from a directory: below
-    mediator, restricted ids and contents redacted and no personal data; rendered once per
-    ledger size, role and options."""
+    """A briefing of the served ledger, as `truce report` makes it from a directory (with a
+    configured scenario's outlook and a configured route's ceilings, by name): below mediator,
+    restricted ids and contents redacted and no personal data; rendered once per ledger size,
+    role and options."""
     from truce.report import Briefing, Inputs, gather, render
 
     if include_personal and not caller.sees_all:
         raise Refusal(403, "forbidden", "personal data goes only to mediators")
+    settings = request.app.state.settings
+    scenario_file = _configured(settings.scenarios, scenario, "scenario")
+    route_file = _configured(settings.routes, route_name, "route")
     at_t, as_of_t = time_param(at, "at", caller), time_param(as_of, "as_of", caller)
     served = caller.served
     with served.open() as d:
         at_t = _default_at(caller, d, at_t)
         latest = tuple(d.store.checkpoints()[-1:])  # a new cosignature: a new briefing
-        key = ("briefing", fmt, caller.audience, at_t, as_of_t, lang, include_personal, latest)
+        key = (
+            "briefing",
+            fmt,
+            caller.audience,
+            at_t,
+            as_of_t,
+            lang,
+            include_personal,
+            latest,
+            scenario,
+            route_name,
+        )
         body: bytes | None = served.cache.get(key)
         size = served.size
         if body is None:
@@ -540,13 +568,15 @@ def _briefing(
                     ledger=served.id,
                     kind="directory",
                     terms=None,
-                    scenario=None,
-                    route=None,
+                    scenario=scenario,
+                    route=route_name,
                     at=at,
                     as_of=as_of,
                 ),
                 at=at_t,
                 as_of=as_of_t,
+                scenario=scenario_file,
+                route=route_file,
                 include_personal=include_personal,
             )
             if not caller.sees_all:
@@ -562,6 +592,7 @@ def _briefing(
 
 
 _LANG = Query(pattern="^(en|ar|he)$", description="en | ar | he")
+_NAMED = Query(max_length=64, description="A scenario the operator configured, by name.")
 
 
 @route(
@@ -573,14 +604,19 @@ _LANG = Query(pattern="^(en|ar|he)$", description="en | ar | he")
 )
 def report_html(
     caller: Annotated[Caller, Depends(caller_for("read"))],
+    request: Request,
     at: Annotated[str | None, Query(max_length=64)] = None,
     as_of: Annotated[str | None, Query(max_length=64)] = None,
     lang: Annotated[str, _LANG] = "en",
     include_personal: bool = False,
+    scenario: Annotated[str | None, _NAMED] = None,
+    route_name: Annotated[str | None, Query(alias="route", max_length=64)] = None,
 ) -> Response:
     """The briefing as one self-contained HTML page (docs/report.md); personal data only to a
-    mediator who asks for it."""
-    return _briefing(caller, "html", at, as_of, lang, include_personal)
+    mediator who asks for it; a configured scenario's outlook and route's ceilings by name."""
+    return briefing_of(
+        caller, request, "html", at, as_of, lang, include_personal, scenario, route_name
+    )
 
 
 @route(
@@ -592,10 +628,15 @@ def report_html(
 )
 def report_pdf(
     caller: Annotated[Caller, Depends(caller_for("read"))],
+    request: Request,
     at: Annotated[str | None, Query(max_length=64)] = None,
     as_of: Annotated[str | None, Query(max_length=64)] = None,
     lang: Annotated[str, _LANG] = "en",
     include_personal: bool = False,
+    scenario: Annotated[str | None, _NAMED] = None,
+    route_name: Annotated[str | None, Query(alias="route", max_length=64)] = None,
 ) -> Response:
     """The briefing as PDF (docs/report.md); personal data only to a mediator who asks."""
-    return _briefing(caller, "pdf", at, as_of, lang, include_personal)
+    return briefing_of(
+        caller, request, "pdf", at, as_of, lang, include_personal, scenario, route_name
+    )

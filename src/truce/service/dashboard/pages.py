@@ -216,6 +216,20 @@ def record(
     return RedirectResponse(f"/agreements/{caller.served.id}?lang={v.lang}", status_code=303)
 
 
+@router.get("/agreements/{ledger_id}/briefing.{fmt}")
+def briefing(
+    request: Request,
+    v: Page,
+    fmt: Annotated[str, routes.Path(pattern="^(html|pdf)$")],
+    at: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The briefing to hand around (`truce report`), in the page's language, for this session's
+    role: the service's own briefing, so below mediator nothing restricted and no personal data."""
+    resp: Response = routes.briefing_of(v.caller, request, fmt, at, None, v.lang, False)
+    resp.headers["Content-Disposition"] = f'inline; filename="briefing-{v.lang}.{fmt}"'
+    return resp
+
+
 @router.get("/agreements/{ledger_id}/live")
 def live(
     request: Request, ledger_id: LedgerPath, after: Annotated[int, Query(ge=0, le=2**53)] = 0
