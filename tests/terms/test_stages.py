@@ -6,8 +6,10 @@ check refusing terms with stages until the engine judges them."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
+import sys
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +18,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import EXAMPLES, truce_exe
+from tests.conftest import EXAMPLES, ROOT, truce_exe
 from truce import api
 from truce.engine.state import replay
 from truce.errors import TermsError
 from truce.history import History
+from truce.ledger.load import load_ledger
 from truce.terms import load_terms, parse_terms
 
 G25 = EXAMPLES / "gaza-2025"
@@ -362,12 +365,51 @@ def test_every_2025_table_carries_a_source_and_every_id_resolves() -> None:
         assert load_terms(G25 / "terms.toml").category(cid) is not None
 
 
+def test_the_2025_ledger_is_what_the_builder_writes_and_parses_under_its_terms() -> None:
+    built = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_gaza2025_ledger.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert built == (G25 / "ledger.jsonl").read_text()
+    history = load_ledger(G25 / "ledger.jsonl", load_terms(G25 / "terms.toml"))
+    assert len(history.entries) == 28
+
+
+def test_the_2025_ledger_holds_phase_1_as_sourced() -> None:
+    """25 living and 8 bodies (33) over phase 1, once the correction of 20 Feb applies; prisoners
+    90 + 200 + 110 + 183 + 183 + 369 + 643 = 1,778 (A44); the 5 Thai nationals on the separate
+    track; pseudonymous ids only; every event sourced, every source id in SOURCES.md."""
+    lines = [json.loads(x) for x in (G25 / "ledger.jsonl").read_text().splitlines()]
+    superseded = {e.get("supersedes") for e in lines}
+    sources = (G25 / "SOURCES.md").read_text()
+    living = bodies = 0
+    prisoners: list[int] = []
+    for e in lines:
+        assert e["sources"], e["id"]
+        for sid in e["sources"]:
+            assert f"**{sid}**" in sources, (e["id"], sid)
+        for c in e.get("captives") or []:
+            assert re.fullmatch(r"g25-[cx]\d{3}", c["id"]), c["id"]
+        if e["id"] in superseded:
+            continue
+        if e["type"] == "captives_released" and e.get("track", "framework") == "framework":
+            living += sum(c["status"] == "live" for c in e["captives"])
+            bodies += sum(c["status"] == "body" for c in e["captives"])
+        if e["type"] == "prisoners_released":
+            prisoners.append(e["count"])
+    assert (living, bodies) == (25, 8)
+    assert prisoners == [90, 200, 110, 183, 183, 369, 643] and sum(prisoners) == 1778
+    thai = [e for e in lines if e.get("track") == "separate"]
+    assert [(e["at"][:10], e["live"]) for e in thai] == [("2025-01-30", 5)]
+
+
 # --- status and check refuse stages -------------------------------------------------------------
 
 
-def test_status_and_check_refuse_terms_with_stages(tmp_path: Path) -> None:
-    ledger = tmp_path / "ledger.jsonl"
-    ledger.write_text("")
+def test_status_and_check_refuse_terms_with_stages() -> None:
+    ledger = G25 / "ledger.jsonl"
     for cmd in (["status"], ["status", "--json"], ["check", "--live", "1"]):
         p = subprocess.run(
             [truce_exe(), cmd[0], str(ledger), "--terms", str(G25 / "terms.toml"), *cmd[1:]],
