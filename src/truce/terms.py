@@ -702,14 +702,20 @@ def _check_stages(t: Terms) -> None:
                 "clocks go forward at that time (a daylight-saving gap); choose a time outside the gap"
             )
     cats = {c.id for c in t.categories}
-    for key, ids in (
-        ("stage", [st.id for st in t.stages]),
-        ("stage[].batch", [b.id for st in t.stages for b in st.batches]),
-        ("stage[].commitment", [c.id for st in t.stages for c in st.commitments]),
-    ):
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"{key}: ids must be unique; repeated: {', '.join(dup)}")
+    seen: dict[str, str] = {}
+    for k, st in enumerate(t.stages, start=1):
+        items = [(f"stage[{k}]", st.id, "stage")]
+        items += [(f"stage[{k}].batch[{j}]", b.id, "batch") for j, b in enumerate(st.batches, 1)]
+        items += [
+            (f"stage[{k}].commitment[{j}]", c.id, "commitment")
+            for j, c in enumerate(st.commitments, 1)
+        ]
+        for path, ident, kind in items:
+            first = seen.setdefault(f"{kind}:{ident}", path)
+            if first != path:
+                raise ValueError(
+                    f"{path}.id: {ident!r} is already the id of {first}; {kind} ids must be unique"
+                )
     spans = t.stage_spans()
     for k, (st, (begin, end)) in enumerate(zip(t.stages, spans, strict=True), start=1):
         where = f"stage[{k}]"
