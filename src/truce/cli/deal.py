@@ -17,7 +17,7 @@ from truce.cli.common import JsonOpt, app, emit_json, out, parse_time, remote
 from truce.engine.decide import Proposal
 from truce.errors import BadInput
 from truce.render import render_decision, render_status, render_timetable
-from truce.terms import terms_schema
+from truce.terms import load_terms, terms_schema
 
 LedgerArg = Annotated[
     str,
@@ -67,6 +67,19 @@ def validate(
     out.print(
         f"  {v.prisoners_per_captive} prisoners per counted live captive; digest {v.digest[:16]}"
     )
+    stages = load_terms(terms).stages
+    if stages:
+        parts = [
+            f"{s.id} ({s.days} days" if s.days is not None else f"{s.id} ({s.hours} hours"
+            for s in stages
+        ]
+        listed = ", ".join(
+            f"{p}, {len(s.batches)} batch{'es' if len(s.batches) > 1 else ''})"
+            if s.batches
+            else f"{p})"
+            for p, s in zip(parts, stages, strict=True)
+        )
+        out.print(f"  stages: {escape(listed)}; not judged by status or check yet (issue 16)")
 
 
 @app.command()
