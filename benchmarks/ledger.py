@@ -25,6 +25,9 @@ Every figure is printed beside a baseline measured in the same run, as a ratio:
    ``Ed25519PublicKey.verify`` on the same messages.
 5. **Proofs**: ``merkle.Tree`` inclusion and consistency proofs, made and verified, beside the
    bare SHA-256 node hashes a verifier must do for the same proofs.
+6. **Record**: ``truce.ledger.record.record`` of one event on a ledger directory (the 2023
+   example's terms) of 1,000 and of 100,000 events (``--record-events``), opened and read once:
+   the median of ``--record-appends`` appends each, and the ratio (issue 18's goal: <= 5x).
 
 Leaves are canonical leaves (``truce.ledger.log.leaf.encode_leaf``) of ``captives_released`` events
 naming 10 captives, unsigned, stamped with the log's time (version 2, as ``record`` writes them;
@@ -56,7 +59,7 @@ from machine import (
     pg_server,
 )  # benchmarks/machine.py (this folder is on sys.path)
 from truce.events import EVENT_ADAPTER
-from truce.ledger.directory import event_json
+from truce.ledger.directory import LedgerDir, event_json
 from truce.ledger.log import merkle, signing
 from truce.ledger.log.leaf import canonical, encode_leaf
 from truce.ledger.record import default_visibility
@@ -537,6 +540,70 @@ def bench_proofs(hashes: list[bytes], count: int, min_time: float, repeat: int) 
 # ---------------------------------------------------------------- main
 
 
+# ---------------------------------------------------------------- record
+
+
+def record_ledger(path: Path, size: int) -> None:
+    """A ledger directory on the 2023 example's terms holding ``size`` benchmark events (their
+    leaves appended straight to its store, as ``record`` would have stored them)."""
+    d = LedgerDir.init(
+        path, ROOT / "examples/gaza-2023/terms.toml", at=datetime(2023, 11, 22, tzinfo=UTC)
+    )
+    try:
+        gc.disable()
+        for a in range(1, size + 1, 10_000):
+            b = min(a + 10_000, size + 1)
+            leaves = [
+                encode_leaf(d.ledger_id, event(i), "public", None, stamp(i)) for i in range(a, b)
+            ]
+            d.store.append(leaves, expected_size=a)  # the terms_set entry is seq 1
+    finally:
+        gc.enable()
+        d.close()
+
+
+def bench_record(tmp: Path, sizes: tuple[int, int], appends: int) -> None:
+    """(6) A single-event ``record`` on a small and a big ledger directory, each opened and
+    read once (as the service holds it): the median of ``appends`` appends, and the first
+    append of a freshly opened directory (it reads and replays the whole ledger once)."""
+    from truce.ledger.record import record
+
+    medians = []
+    for size in sizes:
+        path = tmp / f"record-{size}"
+        record_ledger(path, size)
+        t0 = time.perf_counter()
+        d = LedgerDir.open(path)
+        nxt = size + 1
+        ev = EVENT_ADAPTER.validate_python(event(nxt))
+        record(d, [ev], ["bench"], clock=lambda n=nxt: stamp(n))
+        first = time.perf_counter() - t0
+        times = []
+        for j in range(appends):
+            n = size + 2 + j
+            ev = EVENT_ADAPTER.validate_python(event(n))
+            gc.collect()
+            t0 = time.perf_counter()
+            record(d, [ev], ["bench"], clock=lambda n=n: stamp(n))
+            times.append(time.perf_counter() - t0)
+        d.close()
+        times.sort()
+        med = times[len(times) // 2]
+        medians.append(med)
+        print(
+            f"(6) record one event, {size:,}-event ledger: {med * 1e3:,.2f} ms "
+            f"(median of {appends}; best {times[0] * 1e3:,.2f} ms; first append after opening, "
+            f"reads and replays the ledger: {first:,.2f} s)",
+            flush=True,
+        )
+    ratio = medians[1] / medians[0]
+    print(
+        f"(6) record one event, {sizes[1]:,} / {sizes[0]:,} events: {ratio:.2f}x "
+        f"[goal <= 5x: {'PASS' if ratio <= 5 else 'MISS'}]",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="100,000 events instead of 1,000,000")
@@ -544,6 +611,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--single", type=int, help="single-event appends (default 2,000; quick 500)")
     ap.add_argument(
         "--pg-events", type=int, help="events for PostgreSQL batches (default --events)"
+    )
+    ap.add_argument(
+        "--record-events", type=int, default=100_000, help="the big ledger of (6) (default 100,000)"
+    )
+    ap.add_argument(
+        "--record-appends", type=int, default=30, help="single-event records timed in (6)"
     )
     ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
     ap.add_argument("--repeat", type=int, default=3, help="runs per in-memory timing, best kept")
@@ -609,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise
                 print(f"(2) PostgreSQL: skipped ({type(exc).__name__}: {exc})", flush=True)
         bench_verify(leaves[:n], hashes[:n], db, args.repeat)
+        small, big = (200, 2_000) if args.smoke else (1_000, args.record_events)
+        bench_record(tmp, (small, big), 3 if args.smoke else args.record_appends)
     bench_signatures(calls, min_time, args.repeat)
     bench_proofs(hashes[:n], 2 * calls, min_time, args.repeat)
     return 0

@@ -89,7 +89,7 @@ class History:
             )
             staged[ev.id] = entry
             new.append(entry)
-        known = self._by_id.keys() | staged.keys()
+        known = _Known(self._by_id, staged)  # not a union: O(batch), not O(history)
         for entry in new:
             _check_refs(entry, known)
         superseded = self._check_corrections(new, staged)
@@ -167,6 +167,26 @@ class History:
             dict(self._superseded),
         )
 
+    def mark(self) -> tuple[int, bool, bool, bool, dict[str, str], list[Amendment]]:
+        """A point to ``rollback`` to: what ``extend`` changes, without copying the entries."""
+        return (
+            len(self.entries),
+            self.has_supersedes,
+            self.has_acts,
+            self.in_time_order,
+            self._superseded,
+            self.amendments,
+        )
+
+    def rollback(self, mark: tuple[int, bool, bool, bool, dict[str, str], list[Amendment]]) -> None:
+        """Drop what was appended since ``mark`` (O(entries dropped))."""
+        n, self.has_supersedes, self.has_acts, self.in_time_order, sup, amendments = mark
+        for entry in self.entries[n:]:
+            del self._by_id[entry.event.id]
+        del self.entries[n:]
+        self._superseded = sup
+        self.amendments = amendments
+
     def get(self, event_id: str) -> Entry | None:
         """The entry with this event id."""
         return self._by_id.get(event_id)
@@ -178,7 +198,19 @@ class History:
         return len(self.entries)
 
 
-def _check_refs(entry: Entry, known: object) -> None:
+class _Known:
+    """Ids in either of two maps (the history's and the batch's)."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: dict[str, Entry], b: dict[str, Entry]) -> None:
+        self.a, self.b = a, b
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.a or key in self.b
+
+
+def _check_refs(entry: Entry, known: _Known) -> None:
     ev = entry.event
     targets: list[tuple[str, str]] = []
     if ev.supersedes:
@@ -190,7 +222,7 @@ def _check_refs(entry: Entry, known: object) -> None:
     if ev.type == "credit_granted":
         targets.extend(("releases", r) for r in ev.releases)
     for key, target in targets:
-        if target not in known:  # type: ignore[operator]
+        if target not in known:
             raise LedgerError(
                 f"{key} refers to event {target!r}, which is not in the ledger", where=entry.where
             )

@@ -26,6 +26,7 @@ from truce.clock import PauseCalendar
 from truce.engine.decide import Decision, Proposal
 from truce.engine.decide import check as engine_check
 from truce.engine.explain import explain
+from truce.engine.incremental import Incremental
 from truce.engine.results import State
 from truce.engine.timetable import timetable as engine_timetable
 from truce.errors import BadInput
@@ -41,6 +42,7 @@ class Deal:
 
     terms: Terms
     history: History
+    live: Incremental | None = None  # a ledger directory's kept state (latest, as known now)
 
 
 def validate_terms(path: Path) -> ValidateOut:
@@ -69,7 +71,8 @@ def open_deal(ledger: Path, terms: Path | None = None) -> Deal:
 
 def of_ledger(d: LedgerDir) -> Deal:
     """The deal of an open ledger directory (its base terms; amendments ride in the history)."""
-    return Deal(d.terms, d.history())
+    inc = d.engine()
+    return Deal(d.terms, inc.history.copy(), inc)
 
 
 def pause_days_of(d: LedgerDir, times: list[datetime]) -> list[int | None]:
@@ -84,7 +87,10 @@ def pause_days_of(d: LedgerDir, times: list[datetime]) -> list[int | None]:
 
 def state(deal: Deal, at: datetime | None = None, as_of: datetime | None = None) -> State:
     """The engine's state at ``at`` (default: the latest event) as known at ``as_of``; a time
-    without an offset is in the agreement's zone."""
+    without an offset is in the agreement's zone. The latest state of a ledger directory is
+    the one it keeps (``LedgerDir.engine``), not a replay."""
+    if at is None and as_of is None and deal.live is not None:
+        return deal.live.state()
     return api.status(deal.terms, deal.history, at=at, as_of=as_of)
 
 
@@ -127,6 +133,8 @@ def decide(
     deal: Deal, proposal: Proposal, at: datetime | None = None, as_of: datetime | None = None
 ) -> Decision:
     """Would ``proposal`` (the list for the next pause day) meet the terms as encoded?"""
+    if at is None and as_of is None and deal.live is not None:
+        return engine_check(deal.live.state(), proposal)
     return api.check(deal.terms, deal.history, proposal, at=at, as_of=as_of)
 
 

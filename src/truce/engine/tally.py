@@ -170,129 +170,283 @@ def tally(
     disputes: list[Disputed],
     at_ts: float,
 ) -> Tally:
-    """One pass over time-ordered entries, adding them up per pause day.
+    """One pass over time-ordered entries, adding them up per pause day."""
+    tl = Tallier(terms, cal, disputes)
+    tl.feed(entries, own=True)
+    tl.t.at_ts = at_ts
+    return tl.t
 
-    This is the hot loop of a replay: it keeps per-event work to a few attribute reads and
-    integer additions; anything needed only for explanations is recovered later from each
-    day's contiguous range of entries.
+
+def _copy_day(x: DayTally) -> DayTally:
+    return DayTally(
+        x.live,
+        x.bodies,
+        x.not_covered,
+        x.credited,
+        x.outside,
+        x.separate,
+        dict(x.live_by_category),
+        dict(x.credit_by_category),
+        x.prisoners,
+        x.last_release_ts,
+        x.last_credit_ts,
+        x.aid,
+        list(x.credit_refs),
+        list(x.aid_refs),
+    )
+
+
+class Tallier:
+    """The tally's single pass, resumable: ``feed`` time-ordered entries, later more entries
+    that come after them in time (an append at the end of the ledger).
+
+    ``begin`` starts a batch that ``rollback`` undoes and ``commit`` keeps. A batch works on a
+    new :class:`Tally` (the entry list, day and range maps copied, each day copied when first
+    touched); the lists that only grow at the end (entries, prisoners, extensions, acts) and
+    the captives released are shared, and ``rollback`` cuts them back. A ``State`` to keep
+    takes its own copies of those (``Incremental.state``).
     """
-    out = Tally(entries, disputes, at_ts)
-    days = out.days
-    released = out.released
-    ranges = out.ranges
-    prisoner_times = out.prisoner_times
-    prisoner_cum = out.prisoner_cum
-    basis_aid = terms.aid.basis if terms.aid else None
-    covered_cache: dict[str | None, bool] = {}
-    outside_ids: set[str] = set()  # ids of releases outside the framework so far (for credits)
-    outside_total = credits_used = prisoners_total = 0
 
-    k = 0
-    lo = 0
-    next_ts = float("inf") if cal is None else float("-inf")
-    cur = DayTally()  # replaced at the first event when there is a calendar
-    if cal is None:
-        days[0] = cur
-    for i, en in enumerate(entries):
-        ts = en.ts
-        if ts >= next_ts:
-            assert cal is not None
-            if i:
-                ranges[k] = (lo, i)
-            lo = i
-            k = cal.day_of_ts(ts)
-            next_ts = cal.boundary_ts(k)
-            cur = days.get(k) or days.setdefault(k, DayTally())
-        ev = en.event
-        cls = ev.__class__
-        if cls is CaptivesReleased:
-            track = ev.track  # type: ignore[union-attr]
-            if ev.captives is None:  # type: ignore[union-attr]
-                if track == "framework":
-                    cat = ev.category  # type: ignore[union-attr]
-                    cov = covered_cache.get(cat)
-                    if cov is None:
-                        cov = covered_cache[cat] = terms.category_counts(cat)
-                    if cov:
-                        n = ev.live  # type: ignore[union-attr]
-                        cur.live += n
-                        cur.bodies += ev.bodies  # type: ignore[union-attr]
-                        if n:
-                            lbc = cur.live_by_category
-                            lbc[cat] = lbc.get(cat, 0) + n
-                    else:
-                        cur.not_covered += ev.live + ev.bodies  # type: ignore[union-attr]
-                elif track == "outside":
-                    n = ev.live + ev.bodies  # type: ignore[union-attr]
-                    cur.outside += n
-                    outside_total += n
-                    outside_ids.add(ev.id)
-                else:
-                    cur.separate += ev.live + ev.bodies  # type: ignore[union-attr]
-            else:
-                outside_total += _count_ids(ev, en, cur, released, covered_cache, terms)  # type: ignore[arg-type]
-                if track == "outside":
-                    outside_ids.add(ev.id)
-            if track == "framework":
-                if k < 1 and cal is not None:
-                    raise LedgerError(
-                        f"a release inside the framework at {ev.at.isoformat()} precedes the pause start "
-                        f"{cal.start.isoformat()}",
-                        where=en.where,
-                    )
-                cur.last_release_ts = ts
-        elif cls is PrisonersReleased:
-            cur.prisoners += ev.count  # type: ignore[union-attr]
-            prisoners_total += ev.count  # type: ignore[union-attr]
-            prisoner_times.append(ts)
-            prisoner_cum.append(prisoners_total)
-        elif cls is CreditGranted:
-            assert isinstance(ev, CreditGranted)
-            pool = rules.creditable(outside_total, credits_used)
-            if ev.count > pool:
-                raise LedgerError(
-                    f"credits {ev.count} but only {pool} outside-framework release(s) are creditable "
-                    f"at {ev.at.isoformat()} ({outside_total} released outside the framework, "
-                    f"{credits_used} already credited)",
-                    where=en.where,
-                )
-            _check_credited(ev, en, outside_ids, released)
-            credits_used += ev.count
-            t = days.get(ev.toward_day) or days.setdefault(ev.toward_day, DayTally())
-            t.credited += ev.count
-            if ev.captives:
-                for cid in ev.captives:
-                    cat = released[cid][0]
-                    t.credit_by_category[cat] = t.credit_by_category.get(cat, 0) + 1
-            else:
-                t.credit_by_category[None] = t.credit_by_category.get(None, 0) + ev.count
-            t.last_credit_ts = ts
-            t.credit_refs.append(i)
-        elif cls is AidDelivered:
-            assert isinstance(ev, AidDelivered)
-            if ev.basis == basis_aid and ev.trucks is not None:
-                d = cal.day_of_date(ev.date) if (cal is not None and ev.date is not None) else k
-                t = days.get(d) or days.setdefault(d, DayTally())
-                t.aid = (t.aid or 0) + ev.trucks
-                t.aid_refs.append(i)
-        elif cls is ExtensionAgreed:
-            assert isinstance(ev, ExtensionAgreed)
-            out.extensions.append((i, ev))
-        elif cls is ListAnnounced:
-            out.lists[ev.id] = i
-            out.acts.append(i)
-        elif cls is PauseEnded:
-            if out.ended is None:
-                out.ended = en
-            out.acts.append(i)
+    def __init__(self, terms: Terms, cal: PauseCalendar | None, disputes: list[Disputed]) -> None:
+        self.terms = terms
+        self.cal = cal
+        self.t = Tally([], disputes, float("-inf"))
+        self.basis_aid = terms.aid.basis if terms.aid else None
+        self.covered_cache: dict[str | None, bool] = {}
+        self.outside_ids: set[str] = set()  # releases outside the framework so far (for credits)
+        self.k = 0
+        self.lo = 0
+        self.next_ts = float("inf") if cal is None else float("-inf")
+        self.cur = DayTally()  # replaced at the first event when there is a calendar
+        if cal is None:
+            self.t.days[0] = self.cur
+        self._undo: tuple[Tally, int, int, float, DayTally, tuple[int, int, int, int]] | None = None
+        self._fresh: set[int] = set()
+
+    @property
+    def last_ts(self) -> float:
+        """The time of the last entry fed (-inf: none)."""
+        entries = self.t.entries
+        return entries[-1].ts if entries else float("-inf")
+
+    def begin(self) -> None:
+        """Start a batch (see the class)."""
+        assert self._undo is None, "a batch is already open"
+        old = self.t
+        self._undo = (
+            old,
+            self.k,
+            self.lo,
+            self.next_ts,
+            self.cur,
+            (len(old.entries), len(old.prisoner_times), len(old.extensions), len(old.acts)),
+        )
+        self.t = Tally(
+            old.entries,
+            old.disputes,
+            old.at_ts,
+            dict(old.days),
+            old.released,
+            old.outside_total,
+            old.credits_used,
+            old.prisoners_total,
+            old.prisoner_times,
+            old.prisoner_cum,
+            old.extensions,
+            dict(old.lists),
+            old.ended,
+            old.acts,
+            dict(old.ranges),
+        )
+        self._fresh = set()
+        if self.t.days.get(self.k) is self.cur:
+            self.cur = self._cow_day(self.k)
+
+    def commit(self) -> None:
+        """Keep the batch."""
+        self._undo = None
+        self._fresh = set()
+
+    def rollback(self) -> None:
+        """Undo the batch: the tally is again what it was at ``begin``."""
+        assert self._undo is not None, "no batch is open"
+        old, self.k, self.lo, self.next_ts, self.cur, (n, n_pr, n_ext, n_acts) = self._undo
+        released = old.released
+        for en in self.t.entries[n:]:
+            ev = en.event
+            if type(ev) is CaptivesReleased:
+                self.outside_ids.discard(ev.id)
+                for c in ev.captives or ():
+                    got = released.get(c.id)
+                    if got is not None and got[2] == en.ref:
+                        del released[c.id]
+        del old.entries[n:]
+        del old.prisoner_times[n_pr:]
+        del old.prisoner_cum[n_pr:]
+        del old.extensions[n_ext:]
+        del old.acts[n_acts:]
+        self.t = old
+        self._undo = None
+        self._fresh = set()
+
+    def _cow_day(self, k: int) -> DayTally:
+        """Day ``k`` of this batch's tally, copied on its first touch."""
+        days = self.t.days
+        if k in self._fresh:
+            return days[k]
+        x = days.get(k)
+        new = _copy_day(x) if x is not None else DayTally()
+        days[k] = new
+        self._fresh.add(k)
+        return new
+
+    def feed(self, new: list[Entry], own: bool = False) -> None:
+        """Tally entries that come, in time, at or after everything fed so far.
+
+        This is the hot loop of a replay: it keeps per-event work to a few attribute reads and
+        integer additions; anything needed only for explanations is recovered later from each
+        day's contiguous range of entries. ``own``: the list becomes the tally's own (no copy;
+        only when nothing was fed yet).
+        """
+        out = self.t
+        if own and not out.entries:
+            out.entries = entries = new
+            base = 0
         else:
-            out.acts.append(i)
-    if entries:
-        ranges[k] = (lo, len(entries))
-    out.outside_total = outside_total
-    out.credits_used = credits_used
-    out.prisoners_total = prisoners_total
-    return out
+            entries = out.entries
+            base = len(entries)
+            entries.extend(new)
+        terms, cal = self.terms, self.cal
+        days = out.days
+        released = out.released
+        ranges = out.ranges
+        prisoner_times = out.prisoner_times
+        prisoner_cum = out.prisoner_cum
+        basis_aid = self.basis_aid
+        covered_cache = self.covered_cache
+        outside_ids = self.outside_ids
+        outside_total, credits_used = out.outside_total, out.credits_used
+        prisoners_total = out.prisoners_total
+        cow = self._cow_day if self._undo is not None else None
+
+        k, lo, next_ts, cur = self.k, self.lo, self.next_ts, self.cur
+        try:
+            for i in range(base, len(entries)):
+                en = entries[i]
+                ts = en.ts
+                if ts >= next_ts:
+                    assert cal is not None
+                    if i:
+                        ranges[k] = (lo, i)
+                    lo = i
+                    k = cal.day_of_ts(ts)
+                    next_ts = cal.boundary_ts(k)
+                    cur = cow(k) if cow else (days.get(k) or days.setdefault(k, DayTally()))
+                ev = en.event
+                cls = ev.__class__
+                if cls is CaptivesReleased:
+                    track = ev.track  # type: ignore[union-attr]
+                    if ev.captives is None:  # type: ignore[union-attr]
+                        if track == "framework":
+                            cat = ev.category  # type: ignore[union-attr]
+                            cov = covered_cache.get(cat)
+                            if cov is None:
+                                cov = covered_cache[cat] = terms.category_counts(cat)
+                            if cov:
+                                n = ev.live  # type: ignore[union-attr]
+                                cur.live += n
+                                cur.bodies += ev.bodies  # type: ignore[union-attr]
+                                if n:
+                                    lbc = cur.live_by_category
+                                    lbc[cat] = lbc.get(cat, 0) + n
+                            else:
+                                cur.not_covered += ev.live + ev.bodies  # type: ignore[union-attr]
+                        elif track == "outside":
+                            n = ev.live + ev.bodies  # type: ignore[union-attr]
+                            cur.outside += n
+                            outside_total += n
+                            outside_ids.add(ev.id)
+                        else:
+                            cur.separate += ev.live + ev.bodies  # type: ignore[union-attr]
+                    else:
+                        outside_total += _count_ids(ev, en, cur, released, covered_cache, terms)  # type: ignore[arg-type]
+                        if track == "outside":
+                            outside_ids.add(ev.id)
+                    if track == "framework":
+                        if k < 1 and cal is not None:
+                            raise LedgerError(
+                                f"a release inside the framework at {ev.at.isoformat()} precedes the pause start "
+                                f"{cal.start.isoformat()}",
+                                where=en.where,
+                            )
+                        cur.last_release_ts = ts
+                elif cls is PrisonersReleased:
+                    cur.prisoners += ev.count  # type: ignore[union-attr]
+                    prisoners_total += ev.count  # type: ignore[union-attr]
+                    prisoner_times.append(ts)
+                    prisoner_cum.append(prisoners_total)
+                elif cls is CreditGranted:
+                    assert isinstance(ev, CreditGranted)
+                    pool = rules.creditable(outside_total, credits_used)
+                    if ev.count > pool:
+                        raise LedgerError(
+                            f"credits {ev.count} but only {pool} outside-framework release(s) are creditable "
+                            f"at {ev.at.isoformat()} ({outside_total} released outside the framework, "
+                            f"{credits_used} already credited)",
+                            where=en.where,
+                        )
+                    _check_credited(ev, en, outside_ids, released)
+                    credits_used += ev.count
+                    if cow is None:
+                        t = days.get(ev.toward_day) or days.setdefault(ev.toward_day, DayTally())
+                    else:
+                        t = cow(ev.toward_day)
+                        if ev.toward_day == k:
+                            cur = t
+                    t.credited += ev.count
+                    if ev.captives:
+                        for cid in ev.captives:
+                            cat = released[cid][0]
+                            t.credit_by_category[cat] = t.credit_by_category.get(cat, 0) + 1
+                    else:
+                        t.credit_by_category[None] = t.credit_by_category.get(None, 0) + ev.count
+                    t.last_credit_ts = ts
+                    t.credit_refs.append(i)
+                elif cls is AidDelivered:
+                    assert isinstance(ev, AidDelivered)
+                    if ev.basis == basis_aid and ev.trucks is not None:
+                        d = (
+                            cal.day_of_date(ev.date)
+                            if (cal is not None and ev.date is not None)
+                            else k
+                        )
+                        if cow is None:
+                            t = days.get(d) or days.setdefault(d, DayTally())
+                        else:
+                            t = cow(d)
+                            if d == k:
+                                cur = t
+                        t.aid = (t.aid or 0) + ev.trucks
+                        t.aid_refs.append(i)
+                elif cls is ExtensionAgreed:
+                    assert isinstance(ev, ExtensionAgreed)
+                    out.extensions.append((i, ev))
+                elif cls is ListAnnounced:
+                    out.lists[ev.id] = i
+                    out.acts.append(i)
+                elif cls is PauseEnded:
+                    if out.ended is None:
+                        out.ended = en
+                    out.acts.append(i)
+                else:
+                    out.acts.append(i)
+        finally:
+            self.k, self.lo, self.next_ts, self.cur = k, lo, next_ts, cur
+            out.outside_total = outside_total
+            out.credits_used = credits_used
+            out.prisoners_total = prisoners_total
+        if entries:
+            ranges[k] = (lo, len(entries))
 
 
 def _count_ids(

@@ -28,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
+from truce.engine.incremental import Incremental
 from truce.errors import BadInput, IntegrityError, LedgerError, MissingExtra
 from truce.events import EVENT_ADAPTER, Event, TermsSet
 from truce.history import History
@@ -302,7 +303,7 @@ class LedgerDir:
 
     def reload(self) -> None:
         """Forget every cached read."""
-        for name in ("all_records", "authority", "_history", "_tree"):
+        for name in ("all_records", "authority", "_engine", "_tree"):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -342,24 +343,33 @@ class LedgerDir:
         """The base terms the engine runs on (amendments apply from their effective time)."""
         return self.base.terms
 
-    def history(self) -> History:
-        """The deal's events as an engine history (refs ``event:<id>``, origins ``seq N``);
-        terms and key events govern the ledger itself and are left out. Kept, and extended
-        with what was appended since; callers get a copy they may extend."""
-        cached: tuple[int, History] | None = self.__dict__.get("_history")
+    def engine(self) -> Incremental:
+        """The deal's events as an engine history with its state kept up to date (refs
+        ``event:<id>``, origins ``seq N``): terms and key events govern the ledger itself and
+        are left out. Kept, and extended with what was appended since, so an append is judged
+        from the state before it (``record.check_rules``). Only read it: extend it through
+        ``record``."""
+        cached: tuple[int, Incremental] | None = self.__dict__.get("_engine")
         recs = self.all_records
-        done, h = cached if cached is not None else (0, History())
+        if cached is None:
+            terms = self.versions[0].terms if self.versions else None
+            cached = (0, Incremental(terms))
+        done, inc = cached
         new = [r for r in recs[done:] if r.event.type not in LEDGER_TYPES]
-        if new:
-            h.extend(
-                (r.event for r in new),
-                None,
-                (f"{self.path.name} seq {r.seq}" for r in new),
-                (None if r.stamp is None else r.stamp.timestamp() for r in new),
-            )
-        h.amendments = self.amendments()
-        self.__dict__["_history"] = (len(recs), h)
-        return h.copy()
+        inc.extend(
+            (r.event for r in new),
+            None,
+            (f"{self.path.name} seq {r.seq}" for r in new),
+            (None if r.stamp is None else r.stamp.timestamp() for r in new),
+            self.amendments(),
+        )
+        self.__dict__["_engine"] = (len(recs), inc)
+        return inc
+
+    def history(self) -> History:
+        """The deal's events as an engine history (see ``engine``); callers get a copy they
+        may extend."""
+        return self.engine().history.copy()
 
     def amendments(self) -> list[Amendment]:
         """The terms versions after the base, for the engine, each known from when its last

@@ -246,11 +246,15 @@ def check_rules(
     after them: references resolve, corrections follow the rules, nobody is released twice,
     credits stay within what is creditable. (``record`` and ``sync`` both call this.)"""
     keep = [i for i, e in enumerate(new) if e.type not in LEDGER_TYPES]
-    h = d.history()  # a copy: extending it leaves the directory's cache untouched
-    h.extend(
-        [new[i] for i in keep],
-        None,
-        [origins[i] for i in keep],
-        [None if (t := stamps[i]) is None else t.timestamp() for i in keep],
-    )
-    replay(auth.terms, h, amendments=auth.amendments())
+    events = [new[i] for i in keep]
+    where = [origins[i] for i in keep]
+    known = [None if (t := stamps[i]) is None else t.timestamp() for i in keep]
+    inc = d.engine()
+    if inc.terms is None:  # an empty clone: its terms come with this batch
+        h = d.history()
+        h.extend(events, None, where, known)
+        replay(auth.terms, h, amendments=auth.amendments())
+        return
+    # Judged from the state before the batch: only what the batch touches is tallied again
+    # (truce.engine.incremental), and the directory's state is left as it was.
+    inc.check(events, None, where, known, auth.amendments())
