@@ -431,6 +431,18 @@ def test_status_and_check_refuse_terms_with_stages() -> None:
         assert "does not judge yet (issue 16 continues)" in p.stderr
 
 
+def test_init_refuses_terms_with_stages_and_makes_nothing(tmp_path: Path) -> None:
+    """Nothing could be recorded into such a directory yet: `truce init` says so up front."""
+    d = tmp_path / "gaza-2025"
+    p = subprocess.run(
+        [truce_exe(), "init", str(d), "--terms", str(G25 / "terms.toml")],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 2 and "stage: these terms have stages" in p.stderr, p.stderr
+    assert not d.exists() and list(tmp_path.iterdir()) == []
+
+
 def test_the_api_and_the_engine_refuse_terms_with_stages(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.jsonl"
     ledger.write_text("")
