@@ -90,3 +90,39 @@ def creditable(outside_released: Num, credits_used: Num) -> Num:
 def aid_met(delivered: Num, per_day: Num) -> Num:
     """Whether the day's delivered aid (of the terms' basis) reaches the agreed volume."""
     return delivered >= per_day
+
+
+# -- scheduled exchanges (stages and batches) -------------------------------------------------
+
+
+def batch_prisoners_due(has_fixed: Num, fixed: Num, by_ratio: Num) -> Num:
+    """Prisoners due for a batch: its fixed number where the terms fix one, else the sum of its
+    captives' prices (``by_ratio``, from ``prisoners_due`` per category)."""
+    return pick(has_fixed, fixed, by_ratio)
+
+
+def stage_fixed_due(released: Num, required: Num, fixed: Num) -> Num:
+    """A stage's fixed price ("N prisoners when all living captives are released"): due once the
+    captives released reach what the stage calls for, else nothing yet."""
+    return fixed * (released >= required)
+
+
+def bodies_for_bodies_due(bodies_received: Num, returned_per_body: Num) -> Num:
+    """Bodies the receiving side owes for the bodies it received, at the agreed ratio."""
+    return bodies_received * returned_per_body
+
+
+def still_owed(due: Num, released: Num) -> Num:
+    """How many of a due are not yet released (0 when met or exceeded)."""
+    return clamp0(due - released)
+
+
+def batch_met(released: Num, due: Num) -> Num:
+    """Whether what was released reaches what was due."""
+    return released >= due
+
+
+def in_time(done_at: Num, due_by: Num) -> Num:
+    """Whether something done at ``done_at`` was done by ``due_by`` (both in one unit: hours
+    from the stage's start in the simulator, instants' timestamps in the engine)."""
+    return done_at <= due_by
