@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from truce.app.stage_schemas import PhaseOut, phases_out
 from truce.engine.decide import Decision
 from truce.engine.results import State
 from truce.engine.timetable import Timetable
@@ -117,6 +118,12 @@ class StatusOut(BaseModel):
         "its effective time and the event that set it."
     )
     trace: dict[str, list[str]]
+    phases: list[PhaseOut] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="Terms with stages only (absent otherwise): each stage with its scheduled "
+        "batches, each batch two-sided (captives, prisoners): {due, due_by, released, status}.",
+    )
 
 
 class IneligibleOut(BaseModel):
@@ -231,6 +238,7 @@ def status_out(state: State) -> StatusOut:
         notes=state.notes,
         terms_versions=_versions(state),
         trace=dict(state.trace),
+        phases=phases_out(state.stages),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from truce.clock import PauseCalendar
 from truce.engine.tally import Disputed
@@ -16,6 +17,9 @@ from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
 from truce.history import Entry
 from truce.terms import Terms
 from truce.versions import TermsBook
+
+if TYPE_CHECKING:
+    from truce.engine.stages import StagesJudged
 
 __all__ = ["FINDING_KEY", "DayRow", "Disputed", "Finding", "LazyActs", "State"]
 
@@ -136,6 +140,7 @@ class State:
     entries: list[Entry]  # the events the state was folded from, in time order
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
     book: TermsBook | None = None  # the terms versions (None: the base terms only)
+    stages: StagesJudged | None = None  # phased terms: the stage engine's judgement
 
     @property
     def acts(self) -> list[dict[str, object]]:

@@ -1,0 +1,621 @@
+"""The stage engine: judge phased terms (``[[stage]]`` tables) against the events (pure).
+
+``judge_stages(terms, entries, at)`` says, per stage, when it starts and ends and whether it has
+begun; per scheduled batch, what was due and by when on each side (captives handed over by the
+holder, prisoners released by the receiver), what was released, and whether that is met, short,
+late, pending or unknown; the names' notice; bodies for bodies; the other commitments; and what
+opens the next stage. The counting rules are those of :mod:`truce.engine.rules`; the matching of
+releases to batches is :mod:`truce.engine.stage_match`. docs/semantics.md states every rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+from truce.engine import rules
+from truce.engine.stage_match import Group, Handover, StageWindows, match
+from truce.exact import show
+from truce.history import Entry
+from truce.terms import Batch, Deadline, Stage, Terms
+
+__all__ = ["BatchJudged", "Side", "StageJudged", "StageFinding", "StagesJudged", "judge_stages"]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a batch: what was due and by when, what was released, and the status."""
+
+    due: Fraction | None  # None: unknown (no sourced price) or not yet fixed (nothing handed over)
+    due_by: datetime | None
+    released: int
+    status: str  # met | short | late | pending | unknown
+    detail: str
+    refs: list[str]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The names' notice for a batch: due ``hours`` before the handover."""
+
+    hours: int
+    due_by: datetime | None
+    given_at: datetime | None
+    status: str
+    detail: str
+    refs: list[str]
+
+
+@dataclass
+class BatchJudged:
+    """A scheduled batch (or a handover answering none: ``scheduled`` False), judged."""
+
+    id: str
+    scheduled: bool
+    window: tuple[datetime, datetime] | None
+    captives: Side
+    prisoners: Side
+    answering: int  # captives that answer it (by the ``batch`` field or the schedule)
+    living: int
+    bodies: int
+    by_category: dict[str, dict[str, object]]
+    names: Notice | None
+    held_back: list[str]  # plain-words lines of recorded holds
+    refs: list[str]
+
+
+@dataclass(frozen=True)
+class StageFinding:
+    """A stage finding: kind, status, plain-words detail, and the references behind it."""
+
+    stage: str
+    day: int | None
+    date: str | None
+    kind: str  # captives | prisoners | notice | schedule | bodies | commitment | next | batch
+    status: str
+    detail: str
+    refs: list[str]
+
+
+@dataclass
+class StageJudged:
+    """One stage at ``at``."""
+
+    id: str
+    name: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # ahead | running | ended | conditional (not opened as recorded)
+    days: int  # stage days (hours-stages: rounded up)
+    current_day: int | None
+    captives: Side | None  # what the stage calls for in all (``captives``), cumulative
+    prisoners_due: Fraction | None  # sum of the batches' dues; None if any is unknown
+    prisoners_known_due: Fraction  # sum of the known dues only
+    prisoners_released: int
+    living: int  # counted living captives handed over in the stage
+    bodies: int  # counted bodies handed over in the stage
+    batches: list[BatchJudged]
+    unscheduled: list[BatchJudged]
+    bodies_for_bodies: dict[str, Side] | None
+    commitments: list[dict[str, object]]
+    next: dict[str, object] | None
+    findings: list[StageFinding] = field(default_factory=list)
+
+
+@dataclass
+class StagesJudged:
+    """Every stage at ``at``, with the findings in stage order and notes."""
+
+    at: datetime
+    stages: list[StageJudged]
+    findings: list[StageFinding]
+    notes: list[str]
+    counted: int
+    outside: int
+    separate: int
+    not_covered: int
+
+
+def _iso(t: datetime | None) -> str:
+    return t.isoformat() if t is not None else "-"
+
+
+def _hours(t: datetime, h: int) -> datetime:
+    """``t`` plus ``h`` elapsed hours (in UTC, then back in its zone: DST-safe)."""
+    return (t.astimezone(UTC) + timedelta(hours=h)).astimezone(t.tzinfo)
+
+
+def deadline(w: StageWindows, d: Deadline, after: datetime | None = None) -> datetime | None:
+    """When a deadline falls: the end of a stage day, the end of a local date, elapsed hours
+    from the stage's start, or (``within_hours``) elapsed hours after ``after`` (None if no
+    handover yet)."""
+    if d.day is not None:
+        return w.cal.boundary(d.day)
+    if d.date is not None:
+        return w.date_end(d.date)
+    if d.hours is not None:
+        return _hours(w.begin, d.hours)
+    if after is None:
+        return None
+    return _hours(after, d.within_hours or 0)
+
+
+def _status(reached: datetime | None, due_by: datetime | None, at: datetime) -> str:
+    """met / late / short / pending from when a due was reached and its deadline (``in_time``)."""
+    if reached is not None:
+        if due_by is None or rules.in_time(reached.timestamp(), due_by.timestamp()):
+            return "met"
+        return "late"
+    if due_by is not None and not rules.in_time(at.timestamp(), due_by.timestamp()):
+        # at is past the deadline
+        return "short"
+    return "pending"
+
+
+def _reached(series: list[tuple[datetime, int]], due: Fraction | int) -> datetime | None:
+    """The first time a running total reaches ``due`` (``batch_met``); None if it has not."""
+    total = 0
+    if rules.batch_met(0, due):
+        return series[0][0] if series else None
+    for t, n in series:
+        total += n
+        if rules.batch_met(total, due):
+            return t
+    return None
+
+
+def _price_text(p: Fraction | None) -> str:
+    return "unknown" if p is None else show(p)
+
+
+class _StageJudge:
+    """Judges one stage (the windows and groups come from :func:`stage_match.match`)."""
+
+    def __init__(self, terms: Terms, st: Stage, w: StageWindows, at: datetime) -> None:
+        self.terms, self.st, self.w, self.at = terms, st, w, at
+        self.findings: list[StageFinding] = []
+
+    def day(self, t: datetime | None) -> tuple[int | None, str | None]:
+        if t is None:
+            return None, None
+        k = self.w.cal.day_of(t)
+        return k, t.astimezone(self.w.zone).date().isoformat()
+
+    def find(self, t: datetime | None, kind: str, status: str, detail: str, refs: list[str]) -> None:
+        k, d = self.day(t)
+        self.findings.append(StageFinding(self.st.id, k, d, kind, status, detail, refs))
+
+    # -- captives, cumulative through the schedule -------------------------------------------
+
+    def captives_sides(self, groups: dict[str, Group], stream: list[Handover]) -> list[Side]:
+        """Each batch's captives side: batch k is met when the counted captives handed over in
+        the stage reach the schedule's running total through k by k's deadline."""
+        series = [(h.at, h.living + h.bodies) for h in stream]
+        out: list[Side] = []
+        cum_due = 0
+        released_total = sum(n for t, n in series if t <= self.at)
+        for b in self.st.batches:
+            due = b.total()
+            before = cum_due
+            cum_due += due
+            win = self.w.windows[b.id]
+            reached = _reached(series, cum_due)
+            if reached is not None and reached > self.at:
+                reached = None
+            status = _status(reached, win[1], self.at)
+            counted = int(rules.clamp0(released_total - before))
+            counted = counted - int(rules.clamp0(counted - due))
+            g = groups.get(b.id)
+            refs = [h.ref for h in g.handovers] if g else []
+            owed = rules.still_owed(cum_due, released_total)
+            detail = (
+                f"{b.id}: {due} captive(s) due by {_iso(win[1])} (stage day "
+                f"{self.w.cal.day_of(win[1]) - 1}); with the batches before it, {cum_due} in all; "
+                f"{released_total} handed over in the stage by {_iso(self.at)}"
+            )
+            if status in ("met", "late"):
+                detail += f"; the running total reached {cum_due} at {_iso(reached)}"
+            elif owed:
+                detail += f"; {owed} still owed"
+            if g is not None and g.answering:
+                detail += f"; {g.answering} answer it ({', '.join(dict.fromkeys(refs))})"
+            out.append(
+                Side(Fraction(due), win[1], counted, status, detail, [f"terms:stage.{self.st.id}.batch.{b.id}", *refs])
+            )
+            if status in ("short", "late"):
+                self.find(win[1], "captives", status, detail, out[-1].refs)
+        return out
+
+    # -- prisoners answering a batch or an unscheduled handover ---------------------------------
+
+    def prisoners_side(self, b: Batch | None, g: Group | None) -> tuple[Side, dict[str, dict[str, object]]]:
+        st, terms = self.st, self.terms
+        breakdown: dict[str, dict[str, object]] = {}
+        hours = (
+            (b.prisoners_due_within_hours if b is not None else None)
+            or st.prisoners_due_within_hours
+            or terms.exchange.prisoners_due_within_hours
+        )
+        refs = [f"terms:stage.{st.id}.prisoners_due_within_hours"]
+        rel_events = [(p.at, p.count, p.ref) for p in (g.prisoners if g else []) if p.at <= self.at]
+        released = sum(n for _, n, _ in rel_events)
+        refs += [r for _, _, r in rel_events]
+        name = b.id if b is not None else (g.id if g else "-")
+        last = g.last_handover if g else None
+        if last is None:
+            return Side(None, None, released, "pending", f"{name}: nothing handed over yet; its prisoners fall due {hours} h after the handover", refs), breakdown
+        due_by = _hours(last, hours)
+        due: Fraction | None
+        if b is not None and b.prisoners is not None:
+            due = Fraction(rules.batch_prisoners_due(True, b.prisoners, 0))
+            how = f"fixed by the terms at {b.prisoners}"
+            refs.append(f"terms:stage.{st.id}.batch.{b.id}.prisoners")
+        elif st.prisoners is not None:
+            due = None
+            how = f"priced for the whole stage ({st.prisoners} prisoners), not per batch"
+        else:
+            assert g is not None
+            total: Fraction | None = Fraction(0)
+            parts = []
+            for cat, n in sorted(g.living_by_category.items(), key=lambda kv: kv[0] or ""):
+                if b is not None and b.prisoners_per_captive is not None:
+                    price: Fraction | None = b.prisoners_per_captive
+                else:
+                    price = terms.price(cat)
+                key = cat or "(no category)"
+                line_due = None if price is None else Fraction(rules.prisoners_due(n, price))
+                breakdown[key] = {"captives": n, "price": _price_text(price), "due": line_due}
+                parts.append(f"{n} {key} x {_price_text(price)}")
+                refs.append(terms.ratio_key(cat))
+                total = None if (total is None or line_due is None) else total + line_due
+            due = total
+            how = (" + ".join(parts) or "no living captives") + (
+                f" = {show(due)}" if due is not None else " = unknown"
+            )
+            if g.bodies:
+                how += f"; {g.bodies} bodies carry no price in the terms as encoded"
+        series = [(t, n) for t, n, _ in sorted(rel_events)]
+        if due is None:
+            # The amount is unknown, its deadline is not: a release answering it that came
+            # only after the deadline is late; anything else cannot be judged.
+            by_deadline = sum(n for t, n in series if rules.in_time(t.timestamp(), due_by.timestamp()))
+            past = not rules.in_time(self.at.timestamp(), due_by.timestamp())
+            if released and not by_deadline:
+                status = "late"
+            elif not released and not past:
+                status = "pending"
+            else:
+                status = "unknown"
+            detail = (
+                f"{name}: prisoners due unknown ({how}) by {_iso(due_by)}, {hours} h after the "
+                f"handover at {_iso(last)}; {released} released against it"
+            )
+            if status == "late":
+                detail += f", none by the deadline (first at {_iso(series[0][0])})"
+        else:
+            reached = _reached(series, due)
+            status = _status(reached, due_by, self.at)
+            if rules.batch_met(0, due) and reached is None:
+                status = "met"
+            detail = (
+                f"{name}: {show(due)} prisoners due ({how}) by {_iso(due_by)}, {hours} h after "
+                f"the handover at {_iso(last)}; {released} released"
+            )
+            if status == "late":
+                detail += f", reaching the due at {_iso(reached)}"
+            owed = rules.still_owed(due, released)
+            if owed and status != "met":
+                detail += f"; {show(Fraction(owed))} still owed"
+        if g is not None and g.held:
+            detail += "; " + "; ".join(h for h, _ in g.held)
+            refs += [r for _, r in g.held]
+        side = Side(due, due_by, released, status, detail, refs)
+        if status in ("short", "late"):
+            self.find(due_by, "prisoners", status, detail, refs)
+        elif status == "unknown" and released:
+            self.find(due_by, "prisoners", status, detail, refs)
+        return side, breakdown
+
+    def notice(self, b: Batch, g: Group | None) -> Notice | None:
+        hours = b.notice_hours if b.notice_hours is not None else self.st.notice_hours
+        if hours is None:
+            return None
+        first = g.first_handover if g else None
+        names = [n for n in (g.names if g else []) if n[0] <= self.at]
+        refs = [f"terms:stage.{self.st.id}.notice_hours", *(r for _, r in names)]
+        given = names[0][0] if names else None
+        due_by = first - timedelta(hours=hours) if first is not None else None
+        if given is None:
+            status = "unknown" if first is not None else "pending"
+            detail = f"{b.id}: names due {hours} h before the handover; no names recorded" + (
+                " (the ledger does not say when they came)" if first is not None else ""
+            )
+        elif first is None:
+            status = "pending"
+            detail = f"{b.id}: names given at {_iso(given)}; no handover yet"
+        else:
+            assert due_by is not None
+            status = "met" if given <= due_by else "late"
+            detail = (
+                f"{b.id}: names due by {_iso(due_by)} ({hours} h before the handover at "
+                f"{_iso(first)}); given at {_iso(given)}"
+            )
+        n = Notice(hours, due_by, given, status, detail, refs)
+        if status == "late":
+            self.find(given, "notice", status, detail, refs)
+        return n
+
+    def schedule_findings(self, b: Batch | None, g: Group) -> None:
+        """The same rule for the holder's schedule as for the receiver's: handovers beyond a
+        batch's count, or in no batch's window, are findings (``over``)."""
+        refs = [h.ref for h in g.handovers]
+        if b is None:
+            h = g.handovers[0]
+            k, d = self.day(h.at)
+            self.find(
+                h.at,
+                "schedule",
+                "over",
+                f"{h.ref.removeprefix('event:')}: {g.answering} captive(s) handed over on stage "
+                f"day {k} ({d}), in no batch's window and naming none: off the schedule as "
+                "encoded (counted toward the stage's captives)",
+                refs,
+            )
+            return
+        due = b.total()
+        if g.answering > due:
+            self.find(
+                g.last_handover,
+                "schedule",
+                "over",
+                f"{b.id}: {g.answering} captives answer it against {due} scheduled "
+                f"({g.answering - due} beyond the batch, counted toward later batches)",
+                refs,
+            )
+        win = self.w.windows[b.id]
+        early = [h for h in g.handovers if h.at < win[0]]
+        if early:
+            self.find(
+                early[0].at,
+                "schedule",
+                "over",
+                f"{b.id}: {sum(h.living + h.bodies for h in early)} captive(s) handed over "
+                f"before its window opens at {_iso(win[0])}",
+                [h.ref for h in early],
+            )
+
+
+def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudged:
+    """Every stage of ``terms`` at ``at`` from the selected entries (time-ordered, by ``at``)."""
+    m = match(terms, entries, at)
+    stages: list[StageJudged] = []
+    findings: list[StageFinding] = list(m.findings)
+    prior_opened = True
+    for k, st in enumerate(terms.stages):
+        w = m.windows[k]
+        sj = _StageJudge(terms, st, w, at)
+        groups = m.groups[k]
+        opened = k == 0 or not st.conditional or m.next_events.get(terms.stages[k - 1].id) is not None
+        opened = opened and prior_opened
+        prior_opened = opened
+        if not opened:
+            status = "conditional"
+        elif at < w.begin:
+            status = "ahead"
+        elif at < w.end:
+            status = "running"
+        else:
+            status = "ended"
+        sides = sj.captives_sides(groups, m.streams[k]) if opened else []
+        batches: list[BatchJudged] = []
+        for j, b in enumerate(st.batches):
+            g = groups.get(b.id)
+            pside, breakdown = sj.prisoners_side(b, g)
+            cside = sides[j] if sides else Side(Fraction(b.total()), w.windows[b.id][1], 0, "pending", f"{b.id}: the stage has not opened", [])
+            if g is not None:
+                sj.schedule_findings(b, g)
+            batches.append(
+                BatchJudged(
+                    b.id,
+                    True,
+                    w.windows[b.id],
+                    cside,
+                    pside,
+                    g.answering if g else 0,
+                    g.living if g else 0,
+                    g.bodies if g else 0,
+                    breakdown,
+                    sj.notice(b, g),
+                    [h for h, _ in g.held] if g else [],
+                    [h.ref for h in g.handovers] if g else [],
+                )
+            )
+        unscheduled: list[BatchJudged] = []
+        for gid, g in groups.items():
+            if g.batch is not None:
+                continue
+            pside, breakdown = sj.prisoners_side(None, g)
+            sj.schedule_findings(None, g)
+            csd = Side(Fraction(0), None, g.answering, "met", f"{gid}: handed over outside the schedule", [h.ref for h in g.handovers])
+            unscheduled.append(
+                BatchJudged(gid, False, None, csd, pside, g.answering, g.living, g.bodies, breakdown, None, [h for h, _ in g.held], [h.ref for h in g.handovers])
+            )
+        stage_side = None
+        stream = [(h.at, h.living + h.bodies) for h in m.streams[k]]
+        released_total = sum(n for t, n in stream if t <= at)
+        if st.captives is not None and opened:
+            reached = _reached(stream, st.captives)
+            status_c = _status(reached, w.end, at)
+            detail = (
+                f"{st.id}: {st.captives} captives due by the stage's end {_iso(w.end)}; "
+                f"{released_total} counted handed over by {_iso(at)}"
+            )
+            stage_side = Side(Fraction(st.captives), w.end, released_total, status_c, detail, [f"terms:stage.{st.id}.captives", *(h.ref for h in m.streams[k])])
+            if status_c in ("short", "late"):
+                sj.find(w.end, "captives", status_c, detail, stage_side.refs)
+        known = Fraction(0)
+        any_unknown = False
+        prisoners_released = 0
+        for bj in [*batches, *unscheduled]:
+            if bj.prisoners.due is None:
+                any_unknown = any_unknown or bj.answering > 0 or st.prisoners is not None
+            else:
+                known += bj.prisoners.due
+            prisoners_released += bj.prisoners.released
+        prisoners_released += m.unmatched_prisoners.get(k, 0)
+        if st.prisoners is not None and opened:
+            required = st.captives if st.captives is not None else sum(b.total() for b in st.batches)
+            fixed_due = Fraction(rules.stage_fixed_due(released_total, required, st.prisoners))
+            known, any_unknown = fixed_due, False
+        bfb = _bodies_for_bodies(sj, st, w, m, k, at) if opened else None
+        commitments = _commitments(sj, st, w, m, at) if opened else []
+        nxt = _next(sj, st, w, m, at) if opened else None
+        days = st.days if st.days is not None else -(-(st.hours or 0) // 24)
+        cur = w.cal.day_of(at) if status == "running" else None
+        stages.append(
+            StageJudged(
+                st.id,
+                st.name,
+                w.begin,
+                w.end,
+                status,
+                days,
+                cur,
+                stage_side,
+                None if any_unknown else known,
+                known,
+                prisoners_released,
+                sum(h.living for h in m.streams[k] if h.at <= at),
+                sum(h.bodies for h in m.streams[k] if h.at <= at),
+                batches,
+                unscheduled,
+                bfb,
+                commitments,
+                nxt,
+                sj.findings,
+            )
+        )
+        findings += sorted(sj.findings, key=lambda f: (f.date is None, f.date or ""))
+    notes = list(m.notes)
+    return StagesJudged(at, stages, findings, notes, m.counted, m.outside, m.separate, m.not_covered)
+
+
+def _bodies_for_bodies(
+    sj: _StageJudge, st: Stage, w: StageWindows, m: object, k: int, at: datetime
+) -> dict[str, Side] | None:
+    bx = st.bodies_for_bodies
+    if bx is None:
+        return None
+    from truce.engine.stage_match import Matched
+
+    assert isinstance(m, Matched)
+    holder = sorted(m.bodies[k]["holder"])
+    receiver = sorted(m.bodies[k]["receiver"])
+    holder_n = sum(n for t, n, _ in holder if t <= at)
+    receiver_n = sum(n for t, n, _ in receiver if t <= at)
+    holder_due = bx.bodies
+    h_by = deadline(w, bx.holder_by)
+    refs_h = [f"terms:stage.{st.id}.bodies_for_bodies", *(r for _, _, r in holder)]
+    if holder_due is None:
+        h_side = Side(None, h_by, holder_n, "unknown" if holder_n == 0 else "met", f"{st.id}: the holder returns all bodies (no count in the terms); {holder_n} returned", refs_h)
+    else:
+        reached = _reached([(t, n) for t, n, _ in holder], holder_due)
+        hs = _status(reached if reached is None or reached <= at else None, h_by, at)
+        h_side = Side(Fraction(holder_due), h_by, holder_n, hs, f"{st.id}: the holder returns {holder_due} bodies by {_iso(h_by)}; {holder_n} returned", refs_h)
+        if hs in ("short", "late"):
+            sj.find(h_by, "bodies", hs, h_side.detail, refs_h)
+    r_due = Fraction(rules.bodies_for_bodies_due(holder_n, bx.returned_per_body))
+    last_h = holder[-1][0] if holder and holder[-1][0] <= at else None
+    r_by = deadline(w, bx.receiver_by, after=last_h)
+    reached = _reached([(t, n) for t, n, _ in receiver], r_due)
+    rs = _status(reached if reached is None or reached <= at else None, r_by, at)
+    if holder_n == 0 and receiver_n == 0:
+        rs = "pending"
+    refs_r = [f"terms:stage.{st.id}.bodies_for_bodies.returned_per_body", *(r for _, _, r in holder), *(r for _, _, r in receiver)]
+    r_side = Side(
+        r_due,
+        r_by,
+        receiver_n,
+        rs,
+        f"{st.id}: {holder_n} bodies received x {show(bx.returned_per_body)} = {show(r_due)} due "
+        f"from the receiver by {_iso(r_by)}; {receiver_n} returned",
+        refs_r,
+    )
+    if rs in ("short", "late"):
+        sj.find(r_by, "bodies", rs, r_side.detail, refs_r)
+    return {"holder": h_side, "receiver": r_side}
+
+
+def _commitments(sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime) -> list[dict[str, object]]:
+    from truce.engine.stage_match import Matched
+
+    assert isinstance(m, Matched)
+    out: list[dict[str, object]] = []
+    for c in st.commitments:
+        refs = [f"terms:stage.{st.id}.commitment.{c.id}"]
+        if c.kind == "aid" and c.per_day is not None:
+            basis = c.basis or "received"
+            days: dict[int, dict[str, int]] = defaultdict(dict)
+            for d, trucks, parts, ref, b in m.aid:
+                if b != basis:
+                    continue
+                k = w.cal.day_of_date(d)
+                if 1 <= k <= (st.days or 10**6):
+                    row = days[k]
+                    row["trucks"] = row.get("trucks", 0) + (trucks or 0)
+                    for pid, n in (parts or {}).items():
+                        row[pid] = row.get(pid, 0) + n
+                    refs.append(ref)
+            met = sum(1 for r in days.values() if rules.aid_met(r.get("trucks", 0), c.per_day))
+            short = len(days) - met
+            parts_short = {
+                p.id: sum(1 for r in days.values() if p.id in r and not rules.aid_met(r[p.id], p.per_day))
+                for p in c.parts
+            }
+            elapsed = min(w.cal.day_of(at), st.days or 0) if at >= w.begin else 0
+            unknown = max(elapsed - len(days), 0)
+            status = "unknown" if not days else ("short" if short or any(parts_short.values()) else "met")
+            detail = (
+                f"{c.id}: {c.per_day} {c.measure} a day ({basis}); {len(days)} day(s) with a "
+                f"figure: {met} met, {short} short; {unknown} elapsed day(s) with no figure (unknown)"
+            )
+            for p in c.parts:
+                detail += f"; part {p.id} ({p.per_day} a day): {parts_short[p.id]} day(s) short"
+            out.append({"id": c.id, "kind": c.kind, "status": status, "detail": detail, "days_met": met, "days_short": short, "days_unknown": unknown})
+            if status == "short":
+                sj.find(at, "commitment", status, detail, refs)
+            continue
+        by = deadline(w, c.by) if c.by is not None else None
+        status = "pending" if by is not None and at < by else "unknown"
+        detail = f"{c.id}: {c.what}" + (f", by {_iso(by)}" if by else "") + (
+            f"; judged on {c.measure}: the ledger records no figure for it"
+        )
+        out.append({"id": c.id, "kind": c.kind, "status": status, "detail": detail, "due_by": _iso(by) if by else None})
+        if status == "unknown":
+            sj.find(by, "commitment", status, detail, refs)
+    return out
+
+
+def _next(sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime) -> dict[str, object] | None:
+    from truce.engine.stage_match import Matched
+
+    assert isinstance(m, Matched)
+    if st.next is None:
+        return None
+    by = deadline(w, st.next.by) if st.next.by is not None else None
+    ev = m.next_events.get(st.id)
+    refs = [f"terms:stage.{st.id}.next"]
+    if ev is not None and ev[0] <= at:
+        refs.append(ev[1])
+        status = "met" if by is None or ev[0] <= by else "late"
+        detail = f"{st.id}: {st.next.what}: recorded at {_iso(ev[0])}" + (f" (due by {_iso(by)})" if by else "")
+    else:
+        status = "pending" if by is None or at < by else "unknown"
+        detail = f"{st.id}: {st.next.what}" + (f", due by {_iso(by)}" if by else "") + (
+            ": no event records it" + (" (the ledger does not say whether it happened)" if status == "unknown" else "")
+        )
+    if status in ("late", "unknown"):
+        sj.find(by, "next", status, detail, refs)
+    return {"what": st.next.what, "due_by": _iso(by) if by else None, "status": status, "detail": detail}
