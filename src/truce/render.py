@@ -198,6 +198,18 @@ def render_decision(console: Console, c: CheckOut, title: str | None = None) -> 
     """The check's verdict against the terms as encoded, with its explanation lines."""
     if title:
         console.print(f"[bold]{safe(title)}[/]")
+    if c.batch is not None:
+        b = c.batch
+        verdict = (
+            f"[green]meets batch {safe(b.batch)} of {safe(b.stage)} as encoded[/]"
+            if b.meets_schedule
+            else f"[red]does not meet batch {safe(b.batch)} of {safe(b.stage)} as encoded[/]"
+        )
+        due = "unknown" if b.prisoners_due_text is None else b.prisoners_due_text
+        console.print(f"  {verdict}; prisoners due for it {due}")
+        for line in c.explanation:
+            console.print(f"  - {safe(line)}")
+        return
     if c.for_day is None:
         verdict = "[yellow]the pause has ended: a list cannot extend it[/]"
     elif c.meets_terms is None:

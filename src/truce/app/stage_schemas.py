@@ -67,11 +67,17 @@ class PhaseOut(BaseModel):
     name: str | None
     starts_at: str
     ends_at: str
-    status: str = Field(description="ahead | running | ended | conditional (not opened as recorded)")
+    status: str = Field(
+        description="ahead | running | ended | conditional (not opened as recorded)"
+    )
     days: int
     current_day: int | None
-    captives: SideOut | None = Field(description="What the stage calls for in all, if the terms say.")
-    prisoners_due: Number | None = Field(description="Sum of the batches' dues; null if any is unknown.")
+    captives: SideOut | None = Field(
+        description="What the stage calls for in all, if the terms say."
+    )
+    prisoners_due: Number | None = Field(
+        description="Sum of the batches' dues; null if any is unknown."
+    )
     prisoners_due_text: str | None
     prisoners_known_due: Number
     prisoners_released: int
@@ -82,6 +88,44 @@ class PhaseOut(BaseModel):
     bodies_for_bodies: dict[str, SideOut] | None
     commitments: list[dict[str, Any]]
     next: dict[str, Any] | None = Field(description="What opens the next stage, and its status.")
+
+
+class BatchCheckOut(BaseModel):
+    """`check` for phased terms: the next batch still owed, and what the list does for it."""
+
+    stage: str
+    batch: str
+    due: int = Field(description="Captives the batch calls for.")
+    counted_before: int = Field(description="Captives already counted toward it.")
+    still_owed: int
+    listed: int = Field(description="Captives on the list that count.")
+    due_by: str
+    meets_schedule: bool
+    prisoners_due: Number | None = Field(description="For the list; null: a price is unknown.")
+    prisoners_due_text: str | None
+    by_category: dict[str, dict[str, Any]]
+
+
+def batch_check_out(c: Any) -> BatchCheckOut | None:
+    """The JSON view of a stage_check.BatchCheck (None for terms without stages)."""
+    if c is None:
+        return None
+    return BatchCheckOut(
+        stage=c.stage,
+        batch=c.batch,
+        due=c.due,
+        counted_before=c.counted_before,
+        still_owed=c.still_owed,
+        listed=c.listed,
+        due_by=c.due_by,
+        meets_schedule=c.meets_schedule,
+        prisoners_due=_n(c.prisoners_due),
+        prisoners_due_text=None if c.prisoners_due is None else show(c.prisoners_due),
+        by_category={
+            k: {"captives": v["captives"], "price": v["price"], "due": _n(v["due"])}
+            for k, v in c.by_category.items()
+        },
+    )
 
 
 def _n(x: Fraction | None) -> Number | None:

@@ -128,7 +128,10 @@ class StageWindows:
             elif b.date is not None:
                 w = (self.date_start(b.date), self.date_end(b.last_date or b.date))
             else:
-                w = (begin, (begin.astimezone(UTC) + timedelta(hours=b.hours or 0)).astimezone(self.zone))
+                w = (
+                    begin,
+                    (begin.astimezone(UTC) + timedelta(hours=b.hours or 0)).astimezone(self.zone),
+                )
             self.windows[b.id] = w
 
     def date_start(self, d: date) -> datetime:
@@ -230,7 +233,9 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
             if not covered:
                 continue
             living = Counter(c for c, s in covered if s == "live")
-            h = Handover(en.ref, t, sum(living.values()), len(covered) - sum(living.values()), dict(living))
+            h = Handover(
+                en.ref, t, sum(living.values()), len(covered) - sum(living.values()), dict(living)
+            )
             m.counted += len(covered)
             if ev.batch is not None and ev.batch in where:
                 k, b = where[ev.batch]
@@ -249,7 +254,11 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
                         ),
                         None,
                     )
-                g = group(k, b.id, b) if b is not None else group(k, en.ref.removeprefix("event:"), None)
+                g = (
+                    group(k, b.id, b)
+                    if b is not None
+                    else group(k, en.ref.removeprefix("event:"), None)
+                )
             if not g.handovers:
                 order.append((k, g))
             g.handovers.append(h)
@@ -262,7 +271,9 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
                 continue
             if ev.batch is not None:
                 unknown_batch(en, ev.batch, _stage_at(windows, t))
-            before = [(k, g) for k, g in order if g.first_handover is not None and g.first_handover <= t]
+            before = [
+                (k, g) for k, g in order if g.first_handover is not None and g.first_handover <= t
+            ]
             pick = next(((k, g) for k, g in before if g.outstanding(terms)), None) or (
                 before[-1] if before else None
             )
@@ -319,6 +330,8 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
     if m.outside:
         m.notes.append(f"{m.outside} captive(s) released outside the framework: not counted")
     if m.not_covered:
-        m.notes.append(f"{m.not_covered} captive(s) of categories the framework does not cover: not counted")
+        m.notes.append(
+            f"{m.not_covered} captive(s) of categories the framework does not cover: not counted"
+        )
     _ = at
     return m

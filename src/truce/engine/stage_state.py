@@ -45,7 +45,14 @@ def staged_state(
     current = cal.day_of(at) if active else None
     findings: list[Finding] = []
     for f in sj.findings:
-        fd = Finding(f.day, f.date, f.kind, f.status, f"{f.stage}: {f.detail}" if not f.detail.startswith(f.stage) else f.detail, f.refs)
+        fd = Finding(
+            f.day,
+            f.date,
+            f.kind,
+            f.status,
+            f"{f.stage}: {f.detail}" if not f.detail.startswith(f.stage) else f.detail,
+            f.refs,
+        )
         fd.why = f"finding:{len(findings) + 1}"
         findings.append(fd)
     notes = list(sj.notes)

@@ -183,7 +183,9 @@ class _StageJudge:
         k = self.w.cal.day_of(t)
         return k, t.astimezone(self.w.zone).date().isoformat()
 
-    def find(self, t: datetime | None, kind: str, status: str, detail: str, refs: list[str]) -> None:
+    def find(
+        self, t: datetime | None, kind: str, status: str, detail: str, refs: list[str]
+    ) -> None:
         k, d = self.day(t)
         self.findings.append(StageFinding(self.st.id, k, d, kind, status, detail, refs))
 
@@ -222,7 +224,14 @@ class _StageJudge:
             if g is not None and g.answering:
                 detail += f"; {g.answering} answer it ({', '.join(dict.fromkeys(refs))})"
             out.append(
-                Side(Fraction(due), win[1], counted, status, detail, [f"terms:stage.{self.st.id}.batch.{b.id}", *refs])
+                Side(
+                    Fraction(due),
+                    win[1],
+                    counted,
+                    status,
+                    detail,
+                    [f"terms:stage.{self.st.id}.batch.{b.id}", *refs],
+                )
             )
             if status in ("short", "late"):
                 self.find(win[1], "captives", status, detail, out[-1].refs)
@@ -230,7 +239,9 @@ class _StageJudge:
 
     # -- prisoners answering a batch or an unscheduled handover ---------------------------------
 
-    def prisoners_side(self, b: Batch | None, g: Group | None) -> tuple[Side, dict[str, dict[str, object]]]:
+    def prisoners_side(
+        self, b: Batch | None, g: Group | None
+    ) -> tuple[Side, dict[str, dict[str, object]]]:
         st, terms = self.st, self.terms
         breakdown: dict[str, dict[str, object]] = {}
         hours = (
@@ -245,7 +256,14 @@ class _StageJudge:
         name = b.id if b is not None else (g.id if g else "-")
         last = g.last_handover if g else None
         if last is None:
-            return Side(None, None, released, "pending", f"{name}: nothing handed over yet; its prisoners fall due {hours} h after the handover", refs), breakdown
+            return Side(
+                None,
+                None,
+                released,
+                "pending",
+                f"{name}: nothing handed over yet; its prisoners fall due {hours} h after the handover",
+                refs,
+            ), breakdown
         due_by = _hours(last, hours)
         due: Fraction | None
         if b is not None and b.prisoners is not None:
@@ -280,7 +298,9 @@ class _StageJudge:
         if due is None:
             # The amount is unknown, its deadline is not: a release answering it that came
             # only after the deadline is late; anything else cannot be judged.
-            by_deadline = sum(n for t, n in series if rules.in_time(t.timestamp(), due_by.timestamp()))
+            by_deadline = sum(
+                n for t, n in series if rules.in_time(t.timestamp(), due_by.timestamp())
+            )
             past = not rules.in_time(self.at.timestamp(), due_by.timestamp())
             if released and not by_deadline:
                 status = "late"
@@ -397,7 +417,9 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
         w = m.windows[k]
         sj = _StageJudge(terms, st, w, at)
         groups = m.groups[k]
-        opened = k == 0 or not st.conditional or m.next_events.get(terms.stages[k - 1].id) is not None
+        opened = (
+            k == 0 or not st.conditional or m.next_events.get(terms.stages[k - 1].id) is not None
+        )
         opened = opened and prior_opened
         prior_opened = opened
         if not opened:
@@ -413,7 +435,18 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
         for j, b in enumerate(st.batches):
             g = groups.get(b.id)
             pside, breakdown = sj.prisoners_side(b, g)
-            cside = sides[j] if sides else Side(Fraction(b.total()), w.windows[b.id][1], 0, "pending", f"{b.id}: the stage has not opened", [])
+            cside = (
+                sides[j]
+                if sides
+                else Side(
+                    Fraction(b.total()),
+                    w.windows[b.id][1],
+                    0,
+                    "pending",
+                    f"{b.id}: the stage has not opened",
+                    [],
+                )
+            )
             if g is not None:
                 sj.schedule_findings(b, g)
             batches.append(
@@ -438,9 +471,29 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
                 continue
             pside, breakdown = sj.prisoners_side(None, g)
             sj.schedule_findings(None, g)
-            csd = Side(Fraction(0), None, g.answering, "met", f"{gid}: handed over outside the schedule", [h.ref for h in g.handovers])
+            csd = Side(
+                Fraction(0),
+                None,
+                g.answering,
+                "met",
+                f"{gid}: handed over outside the schedule",
+                [h.ref for h in g.handovers],
+            )
             unscheduled.append(
-                BatchJudged(gid, False, None, csd, pside, g.answering, g.living, g.bodies, breakdown, None, [h for h, _ in g.held], [h.ref for h in g.handovers])
+                BatchJudged(
+                    gid,
+                    False,
+                    None,
+                    csd,
+                    pside,
+                    g.answering,
+                    g.living,
+                    g.bodies,
+                    breakdown,
+                    None,
+                    [h for h, _ in g.held],
+                    [h.ref for h in g.handovers],
+                )
             )
         stage_side = None
         stream = [(h.at, h.living + h.bodies) for h in m.streams[k]]
@@ -452,7 +505,14 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
                 f"{st.id}: {st.captives} captives due by the stage's end {_iso(w.end)}; "
                 f"{released_total} counted handed over by {_iso(at)}"
             )
-            stage_side = Side(Fraction(st.captives), w.end, released_total, status_c, detail, [f"terms:stage.{st.id}.captives", *(h.ref for h in m.streams[k])])
+            stage_side = Side(
+                Fraction(st.captives),
+                w.end,
+                released_total,
+                status_c,
+                detail,
+                [f"terms:stage.{st.id}.captives", *(h.ref for h in m.streams[k])],
+            )
             if status_c in ("short", "late"):
                 sj.find(w.end, "captives", status_c, detail, stage_side.refs)
         known = Fraction(0)
@@ -466,7 +526,9 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
             prisoners_released += bj.prisoners.released
         prisoners_released += m.unmatched_prisoners.get(k, 0)
         if st.prisoners is not None and opened:
-            required = st.captives if st.captives is not None else sum(b.total() for b in st.batches)
+            required = (
+                st.captives if st.captives is not None else sum(b.total() for b in st.batches)
+            )
             fixed_due = Fraction(rules.stage_fixed_due(released_total, required, st.prisoners))
             known, any_unknown = fixed_due, False
         bfb = _bodies_for_bodies(sj, st, w, m, k, at) if opened else None
@@ -499,7 +561,9 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
         )
         findings += sorted(sj.findings, key=lambda f: (f.date is None, f.date or ""))
     notes = list(m.notes)
-    return StagesJudged(at, stages, findings, notes, m.counted, m.outside, m.separate, m.not_covered)
+    return StagesJudged(
+        at, stages, findings, notes, m.counted, m.outside, m.separate, m.not_covered
+    )
 
 
 def _bodies_for_bodies(
@@ -519,11 +583,25 @@ def _bodies_for_bodies(
     h_by = deadline(w, bx.holder_by)
     refs_h = [f"terms:stage.{st.id}.bodies_for_bodies", *(r for _, _, r in holder)]
     if holder_due is None:
-        h_side = Side(None, h_by, holder_n, "unknown" if holder_n == 0 else "met", f"{st.id}: the holder returns all bodies (no count in the terms); {holder_n} returned", refs_h)
+        h_side = Side(
+            None,
+            h_by,
+            holder_n,
+            "unknown" if holder_n == 0 else "met",
+            f"{st.id}: the holder returns all bodies (no count in the terms); {holder_n} returned",
+            refs_h,
+        )
     else:
         reached = _reached([(t, n) for t, n, _ in holder], holder_due)
         hs = _status(reached if reached is None or reached <= at else None, h_by, at)
-        h_side = Side(Fraction(holder_due), h_by, holder_n, hs, f"{st.id}: the holder returns {holder_due} bodies by {_iso(h_by)}; {holder_n} returned", refs_h)
+        h_side = Side(
+            Fraction(holder_due),
+            h_by,
+            holder_n,
+            hs,
+            f"{st.id}: the holder returns {holder_due} bodies by {_iso(h_by)}; {holder_n} returned",
+            refs_h,
+        )
         if hs in ("short", "late"):
             sj.find(h_by, "bodies", hs, h_side.detail, refs_h)
     r_due = Fraction(rules.bodies_for_bodies_due(holder_n, bx.returned_per_body))
@@ -533,7 +611,11 @@ def _bodies_for_bodies(
     rs = _status(reached if reached is None or reached <= at else None, r_by, at)
     if holder_n == 0 and receiver_n == 0:
         rs = "pending"
-    refs_r = [f"terms:stage.{st.id}.bodies_for_bodies.returned_per_body", *(r for _, _, r in holder), *(r for _, _, r in receiver)]
+    refs_r = [
+        f"terms:stage.{st.id}.bodies_for_bodies.returned_per_body",
+        *(r for _, _, r in holder),
+        *(r for _, _, r in receiver),
+    ]
     r_side = Side(
         r_due,
         r_by,
@@ -548,7 +630,9 @@ def _bodies_for_bodies(
     return {"holder": h_side, "receiver": r_side}
 
 
-def _commitments(sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime) -> list[dict[str, object]]:
+def _commitments(
+    sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime
+) -> list[dict[str, object]]:
     from truce.engine.stage_match import Matched
 
     assert isinstance(m, Matched)
@@ -571,34 +655,62 @@ def _commitments(sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: dat
             met = sum(1 for r in days.values() if rules.aid_met(r.get("trucks", 0), c.per_day))
             short = len(days) - met
             parts_short = {
-                p.id: sum(1 for r in days.values() if p.id in r and not rules.aid_met(r[p.id], p.per_day))
+                p.id: sum(
+                    1 for r in days.values() if p.id in r and not rules.aid_met(r[p.id], p.per_day)
+                )
                 for p in c.parts
             }
             elapsed = min(w.cal.day_of(at), st.days or 0) if at >= w.begin else 0
             unknown = max(elapsed - len(days), 0)
-            status = "unknown" if not days else ("short" if short or any(parts_short.values()) else "met")
+            status = (
+                "unknown"
+                if not days
+                else ("short" if short or any(parts_short.values()) else "met")
+            )
             detail = (
                 f"{c.id}: {c.per_day} {c.measure} a day ({basis}); {len(days)} day(s) with a "
                 f"figure: {met} met, {short} short; {unknown} elapsed day(s) with no figure (unknown)"
             )
             for p in c.parts:
                 detail += f"; part {p.id} ({p.per_day} a day): {parts_short[p.id]} day(s) short"
-            out.append({"id": c.id, "kind": c.kind, "status": status, "detail": detail, "days_met": met, "days_short": short, "days_unknown": unknown})
+            out.append(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "status": status,
+                    "detail": detail,
+                    "days_met": met,
+                    "days_short": short,
+                    "days_unknown": unknown,
+                }
+            )
             if status == "short":
                 sj.find(at, "commitment", status, detail, refs)
             continue
         by = deadline(w, c.by) if c.by is not None else None
         status = "pending" if by is not None and at < by else "unknown"
-        detail = f"{c.id}: {c.what}" + (f", by {_iso(by)}" if by else "") + (
-            f"; judged on {c.measure}: the ledger records no figure for it"
+        detail = (
+            f"{c.id}: {c.what}"
+            + (f", by {_iso(by)}" if by else "")
+            + (f"; judged on {c.measure}: the ledger records no figure for it")
         )
-        out.append({"id": c.id, "kind": c.kind, "status": status, "detail": detail, "due_by": _iso(by) if by else None})
+        out.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "status": status,
+                "detail": detail,
+                "due_by": _iso(by) if by else None,
+            }
+        )
         if status == "unknown":
             sj.find(by, "commitment", status, detail, refs)
     return out
 
 
-def _next(sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime) -> dict[str, object] | None:
+def _next(
+    sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime
+) -> dict[str, object] | None:
     from truce.engine.stage_match import Matched
 
     assert isinstance(m, Matched)
@@ -610,12 +722,24 @@ def _next(sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime) 
     if ev is not None and ev[0] <= at:
         refs.append(ev[1])
         status = "met" if by is None or ev[0] <= by else "late"
-        detail = f"{st.id}: {st.next.what}: recorded at {_iso(ev[0])}" + (f" (due by {_iso(by)})" if by else "")
+        detail = f"{st.id}: {st.next.what}: recorded at {_iso(ev[0])}" + (
+            f" (due by {_iso(by)})" if by else ""
+        )
     else:
         status = "pending" if by is None or at < by else "unknown"
-        detail = f"{st.id}: {st.next.what}" + (f", due by {_iso(by)}" if by else "") + (
-            ": no event records it" + (" (the ledger does not say whether it happened)" if status == "unknown" else "")
+        detail = (
+            f"{st.id}: {st.next.what}"
+            + (f", due by {_iso(by)}" if by else "")
+            + (
+                ": no event records it"
+                + (" (the ledger does not say whether it happened)" if status == "unknown" else "")
+            )
         )
     if status in ("late", "unknown"):
         sj.find(by, "next", status, detail, refs)
-    return {"what": st.next.what, "due_by": _iso(by) if by else None, "status": status, "detail": detail}
+    return {
+        "what": st.next.what,
+        "due_by": _iso(by) if by else None,
+        "status": status,
+        "detail": detail,
+    }
