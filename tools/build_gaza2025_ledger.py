@@ -367,7 +367,7 @@ ev(
     ["A37", "A39", "A47"],
     side="receiver",
     batch=TIED_TO,
-    count=620,
+    held=620,
     note="D-A7: Israel held back the 620 over the handover ceremonies; they were returned to their "
     f"cells after 13 h on buses (A37). {READING_NOTE} {APPROX}",
 )

@@ -270,7 +270,7 @@ class ReleaseHeldBack(EventBase):
     type: Literal["release_held_back"]
     side: Side = Field(description="Who held the release back.")
     batch: BatchId
-    count: int | None = Field(default=None, ge=0, le=MAX_PEOPLE, description="How many held back.")
+    held: int | None = Field(default=None, ge=0, le=MAX_PEOPLE, description="How many held back.")
 
 
 class NextStageEvent(EventBase):

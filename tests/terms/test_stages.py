@@ -12,18 +12,13 @@ import re
 import subprocess
 import sys
 import tomllib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT, truce_exe
-from truce import api
-from truce.engine.state import replay
 from truce.errors import TermsError
-from truce.history import History
 from truce.ledger.load import load_ledger
 from truce.terms import load_terms, parse_terms
 

@@ -61,7 +61,7 @@ def check_batch(state: State, proposal: Proposal) -> Decision:
     by_category: dict[str, dict[str, object]] = {}
     prisoners: Fraction | None
     if proposal.captives is not None:
-        live, bodies, _ = _count_list(state, proposal, ineligible, list_refs, _priced(terms))
+        live, bodies, _ = _count_list(state, proposal, ineligible, list_refs, _priced(terms))  # type: ignore[arg-type]
         counts: dict[str | None, int] = {}
         bad = {i.id for i in ineligible}
         for c in proposal.captives:

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from truce.clock import PauseCalendar, resolve_local
@@ -30,6 +31,9 @@ from truce.events import (
 )
 from truce.history import Entry
 from truce.terms import Batch, Terms
+
+if TYPE_CHECKING:
+    from truce.engine.stages import StageFinding
 
 __all__ = ["Group", "Handover", "Matched", "StageWindows", "match"]
 
@@ -153,12 +157,37 @@ class Matched:
     bodies: list[dict[str, list[tuple[datetime, int, str]]]]
     next_events: dict[str, tuple[datetime, str]]
     aid: list[tuple[date, int | None, dict[str, int] | None, str, str]]
-    findings: list[object]
+    findings: list[StageFinding]
     notes: list[str]
     counted: int = 0
     outside: int = 0
     separate: int = 0
     not_covered: int = 0
+
+
+def _fits(b: Batch, h: Handover) -> bool:
+    """Whether a handover is of the kind a batch calls for: a batch of living captives only
+    (``living`` without ``captives`` or ``bodies``) takes no bodies, and the reverse."""
+    if b.captives is not None or b.by_category is not None:
+        return True
+    if b.living is not None and b.bodies is None:
+        return h.bodies == 0
+    if b.bodies is not None and b.living is None:
+        return h.living == 0
+    return True
+
+
+def _by_window(
+    batches: list[Batch], w: StageWindows, t: datetime, h: Handover, groups: dict[str, Group]
+) -> Batch | None:
+    """The batch an untagged handover at ``t`` answers: of the batches whose window contains
+    it, the first of its kind not yet full, else the first of its kind, else none."""
+    inside = [x for x in batches if w.windows[x.id][0] <= t < w.windows[x.id][1] and _fits(x, h)]
+    for x in inside:
+        g = groups.get(x.id)
+        if g is None or g.answering < x.total():
+            return x
+    return inside[0] if inside else None
 
 
 def _stage_at(windows: list[StageWindows], t: datetime) -> int:
@@ -176,8 +205,8 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
     windows = [StageWindows(terms, k, b, e) for k, (b, e) in enumerate(spans)]
     where: dict[str, tuple[int, Batch]] = {}
     for k, st in enumerate(terms.stages):
-        for b in st.batches:
-            where[b.id] = (k, b)
+        for x in st.batches:
+            where[x.id] = (k, x)
     stage_ids = {st.id: k for k, st in enumerate(terms.stages)}
     n = len(terms.stages)
     m = Matched(
@@ -214,10 +243,12 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
             )
         )
 
+    b: Batch | None
     for en in entries:
         ev = en.event
         t = ev.at
         if isinstance(ev, CaptivesReleased):
+            items: list[tuple[str | None, str]]
             if ev.captives is not None:
                 items = [(c.category, c.status) for c in ev.captives]
             else:
@@ -239,21 +270,14 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
             m.counted += len(covered)
             if ev.batch is not None and ev.batch in where:
                 k, b = where[ev.batch]
-                g = group(k, b.id, b)
+                g = group(k, ev.batch, b)
             else:
                 k = _stage_at(windows, t)
                 if ev.batch is not None:
                     unknown_batch(en, ev.batch, k)
                     b = None
                 else:
-                    b = next(
-                        (
-                            x
-                            for x in terms.stages[k].batches
-                            if windows[k].windows[x.id][0] <= t < windows[k].windows[x.id][1]
-                        ),
-                        None,
-                    )
+                    b = _by_window(terms.stages[k].batches, windows[k], t, h, m.groups[k])
                 g = (
                     group(k, b.id, b)
                     if b is not None
@@ -296,7 +320,7 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
             if ev.batch in where:
                 k, b = where[ev.batch]
                 what = "prisoners" if ev.side == "receiver" else "captives"
-                count = f"{ev.count} " if ev.count is not None else ""
+                count = f"{ev.held} " if ev.held is not None else ""
                 group(k, b.id, b).held.append(
                     (
                         f"{ev.declared_by} records {count}{what} of {b.id} held back by the "

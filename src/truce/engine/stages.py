@@ -21,7 +21,7 @@ from truce.exact import show
 from truce.history import Entry
 from truce.terms import Batch, Deadline, Stage, Terms
 
-__all__ = ["BatchJudged", "Side", "StageJudged", "StageFinding", "StagesJudged", "judge_stages"]
+__all__ = ["BatchJudged", "Side", "StageFinding", "StageJudged", "StagesJudged", "judge_stages"]
 
 
 @dataclass(frozen=True)
@@ -332,9 +332,7 @@ class _StageJudge:
             detail += "; " + "; ".join(h for h, _ in g.held)
             refs += [r for _, r in g.held]
         side = Side(due, due_by, released, status, detail, refs)
-        if status in ("short", "late"):
-            self.find(due_by, "prisoners", status, detail, refs)
-        elif status == "unknown" and released:
+        if status in ("short", "late") or (status == "unknown" and released):
             self.find(due_by, "prisoners", status, detail, refs)
         return side, breakdown
 
