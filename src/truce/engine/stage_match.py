@@ -244,9 +244,10 @@ def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
         )
 
     b: Batch | None
+    zone = terms.agreement.zone
     for en in entries:
         ev = en.event
-        t = ev.at
+        t = ev.at.astimezone(zone)  # deadlines derived from it read in the agreement's zone
         if isinstance(ev, CaptivesReleased):
             items: list[tuple[str | None, str]]
             if ev.captives is not None:
