@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from truce.engine.stage_state import staged_state
-from truce.engine.state import replay
 from truce.engine.stages import StagesJudged
+from truce.engine.state import replay
 from truce.events import EVENT_ADAPTER
 from truce.history import History
 from truce.terms import Terms, parse_terms
@@ -90,7 +90,9 @@ def _history(events: list[dict[str, Any]]) -> History:
     return History.of([EVENT_ADAPTER.validate_python(e) for e in events])
 
 
-def _judge(terms: dict[str, Any], events: list[dict[str, Any]], at: str | None = None) -> StagesJudged:
+def _judge(
+    terms: dict[str, Any], events: list[dict[str, Any]], at: str | None = None
+) -> StagesJudged:
     t = parse_terms(terms)
     when = None if at is None else datetime.fromisoformat(at)
     st = replay(t, _history(events), at=when)
@@ -230,7 +232,9 @@ def test_names_late_against_the_notice_and_a_hold_recorded() -> None:
     events = [
         _ev("n", "names_given", "2025-03-29T09:00+00:00", batch="d1", live=50),
         *SWAP_EVENTS[:1],
-        _ev("h", "release_held_back", "2025-03-29T16:00+00:00", side="receiver", batch="d1", held=50),
+        _ev(
+            "h", "release_held_back", "2025-03-29T16:00+00:00", side="receiver", batch="d1", held=50
+        ),
         _ev("p", "prisoners_released", "2025-03-31T16:00+01:00", count=50, batch="d1"),
     ]
     sj = _judge(terms, events, "2025-03-31T17:00+01:00")
@@ -262,12 +266,19 @@ def test_the_next_stage_opens_only_when_an_event_records_it() -> None:
     assert base.ends_at is not None and base.ends_at.isoformat() == "2025-04-01T10:00:00+01:00"
     opened = replay(
         t,
-        _history([*SWAP_EVENTS[:2], _ev("talks", "next_stage_event", "2025-03-30T12:00+01:00", stage="swap")]),
+        _history(
+            [
+                *SWAP_EVENTS[:2],
+                _ev("talks", "next_stage_event", "2025-03-30T12:00+01:00", stage="swap"),
+            ]
+        ),
         at=datetime.fromisoformat("2025-04-02T12:00+01:00"),
     )
     assert opened.stages is not None
     assert [s.status for s in opened.stages.stages] == ["ended", "running"]
-    assert opened.stages.stages[0].next is not None and opened.stages.stages[0].next["status"] == "met"
+    assert (
+        opened.stages.stages[0].next is not None and opened.stages.stages[0].next["status"] == "met"
+    )
     assert opened.ends_at is not None and opened.ends_at.isoformat() == "2025-04-03T10:00:00+01:00"
     assert (base.pause_days, opened.pause_days) == (3, 5)
 
@@ -315,7 +326,9 @@ def _due(women: int, soldiers: int, men: int) -> Fraction | None:
         *_living(soldiers, 100, "soldiers"),
         *_living(men, 200, "men"),
     ]
-    events = [_ev("r", "captives_released", "2025-03-29T15:00+00:00", captives=caps)] if caps else []
+    events = (
+        [_ev("r", "captives_released", "2025-03-29T15:00+00:00", captives=caps)] if caps else []
+    )
     due = _batch(_judge(PRICED, events, "2025-03-29T16:00+00:00"), "d1").prisoners.due
     return None if due is None else Fraction(due)
 
