@@ -220,8 +220,9 @@ class AidDelivered(EventBase):
     date: _dt.date | None = Field(
         default=None, strict=False, description="Local calendar date the figure is for."
     )
-    parts: dict[BatchId, int] | None = Field(
+    parts: dict[BatchId, Annotated[int, Field(ge=0, le=MAX_TRUCKS)]] | None = Field(
         default=None,
+        max_length=MAX_LIST_ITEMS,
         description="Trucks of each part of an aid commitment (its part ids, e.g. fuel, north).",
     )
 

@@ -366,3 +366,49 @@ def test_the_state_of_staged_terms_has_the_status_fields() -> None:
     assert st_.current_day == 2 and st_.active
     assert st_.counted == 50 and st_.prisoners_released == 50
     assert staged_state is not None
+
+
+# -- a correction, as known before it and on the days before it ---------------------------------
+
+
+def _g25(drop: str | None = None) -> tuple[Terms, History]:
+    from tests.conftest import EXAMPLES
+    from truce.ledger.load import load_ledger
+    from truce.terms import load_terms
+
+    g = EXAMPLES / "gaza-2025"
+    terms = load_terms(g / "terms.toml")
+    h = load_ledger(g / "ledger.jsonl", terms)
+    if drop is not None:
+        h = History.of([e.event for e in h.entries if e.event.id != drop])
+    return terms, h
+
+
+def _phases(terms: Terms, h: History, at: datetime | None, as_of: datetime | None) -> Any:
+    from truce.app.deal_schemas import status_out
+
+    doc = status_out(replay(terms, h, at=at, as_of=as_of)).model_dump(mode="json")
+    return doc["phases"], doc["findings"], doc["counted"], doc["prisoners_released"]
+
+
+_T0 = datetime.fromisoformat("2025-01-19T00:00+02:00").timestamp()
+_CORRECTED_AT = datetime.fromisoformat("2025-02-20T12:00+02:00").timestamp()
+_CORRECTION_RECORDED = datetime.fromisoformat("2025-02-21T08:00+02:00").timestamp()
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(_T0, _CORRECTED_AT - 1), st.floats(_T0, _CORRECTION_RECORDED - 1))
+def test_a_correction_leaves_the_days_before_it_and_what_was_known_before_it(
+    at_ts: float, as_of_ts: float
+) -> None:
+    """With or without the correction of 20 Feb: the same status at any time before the
+    corrected release, and the same as known at any time before the correction was recorded."""
+    from zoneinfo import ZoneInfo
+
+    z = ZoneInfo("Asia/Jerusalem")
+    terms, full = _g25()
+    _, without = _g25(drop="r-0220-corrected")
+    at = datetime.fromtimestamp(at_ts, z)
+    assert _phases(terms, full, at, None) == _phases(terms, without, at, None)
+    as_of = datetime.fromtimestamp(as_of_ts, z)
+    assert _phases(terms, full, None, as_of) == _phases(terms, without, None, as_of)

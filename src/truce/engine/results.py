@@ -210,6 +210,16 @@ def _act(en: Entry, cal: PauseCalendar | None) -> dict[str, object]:
         what = (f"for day {ev.for_day}: " if ev.for_day else "") + " + ".join(parts)
     elif ev.type in ("list_accepted", "list_rejected"):
         what = f"list {ev.list}"
+    elif ev.type == "names_given":
+        n = len(ev.captives) if ev.captives is not None else ev.live + ev.bodies
+        what = f"names of {n} for batch {ev.batch}"
+    elif ev.type == "release_held_back":
+        held = f"{ev.held} " if ev.held is not None else ""
+        what = f"{held}held back by the {ev.side} (batch {ev.batch})"
+    elif ev.type == "bodies_returned":
+        what = f"{ev.count} bodies returned by the {ev.side}"
+    elif ev.type == "next_stage_event":
+        what = f"what opens the stage after {ev.stage}"
     else:
         what = ev.type.replace("_", " ")
     return {

@@ -254,6 +254,7 @@ class _StageJudge:
         released = sum(n for _, n, _ in rel_events)
         refs += [r for _, _, r in rel_events]
         name = b.id if b is not None else (g.id if g else "-")
+        refs += [h.ref for h in (g.handovers if g else []) if h.at <= self.at]
         last = g.last_handover if g else None
         if last is None:
             return Side(
