@@ -412,3 +412,63 @@ def test_a_correction_leaves_the_days_before_it_and_what_was_known_before_it(
     assert _phases(terms, full, at, None) == _phases(terms, without, at, None)
     as_of = datetime.fromtimestamp(as_of_ts, z)
     assert _phases(terms, full, None, as_of) == _phases(terms, without, None, as_of)
+
+
+def test_commitments_aid_with_parts_and_a_deadline_without_a_figure() -> None:
+    """600 trucks a day, of which 50 fuel. 1 Jun: 600 trucks, 40 fuel (trucks met, fuel short);
+    2 Jun: 650, 60 (met); 3 Jun: no figure (unknown). A withdrawal by 24 h, judged on a monitor's
+    declaration the ledger does not hold: pending before its deadline, unknown after."""
+    terms = copy.deepcopy(DEADLINE_72H)
+    terms["stage"][0]["commitment"] = [
+        {
+            "id": "aid",
+            "kind": "aid",
+            "what": "aid trucks",
+            "measure": "trucks",
+            "basis": "received",
+            "per_day": 600,
+            "part": [{"id": "fuel", "what": "fuel trucks", "per_day": 50}],
+        },
+        {
+            "id": "withdrawal",
+            "kind": "withdrawal",
+            "what": "withdrawal to the agreed line",
+            "measure": "a monitor's declaration",
+            "by": {"hours": 24},
+        },
+    ]
+    aid = [
+        _ev(
+            "a1",
+            "aid_delivered",
+            "2025-06-01T23:00+01:00",
+            basis="received",
+            trucks=600,
+            date="2025-06-01",
+            parts={"fuel": 40},
+        ),
+        _ev(
+            "a2",
+            "aid_delivered",
+            "2025-06-02T23:00+01:00",
+            basis="received",
+            trucks=650,
+            date="2025-06-02",
+            parts={"fuel": 60},
+        ),
+        _ev(
+            "a3",
+            "aid_delivered",
+            "2025-06-02T23:00+01:00",
+            basis="entered",
+            trucks=10,
+            date="2025-06-02",
+        ),
+    ]
+    early = _judge(terms, aid[:1], "2025-06-01T23:30+01:00").stages[0].commitments
+    assert early[1]["status"] == "pending"
+    (one,) = _judge(terms, aid, "2025-06-03T18:00+01:00").stages
+    a, w = one.commitments
+    assert (a["days_met"], a["days_short"], a["days_unknown"], a["status"]) == (2, 0, 1, "short")
+    assert "part fuel (50 a day): 1 day(s) short" in str(a["detail"])
+    assert w["status"] == "unknown" and w["due_by"] == "2025-06-02T12:00:00+01:00"

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from truce.clock import PauseCalendar
 from truce.engine.results import Finding, LazyActs, State
-from truce.engine.stages import StagesJudged, judge_stages
+from truce.engine.stages import judge_stages
 from truce.engine.tally import Tally
 from truce.engine.trace import Trace
 from truce.terms import Terms
@@ -106,8 +106,3 @@ def staged_state(
         stages=sj,
     )
     return state
-
-
-def stages_of(state: State) -> StagesJudged | None:
-    """The stage judgement a state carries (None for terms without stages)."""
-    return state.stages

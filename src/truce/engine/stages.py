@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from truce.engine import rules
-from truce.engine.stage_match import Group, Handover, StageWindows, match
+from truce.engine.stage_match import Group, Handover, Matched, StageWindows, match
 from truce.exact import show
 from truce.history import Entry
 from truce.terms import Batch, Deadline, Stage, Terms
@@ -116,6 +116,11 @@ class StagesJudged:
     outside: int
     separate: int
     not_covered: int
+
+
+def _stage_days(st: Stage) -> int:
+    """A stage's length in stage days (a stage in hours: rounded up)."""
+    return st.days if st.days is not None else -(-(st.hours or 0) // 24)
 
 
 def _iso(t: datetime | None) -> str:
@@ -533,7 +538,7 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
         bfb = _bodies_for_bodies(sj, st, w, m, k, at) if opened else None
         commitments = _commitments(sj, st, w, m, at) if opened else []
         nxt = _next(sj, st, w, m, at) if opened else None
-        days = st.days if st.days is not None else -(-(st.hours or 0) // 24)
+        days = _stage_days(st)
         cur = w.cal.day_of(at) if status == "running" else None
         stages.append(
             StageJudged(
@@ -566,14 +571,11 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
 
 
 def _bodies_for_bodies(
-    sj: _StageJudge, st: Stage, w: StageWindows, m: object, k: int, at: datetime
+    sj: _StageJudge, st: Stage, w: StageWindows, m: Matched, k: int, at: datetime
 ) -> dict[str, Side] | None:
     bx = st.bodies_for_bodies
     if bx is None:
         return None
-    from truce.engine.stage_match import Matched
-
-    assert isinstance(m, Matched)
     holder = sorted(m.bodies[k]["holder"])
     receiver = sorted(m.bodies[k]["receiver"])
     holder_n = sum(n for t, n, _ in holder if t <= at)
@@ -630,11 +632,8 @@ def _bodies_for_bodies(
 
 
 def _commitments(
-    sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime
+    sj: _StageJudge, st: Stage, w: StageWindows, m: Matched, at: datetime
 ) -> list[dict[str, object]]:
-    from truce.engine.stage_match import Matched
-
-    assert isinstance(m, Matched)
     out: list[dict[str, object]] = []
     for c in st.commitments:
         refs = [f"terms:stage.{st.id}.commitment.{c.id}"]
@@ -645,7 +644,7 @@ def _commitments(
                 if b != basis:
                     continue
                 k = w.cal.day_of_date(d)
-                if 1 <= k <= (st.days or 10**6):
+                if 1 <= k <= _stage_days(st):
                     row = days[k]
                     row["trucks"] = row.get("trucks", 0) + (trucks or 0)
                     for pid, n in (parts or {}).items():
@@ -659,7 +658,7 @@ def _commitments(
                 )
                 for p in c.parts
             }
-            elapsed = min(w.cal.day_of(at), st.days or 0) if at >= w.begin else 0
+            elapsed = min(w.cal.day_of(at), _stage_days(st)) if at >= w.begin else 0
             unknown = max(elapsed - len(days), 0)
             status = (
                 "unknown"
@@ -708,11 +707,8 @@ def _commitments(
 
 
 def _next(
-    sj: _StageJudge, st: Stage, w: StageWindows, m: object, at: datetime
+    sj: _StageJudge, st: Stage, w: StageWindows, m: Matched, at: datetime
 ) -> dict[str, object] | None:
-    from truce.engine.stage_match import Matched
-
-    assert isinstance(m, Matched)
     if st.next is None:
         return None
     by = deadline(w, st.next.by) if st.next.by is not None else None
