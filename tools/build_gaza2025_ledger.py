@@ -87,6 +87,18 @@ ev(
     note=f"Israeli government decision early Saturday, 2025-01-18 (A7). {APPROX}",
 )
 ev(
+    "n-0119",
+    "names_given",
+    "2025-01-19T10:30",
+    REF,
+    ["A10", "A11"],
+    note="The names of the three captives of day 1 came on 19 Jan, the day of the handover, and the "
+    f"start waited for them (D-A1; A10, A11). The date suffices: any time that day is less than the "
+    f"24 h notice before the handover. {APPROX}",
+    batch="day-01",
+    live=3,
+)
+ev(
     "c-0119-names",
     "claim",
     "2025-01-19T11:15",
@@ -105,18 +117,6 @@ ev(
     text="The delay in giving the names was due to technical reasons.",
     concerns=["terms"],
     note="D-A1.",
-)
-ev(
-    "n-0119",
-    "names_given",
-    "2025-01-19T10:30",
-    REF,
-    ["A10", "A11"],
-    note="The names of the three captives of day 1 came on 19 Jan, the day of the handover, and the "
-    f"start waited for them (D-A1; A10, A11). The date suffices: any time that day is less than the "
-    f"24 h notice before the handover. {APPROX}",
-    batch="day-01",
-    live=3,
 )
 ev(
     "r-0119",

@@ -232,3 +232,22 @@ def test_terms_without_stages_have_no_phases() -> None:
         truce("status", g / "ledger.jsonl", "--terms", g / "terms.toml", "--json").stdout
     )
     assert "phases" not in doc
+
+
+def test_a_bad_new_event_is_refused_naming_its_line_and_an_unknown_batch_is_a_finding(
+    tmp_path: Path,
+) -> None:
+    lines = (G25 / "ledger.jsonl").read_text().splitlines()
+    bad = json.loads(lines[1])
+    assert bad["type"] == "names_given"
+    del bad["live"]
+    (tmp_path / "bad.jsonl").write_text("\n".join([lines[0], json.dumps(bad), *lines[2:]]) + "\n")
+    p = truce("status", tmp_path / "bad.jsonl", "--terms", TERMS)
+    assert p.returncode == 2 and "bad.jsonl:2" in p.stderr and "names need" in p.stderr, p.stderr
+    odd = json.loads(lines[4]) | {"batch": "day-99"}
+    assert odd["type"] == "captives_released"
+    (tmp_path / "odd.jsonl").write_text("\n".join([*lines[:4], json.dumps(odd), *lines[5:]]) + "\n")
+    doc = status(tmp_path / "odd.jsonl")
+    (f,) = [f for f in doc["findings"] if f["kind"] == "batch"]
+    assert f["status"] == "unknown" and "names batch 'day-99'" in f["detail"]
+    assert doc["counted"] == 33
