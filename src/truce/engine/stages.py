@@ -565,6 +565,7 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
         )
         findings += sorted(sj.findings, key=lambda f: (f.date is None, f.date or ""))
     notes = list(m.notes)
+    findings.sort(key=lambda f: (f.date is None, f.date or ""))  # in time order, stable
     return StagesJudged(
         at, stages, findings, notes, m.counted, m.outside, m.separate, m.not_covered
     )
