@@ -83,3 +83,16 @@ def test_check_prices_a_list_by_category(api: Any) -> None:
         110,
         True,
     )
+
+
+def test_the_dashboard_pages_show_a_staged_ledger(api: Any) -> None:
+    """The overview, check, findings and log pages answer (the stage findings' kinds as the
+    engine names them; the dashboard does not show phases yet)."""
+    from tests.dashboard.conftest import sign_in
+
+    client, lid, tokens = api
+    sign_in(client, tokens["mediator:qatar"])
+    for rest in ("", "/check", "/findings", "/log"):
+        r = client.get(f"/agreements/{lid}{rest}")
+        assert r.status_code == 200, (rest, r.text[:300])
+    assert "schedule" in client.get(f"/agreements/{lid}/findings").text
