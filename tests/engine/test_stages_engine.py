@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from truce.engine.stage_results import StagesJudged
 from truce.engine.stage_state import staged_state
-from truce.engine.stages import StagesJudged
 from truce.engine.state import replay
 from truce.events import EVENT_ADAPTER
 from truce.history import History

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from truce.engine.stages import BatchJudged, Side, StageJudged, StagesJudged
+from truce.engine.stage_results import BatchJudged, Side, StageJudged, StagesJudged
 from truce.exact import show, to_json_number
 
 Number = int | float

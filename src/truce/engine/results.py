@@ -19,7 +19,7 @@ from truce.terms import Terms
 from truce.versions import TermsBook
 
 if TYPE_CHECKING:
-    from truce.engine.stages import StagesJudged
+    from truce.engine.stage_results import StagesJudged
 
 __all__ = ["FINDING_KEY", "DayRow", "Disputed", "Finding", "LazyActs", "State"]
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 from truce.engine import rules
 from truce.engine.decide import Decision, Ineligible, Proposal, _count_list
 from truce.engine.results import State
-from truce.engine.stages import BatchJudged, StageJudged
+from truce.engine.stage_results import BatchJudged, StageJudged
 from truce.engine.trace import Trace
 from truce.errors import ProposalError
 from truce.exact import show

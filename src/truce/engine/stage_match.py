@@ -33,7 +33,7 @@ from truce.history import Entry
 from truce.terms import Batch, Terms
 
 if TYPE_CHECKING:
-    from truce.engine.stages import StageFinding
+    from truce.engine.stage_results import StageFinding
 
 __all__ = ["Group", "Handover", "Matched", "StageWindows", "match"]
 
@@ -199,7 +199,7 @@ def _stage_at(windows: list[StageWindows], t: datetime) -> int:
 
 def match(terms: Terms, entries: list[Entry], at: datetime) -> Matched:
     """Sort the selected entries (time-ordered, none after ``at``) to stages and batches."""
-    from truce.engine.stages import StageFinding
+    from truce.engine.stage_results import StageFinding
 
     spans = terms.stage_spans()
     windows = [StageWindows(terms, k, b, e) for k, (b, e) in enumerate(spans)]

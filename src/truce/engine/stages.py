@@ -10,169 +10,31 @@ releases to batches is :mod:`truce.engine.stage_match`. docs/semantics.md states
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from truce.engine import rules
-from truce.engine.stage_match import Group, Handover, Matched, StageWindows, match
+from truce.engine.stage_match import Group, Handover, StageWindows, match
+from truce.engine.stage_results import (
+    BatchJudged,
+    Notice,
+    Side,
+    StageFinding,
+    StageJudged,
+    StagesJudged,
+    hours_after,
+    iso,
+    price_text,
+    reached_at,
+    stage_days,
+    status_of,
+)
+from truce.engine.stage_terms import bodies_for_bodies, commitments, next_stage
 from truce.exact import show
 from truce.history import Entry
-from truce.terms import Batch, Deadline, Stage, Terms
+from truce.terms import Batch, Stage, Terms
 
 __all__ = ["BatchJudged", "Side", "StageFinding", "StageJudged", "StagesJudged", "judge_stages"]
-
-
-@dataclass(frozen=True)
-class Side:
-    """One side of a batch: what was due and by when, what was released, and the status."""
-
-    due: Fraction | None  # None: unknown (no sourced price) or not yet fixed (nothing handed over)
-    due_by: datetime | None
-    released: int
-    status: str  # met | short | late | pending | unknown
-    detail: str
-    refs: list[str]
-
-
-@dataclass(frozen=True)
-class Notice:
-    """The names' notice for a batch: due ``hours`` before the handover."""
-
-    hours: int
-    due_by: datetime | None
-    given_at: datetime | None
-    status: str
-    detail: str
-    refs: list[str]
-
-
-@dataclass
-class BatchJudged:
-    """A scheduled batch (or a handover answering none: ``scheduled`` False), judged."""
-
-    id: str
-    scheduled: bool
-    window: tuple[datetime, datetime] | None
-    captives: Side
-    prisoners: Side
-    answering: int  # captives that answer it (by the ``batch`` field or the schedule)
-    living: int
-    bodies: int
-    by_category: dict[str, dict[str, object]]
-    names: Notice | None
-    held_back: list[str]  # plain-words lines of recorded holds
-    refs: list[str]
-
-
-@dataclass(frozen=True)
-class StageFinding:
-    """A stage finding: kind, status, plain-words detail, and the references behind it."""
-
-    stage: str
-    day: int | None
-    date: str | None
-    kind: str  # captives | prisoners | notice | schedule | bodies | commitment | next | batch
-    status: str
-    detail: str
-    refs: list[str]
-
-
-@dataclass
-class StageJudged:
-    """One stage at ``at``."""
-
-    id: str
-    name: str | None
-    starts_at: datetime
-    ends_at: datetime
-    status: str  # ahead | running | ended | conditional (not opened as recorded)
-    days: int  # stage days (hours-stages: rounded up)
-    current_day: int | None
-    captives: Side | None  # what the stage calls for in all (``captives``), cumulative
-    prisoners_due: Fraction | None  # sum of the batches' dues; None if any is unknown
-    prisoners_known_due: Fraction  # sum of the known dues only
-    prisoners_released: int
-    living: int  # counted living captives handed over in the stage
-    bodies: int  # counted bodies handed over in the stage
-    batches: list[BatchJudged]
-    unscheduled: list[BatchJudged]
-    bodies_for_bodies: dict[str, Side] | None
-    commitments: list[dict[str, object]]
-    next: dict[str, object] | None
-    findings: list[StageFinding] = field(default_factory=list)
-
-
-@dataclass
-class StagesJudged:
-    """Every stage at ``at``, with the findings in stage order and notes."""
-
-    at: datetime
-    stages: list[StageJudged]
-    findings: list[StageFinding]
-    notes: list[str]
-    counted: int
-    outside: int
-    separate: int
-    not_covered: int
-
-
-def _stage_days(st: Stage) -> int:
-    """A stage's length in stage days (a stage in hours: rounded up)."""
-    return st.days if st.days is not None else -(-(st.hours or 0) // 24)
-
-
-def _iso(t: datetime | None) -> str:
-    return t.isoformat() if t is not None else "-"
-
-
-def _hours(t: datetime, h: int) -> datetime:
-    """``t`` plus ``h`` elapsed hours (in UTC, then back in its zone: DST-safe)."""
-    return (t.astimezone(UTC) + timedelta(hours=h)).astimezone(t.tzinfo)
-
-
-def deadline(w: StageWindows, d: Deadline, after: datetime | None = None) -> datetime | None:
-    """When a deadline falls: the end of a stage day, the end of a local date, elapsed hours
-    from the stage's start, or (``within_hours``) elapsed hours after ``after`` (None if no
-    handover yet)."""
-    if d.day is not None:
-        return w.cal.boundary(d.day)
-    if d.date is not None:
-        return w.date_end(d.date)
-    if d.hours is not None:
-        return _hours(w.begin, d.hours)
-    if after is None:
-        return None
-    return _hours(after, d.within_hours or 0)
-
-
-def _status(reached: datetime | None, due_by: datetime | None, at: datetime) -> str:
-    """met / late / short / pending from when a due was reached and its deadline (``in_time``)."""
-    if reached is not None:
-        if due_by is None or rules.in_time(reached.timestamp(), due_by.timestamp()):
-            return "met"
-        return "late"
-    if due_by is not None and not rules.in_time(at.timestamp(), due_by.timestamp()):
-        # at is past the deadline
-        return "short"
-    return "pending"
-
-
-def _reached(series: list[tuple[datetime, int]], due: Fraction | int) -> datetime | None:
-    """The first time a running total reaches ``due`` (``batch_met``); None if it has not."""
-    total = 0
-    if rules.batch_met(0, due):
-        return series[0][0] if series else None
-    for t, n in series:
-        total += n
-        if rules.batch_met(total, due):
-            return t
-    return None
-
-
-def _price_text(p: Fraction | None) -> str:
-    return "unknown" if p is None else show(p)
 
 
 class _StageJudge:
@@ -208,22 +70,22 @@ class _StageJudge:
             before = cum_due
             cum_due += due
             win = self.w.windows[b.id]
-            reached = _reached(series, cum_due)
+            reached = reached_at(series, cum_due)
             if reached is not None and reached > self.at:
                 reached = None
-            status = _status(reached, win[1], self.at)
+            status = status_of(reached, win[1], self.at)
             counted = int(rules.clamp0(released_total - before))
             counted = counted - int(rules.clamp0(counted - due))
             g = groups.get(b.id)
             refs = [h.ref for h in g.handovers] if g else []
             owed = rules.still_owed(cum_due, released_total)
             detail = (
-                f"{b.id}: {due} captive(s) due by {_iso(win[1])} (stage day "
+                f"{b.id}: {due} captive(s) due by {iso(win[1])} (stage day "
                 f"{self.w.cal.day_of(win[1]) - 1}); with the batches before it, {cum_due} in all; "
-                f"{released_total} handed over in the stage by {_iso(self.at)}"
+                f"{released_total} handed over in the stage by {iso(self.at)}"
             )
             if status in ("met", "late"):
-                detail += f"; the running total reached {cum_due} at {_iso(reached)}"
+                detail += f"; the running total reached {cum_due} at {iso(reached)}"
             elif owed:
                 detail += f"; {owed} still owed"
             if g is not None and g.answering:
@@ -270,7 +132,7 @@ class _StageJudge:
                 f"{name}: nothing handed over yet; its prisoners fall due {hours} h after the handover",
                 refs,
             ), breakdown
-        due_by = _hours(last, hours)
+        due_by = hours_after(last, hours)
         due: Fraction | None
         if b is not None and b.prisoners is not None:
             due = Fraction(rules.batch_prisoners_due(True, b.prisoners, 0))
@@ -290,8 +152,8 @@ class _StageJudge:
                     price = terms.price(cat)
                 key = cat or "(no category)"
                 line_due = None if price is None else Fraction(rules.prisoners_due(n, price))
-                breakdown[key] = {"captives": n, "price": _price_text(price), "due": line_due}
-                parts.append(f"{n} {key} x {_price_text(price)}")
+                breakdown[key] = {"captives": n, "price": price_text(price), "due": line_due}
+                parts.append(f"{n} {key} x {price_text(price)}")
                 refs.append(terms.ratio_key(cat))
                 total = None if (total is None or line_due is None) else total + line_due
             due = total
@@ -315,22 +177,22 @@ class _StageJudge:
             else:
                 status = "unknown"
             detail = (
-                f"{name}: prisoners due unknown ({how}) by {_iso(due_by)}, {hours} h after the "
-                f"handover at {_iso(last)}; {released} released against it"
+                f"{name}: prisoners due unknown ({how}) by {iso(due_by)}, {hours} h after the "
+                f"handover at {iso(last)}; {released} released against it"
             )
             if status == "late":
-                detail += f", none by the deadline (first at {_iso(series[0][0])})"
+                detail += f", none by the deadline (first at {iso(series[0][0])})"
         else:
-            reached = _reached(series, due)
-            status = _status(reached, due_by, self.at)
+            reached = reached_at(series, due)
+            status = status_of(reached, due_by, self.at)
             if rules.batch_met(0, due) and reached is None:
                 status = "met"
             detail = (
-                f"{name}: {show(due)} prisoners due ({how}) by {_iso(due_by)}, {hours} h after "
-                f"the handover at {_iso(last)}; {released} released"
+                f"{name}: {show(due)} prisoners due ({how}) by {iso(due_by)}, {hours} h after "
+                f"the handover at {iso(last)}; {released} released"
             )
             if status == "late":
-                detail += f", reaching the due at {_iso(reached)}"
+                detail += f", reaching the due at {iso(reached)}"
             owed = rules.still_owed(due, released)
             if owed and status != "met":
                 detail += f"; {show(Fraction(owed))} still owed"
@@ -358,13 +220,13 @@ class _StageJudge:
             )
         elif first is None:
             status = "pending"
-            detail = f"{b.id}: names given at {_iso(given)}; no handover yet"
+            detail = f"{b.id}: names given at {iso(given)}; no handover yet"
         else:
             assert due_by is not None
             status = "met" if given <= due_by else "late"
             detail = (
-                f"{b.id}: names due by {_iso(due_by)} ({hours} h before the handover at "
-                f"{_iso(first)}); given at {_iso(given)}"
+                f"{b.id}: names due by {iso(due_by)} ({hours} h before the handover at "
+                f"{iso(first)}); given at {iso(given)}"
             )
         n = Notice(hours, due_by, given, status, detail, refs)
         if status == "late":
@@ -406,7 +268,7 @@ class _StageJudge:
                 "schedule",
                 "over",
                 f"{b.id}: {sum(h.living + h.bodies for h in early)} captive(s) handed over "
-                f"before its window opens at {_iso(win[0])}",
+                f"before its window opens at {iso(win[0])}",
                 [h.ref for h in early],
             )
 
@@ -503,11 +365,11 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
         stream = [(h.at, h.living + h.bodies) for h in m.streams[k]]
         released_total = sum(n for t, n in stream if t <= at)
         if st.captives is not None and opened:
-            reached = _reached(stream, st.captives)
-            status_c = _status(reached, w.end, at)
+            reached = reached_at(stream, st.captives)
+            status_c = status_of(reached, w.end, at)
             detail = (
-                f"{st.id}: {st.captives} captives due by the stage's end {_iso(w.end)}; "
-                f"{released_total} counted handed over by {_iso(at)}"
+                f"{st.id}: {st.captives} captives due by the stage's end {iso(w.end)}; "
+                f"{released_total} counted handed over by {iso(at)}"
             )
             stage_side = Side(
                 Fraction(st.captives),
@@ -535,10 +397,10 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
             )
             fixed_due = Fraction(rules.stage_fixed_due(released_total, required, st.prisoners))
             known, any_unknown = fixed_due, False
-        bfb = _bodies_for_bodies(sj, st, w, m, k, at) if opened else None
-        commitments = _commitments(sj, st, w, m, at) if opened else []
-        nxt = _next(sj, st, w, m, at) if opened else None
-        days = _stage_days(st)
+        bfb = bodies_for_bodies(sj.find, st, w, m, k, at) if opened else None
+        commits = commitments(sj.find, st, w, m, at) if opened else []
+        nxt = next_stage(sj.find, st, w, m, at) if opened else None
+        days = stage_days(st)
         cur = w.cal.day_of(at) if status == "running" else None
         stages.append(
             StageJudged(
@@ -558,7 +420,7 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
                 batches,
                 unscheduled,
                 bfb,
-                commitments,
+                commits,
                 nxt,
                 sj.findings,
             )
@@ -569,173 +431,3 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
     return StagesJudged(
         at, stages, findings, notes, m.counted, m.outside, m.separate, m.not_covered
     )
-
-
-def _bodies_for_bodies(
-    sj: _StageJudge, st: Stage, w: StageWindows, m: Matched, k: int, at: datetime
-) -> dict[str, Side] | None:
-    bx = st.bodies_for_bodies
-    if bx is None:
-        return None
-    holder = sorted(m.bodies[k]["holder"])
-    receiver = sorted(m.bodies[k]["receiver"])
-    holder_n = sum(n for t, n, _ in holder if t <= at)
-    receiver_n = sum(n for t, n, _ in receiver if t <= at)
-    holder_due = bx.bodies
-    h_by = deadline(w, bx.holder_by)
-    refs_h = [f"terms:stage.{st.id}.bodies_for_bodies", *(r for _, _, r in holder)]
-    if holder_due is None:
-        h_side = Side(
-            None,
-            h_by,
-            holder_n,
-            "unknown" if holder_n == 0 else "met",
-            f"{st.id}: the holder returns all bodies (no count in the terms); {holder_n} returned",
-            refs_h,
-        )
-    else:
-        reached = _reached([(t, n) for t, n, _ in holder], holder_due)
-        hs = _status(reached if reached is None or reached <= at else None, h_by, at)
-        h_side = Side(
-            Fraction(holder_due),
-            h_by,
-            holder_n,
-            hs,
-            f"{st.id}: the holder returns {holder_due} bodies by {_iso(h_by)}; {holder_n} returned",
-            refs_h,
-        )
-        if hs in ("short", "late"):
-            sj.find(h_by, "bodies", hs, h_side.detail, refs_h)
-    r_due = Fraction(rules.bodies_for_bodies_due(holder_n, bx.returned_per_body))
-    last_h = holder[-1][0] if holder and holder[-1][0] <= at else None
-    r_by = deadline(w, bx.receiver_by, after=last_h)
-    reached = _reached([(t, n) for t, n, _ in receiver], r_due)
-    rs = _status(reached if reached is None or reached <= at else None, r_by, at)
-    if holder_n == 0 and receiver_n == 0:
-        rs = "pending"
-    refs_r = [
-        f"terms:stage.{st.id}.bodies_for_bodies.returned_per_body",
-        *(r for _, _, r in holder),
-        *(r for _, _, r in receiver),
-    ]
-    r_side = Side(
-        r_due,
-        r_by,
-        receiver_n,
-        rs,
-        f"{st.id}: {holder_n} bodies received x {show(bx.returned_per_body)} = {show(r_due)} due "
-        f"from the receiver by {_iso(r_by)}; {receiver_n} returned",
-        refs_r,
-    )
-    if rs in ("short", "late"):
-        sj.find(r_by, "bodies", rs, r_side.detail, refs_r)
-    return {"holder": h_side, "receiver": r_side}
-
-
-def _commitments(
-    sj: _StageJudge, st: Stage, w: StageWindows, m: Matched, at: datetime
-) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    for c in st.commitments:
-        refs = [f"terms:stage.{st.id}.commitment.{c.id}"]
-        if c.kind == "aid" and c.per_day is not None:
-            basis = c.basis or "received"
-            days: dict[int, dict[str, int]] = defaultdict(dict)
-            for d, trucks, parts, ref, b in m.aid:
-                if b != basis:
-                    continue
-                k = w.cal.day_of_date(d)
-                if 1 <= k <= _stage_days(st):
-                    row = days[k]
-                    row["trucks"] = row.get("trucks", 0) + (trucks or 0)
-                    for pid, n in (parts or {}).items():
-                        row[pid] = row.get(pid, 0) + n
-                    refs.append(ref)
-            met = sum(1 for r in days.values() if rules.aid_met(r.get("trucks", 0), c.per_day))
-            short = len(days) - met
-            parts_short = {
-                p.id: sum(
-                    1 for r in days.values() if p.id in r and not rules.aid_met(r[p.id], p.per_day)
-                )
-                for p in c.parts
-            }
-            elapsed = min(w.cal.day_of(at), _stage_days(st)) if at >= w.begin else 0
-            unknown = max(elapsed - len(days), 0)
-            status = (
-                "unknown"
-                if not days
-                else ("short" if short or any(parts_short.values()) else "met")
-            )
-            detail = (
-                f"{c.id}: {c.per_day} {c.measure} a day ({basis}); {len(days)} day(s) with a "
-                f"figure: {met} met, {short} short; {unknown} elapsed day(s) with no figure (unknown)"
-            )
-            for p in c.parts:
-                detail += f"; part {p.id} ({p.per_day} a day): {parts_short[p.id]} day(s) short"
-            out.append(
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "status": status,
-                    "detail": detail,
-                    "days_met": met,
-                    "days_short": short,
-                    "days_unknown": unknown,
-                }
-            )
-            if status == "short":
-                sj.find(at, "commitment", status, detail, refs)
-            continue
-        by = deadline(w, c.by) if c.by is not None else None
-        status = "pending" if by is not None and at < by else "unknown"
-        detail = (
-            f"{c.id}: {c.what}"
-            + (f", by {_iso(by)}" if by else "")
-            + (f"; judged on {c.measure}: the ledger records no figure for it")
-        )
-        out.append(
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "status": status,
-                "detail": detail,
-                "due_by": _iso(by) if by else None,
-            }
-        )
-        if status == "unknown":
-            sj.find(by, "commitment", status, detail, refs)
-    return out
-
-
-def _next(
-    sj: _StageJudge, st: Stage, w: StageWindows, m: Matched, at: datetime
-) -> dict[str, object] | None:
-    if st.next is None:
-        return None
-    by = deadline(w, st.next.by) if st.next.by is not None else None
-    ev = m.next_events.get(st.id)
-    refs = [f"terms:stage.{st.id}.next"]
-    if ev is not None and ev[0] <= at:
-        refs.append(ev[1])
-        status = "met" if by is None or ev[0] <= by else "late"
-        detail = f"{st.id}: {st.next.what}: recorded at {_iso(ev[0])}" + (
-            f" (due by {_iso(by)})" if by else ""
-        )
-    else:
-        status = "pending" if by is None or at < by else "unknown"
-        detail = (
-            f"{st.id}: {st.next.what}"
-            + (f", due by {_iso(by)}" if by else "")
-            + (
-                ": no event records it"
-                + (" (the ledger does not say whether it happened)" if status == "unknown" else "")
-            )
-        )
-    if status in ("late", "unknown"):
-        sj.find(by, "next", status, detail, refs)
-    return {
-        "what": st.next.what,
-        "due_by": _iso(by) if by else None,
-        "status": status,
-        "detail": detail,
-    }
