@@ -472,3 +472,35 @@ def test_commitments_aid_with_parts_and_a_deadline_without_a_figure() -> None:
     assert (a["days_met"], a["days_short"], a["days_unknown"], a["status"]) == (2, 0, 1, "short")
     assert "part fuel (50 a day): 1 day(s) short" in str(a["detail"])
     assert w["status"] == "unknown" and w["due_by"] == "2025-06-02T12:00:00+01:00"
+
+
+def test_a_stage_priced_for_its_whole_release() -> None:
+    """ "500 prisoners when all 10 living captives are released" (the stage's `prisoners`): 6
+    living on 2 Jun, 4 on 3 Jun 12:00, so the 500 fall due 24 h later, 4 Jun 12:00; 300 on 3 Jun
+    20:00, 200 on 5 Jun 09:00: late. Before the tenth, nothing is due yet (pending, due 0)."""
+    terms = copy.deepcopy(DEADLINE_72H)
+    stage = terms["stage"][0]
+    stage["prisoners"] = 500
+    stage["prisoners_due_within_hours"] = 24
+    stage["batch"] = [{"id": "all-living", "hours": 72, "living": 10}]
+    del stage["bodies_for_bodies"]
+    events = [
+        _ev("r1", "captives_released", "2025-06-02T10:00+01:00", captives=_living(6)),
+        _ev("r2", "captives_released", "2025-06-03T12:00+01:00", captives=_living(4, 7)),
+        _ev("p1", "prisoners_released", "2025-06-03T20:00+01:00", count=300),
+        _ev("p2", "prisoners_released", "2025-06-05T09:00+01:00", count=200),
+    ]
+    before = _judge(terms, events[:1], "2025-06-02T12:00+01:00").stages[0].prisoners
+    assert before is not None and (before.due, before.status) == (0, "pending")
+    (one,) = _judge(terms, events, "2025-06-05T12:00+01:00").stages
+    p = one.prisoners
+    assert p is not None and (p.due, p.released, p.status) == (500, 500, "late")
+    assert p.due_by is not None and p.due_by.isoformat() == "2025-06-04T12:00:00+01:00"
+    assert (
+        one.prisoners_due == 500
+        and _batch(_judge(terms, events), "all-living").prisoners.due is None
+    )
+    # The batch of a stage priced as a whole is not judged on its own; the stage's 14 captives
+    # (the 4 bodies never came) are short.
+    found = _judge(terms, events, "2025-06-05T12:00+01:00").findings
+    assert [(f.kind, f.status) for f in found] == [("captives", "short"), ("prisoners", "late")]

@@ -75,6 +75,9 @@ class PhaseOut(BaseModel):
     captives: SideOut | None = Field(
         description="What the stage calls for in all, if the terms say."
     )
+    prisoners: SideOut | None = Field(
+        description="The stage's fixed price for its whole release, if the terms fix one."
+    )
     prisoners_due: Number | None = Field(
         description="Sum of the batches' dues; null if any is unknown."
     )
@@ -192,6 +195,7 @@ def phase_out(s: StageJudged) -> PhaseOut:
         days=s.days,
         current_day=s.current_day,
         captives=None if s.captives is None else side_out(s.captives),
+        prisoners=None if s.prisoners is None else side_out(s.prisoners),
         prisoners_due=_n(s.prisoners_due),
         prisoners_due_text=None if s.prisoners_due is None else show(s.prisoners_due),
         prisoners_known_due=to_json_number(s.prisoners_known_due),

@@ -102,6 +102,7 @@ class StageJudged:
     days: int  # stage days (hours-stages: rounded up)
     current_day: int | None
     captives: Side | None  # what the stage calls for in all (``captives``), cumulative
+    prisoners: Side | None  # the stage's fixed price for its whole release, if the terms fix one
     prisoners_due: Fraction | None  # sum of the batches' dues; None if any is unknown
     prisoners_known_due: Fraction  # sum of the known dues only
     prisoners_released: int

@@ -170,7 +170,9 @@ class _StageJudge:
                 n for t, n in series if rules.in_time(t.timestamp(), due_by.timestamp())
             )
             past = not rules.in_time(self.at.timestamp(), due_by.timestamp())
-            if released and not by_deadline:
+            if st.prisoners is not None:  # judged once, for the whole stage
+                status = "unknown"
+            elif released and not by_deadline:
                 status = "late"
             elif not released and not past:
                 status = "pending"
@@ -200,9 +202,53 @@ class _StageJudge:
             detail += "; " + "; ".join(h for h, _ in g.held)
             refs += [r for _, r in g.held]
         side = Side(due, due_by, released, status, detail, refs)
-        if status in ("short", "late") or (status == "unknown" and released):
+        if status in ("short", "late") or (
+            status == "unknown" and released and st.prisoners is None
+        ):
             self.find(due_by, "prisoners", status, detail, refs)
         return side, breakdown
+
+    def stage_prisoners(self, groups: dict[str, Group], stream: list[Handover]) -> Side:
+        """A stage's fixed price for its whole release ("N prisoners when all living captives
+        are released", ``stage_fixed_due``): due once the captives it calls for (its living
+        ones, where the terms say how many) are handed over, within the stage's hours."""
+        st, terms = self.st, self.terms
+        assert st.prisoners is not None
+        living_only = st.living is not None
+        required = (
+            st.living
+            if st.living is not None
+            else st.captives
+            if st.captives is not None
+            else sum(b.total() for b in st.batches)
+        )
+        series = [(h.at, h.living if living_only else h.living + h.bodies) for h in stream]
+        handed = sum(n for t, n in series if t <= self.at)
+        due = Fraction(rules.stage_fixed_due(handed, required, st.prisoners))
+        hours = st.prisoners_due_within_hours or terms.exchange.prisoners_due_within_hours
+        rel = sorted((p.at, p.count, p.ref) for g in groups.values() for p in g.prisoners)
+        released = sum(n for _, n, _ in rel)
+        refs = [f"terms:stage.{st.id}.prisoners", *(r for _, _, r in rel)]
+        what = "living captives" if living_only else "captives"
+        done = reached_at(series, required)
+        if done is None or done > self.at:
+            detail = (
+                f"{st.id}: {st.prisoners} prisoners fall due once all {required} {what} are "
+                f"handed over ({handed} so far); {released} released"
+            )
+            return Side(due, None, released, "pending", detail, refs)
+        due_by = hours_after(done, hours)
+        got = reached_at([(t, n) for t, n, _ in rel], st.prisoners)
+        status = status_of(got if got is not None and got <= self.at else None, due_by, self.at)
+        detail = (
+            f"{st.id}: {st.prisoners} prisoners due (fixed for the stage's whole release) by "
+            f"{iso(due_by)}, {hours} h after the last of the {required} {what} at {iso(done)}; "
+            f"{released} released"
+        )
+        side = Side(due, due_by, released, status, detail, refs)
+        if status in ("short", "late"):
+            self.find(due_by, "prisoners", status, detail, refs)
+        return side
 
     def notice(self, b: Batch, g: Group | None) -> Notice | None:
         hours = b.notice_hours if b.notice_hours is not None else self.st.notice_hours
@@ -391,12 +437,10 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
                 known += bj.prisoners.due
             prisoners_released += bj.prisoners.released
         prisoners_released += m.unmatched_prisoners.get(k, 0)
+        stage_prisoners = None
         if st.prisoners is not None and opened:
-            required = (
-                st.captives if st.captives is not None else sum(b.total() for b in st.batches)
-            )
-            fixed_due = Fraction(rules.stage_fixed_due(released_total, required, st.prisoners))
-            known, any_unknown = fixed_due, False
+            stage_prisoners = sj.stage_prisoners(groups, m.streams[k])
+            known, any_unknown = stage_prisoners.due or Fraction(0), False
         bfb = bodies_for_bodies(sj.find, st, w, m, k, at) if opened else None
         commits = commitments(sj.find, st, w, m, at) if opened else []
         nxt = next_stage(sj.find, st, w, m, at) if opened else None
@@ -412,6 +456,7 @@ def judge_stages(terms: Terms, entries: list[Entry], at: datetime) -> StagesJudg
                 days,
                 cur,
                 stage_side,
+                stage_prisoners,
                 None if any_unknown else known,
                 known,
                 prisoners_released,
