@@ -23,6 +23,8 @@ Find = Callable[[datetime | None, str, str, str, list[str]], None]
 def bodies_for_bodies(
     find: Find, st: Stage, w: StageWindows, m: Matched, k: int, at: datetime
 ) -> dict[str, Side] | None:
+    """Bodies for bodies: the holder's bodies (released as captives or returned) against its
+    count and deadline; the receiver's, ``returned_per_body`` for each, against its deadline."""
     bx = st.bodies_for_bodies
     if bx is None:
         return None
@@ -84,6 +86,8 @@ def bodies_for_bodies(
 def commitments(
     find: Find, st: Stage, w: StageWindows, m: Matched, at: datetime
 ) -> list[dict[str, object]]:
+    """Each commitment: aid per stage day against its rate (and its parts'), days without a
+    figure unknown; a deadline with no measurable figure pending, then unknown."""
     out: list[dict[str, object]] = []
     for c in st.commitments:
         refs = [f"terms:stage.{st.id}.commitment.{c.id}"]
@@ -159,6 +163,8 @@ def commitments(
 def next_stage(
     find: Find, st: Stage, w: StageWindows, m: Matched, at: datetime
 ) -> dict[str, object] | None:
+    """What opens the next stage: met or late once an event records it, else pending before
+    its deadline and unknown after (the ledger does not say whether it happened)."""
     if st.next is None:
         return None
     by = deadline(w, st.next.by) if st.next.by is not None else None

@@ -45,6 +45,7 @@ class _StageJudge:
         self.findings: list[StageFinding] = []
 
     def day(self, t: datetime | None) -> tuple[int | None, str | None]:
+        """The stage day and local date of an instant (None for none)."""
         if t is None:
             return None, None
         k = self.w.cal.day_of(t)
@@ -53,6 +54,7 @@ class _StageJudge:
     def find(
         self, t: datetime | None, kind: str, status: str, detail: str, refs: list[str]
     ) -> None:
+        """Record a finding of this stage."""
         k, d = self.day(t)
         self.findings.append(StageFinding(self.st.id, k, d, kind, status, detail, refs))
 
@@ -109,6 +111,8 @@ class _StageJudge:
     def prisoners_side(
         self, b: Batch | None, g: Group | None
     ) -> tuple[Side, dict[str, dict[str, object]]]:
+        """The receiver's side of a batch (or of an unscheduled handover), and its due by
+        category: fixed, else price x count of the living captives answering it."""
         st, terms = self.st, self.terms
         breakdown: dict[str, dict[str, object]] = {}
         hours = (
@@ -251,6 +255,7 @@ class _StageJudge:
         return side
 
     def notice(self, b: Batch, g: Group | None) -> Notice | None:
+        """The names' notice for a batch, where the terms set one."""
         hours = b.notice_hours if b.notice_hours is not None else self.st.notice_hours
         if hours is None:
             return None
