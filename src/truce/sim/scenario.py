@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,9 @@ from truce.errors import BadInput
 from truce.terms import Slug, Terms, load_terms
 from truce.tomlfile import read_toml
 from truce.validation import describe_validation_error
+
+if TYPE_CHECKING:
+    from truce.sim.staged_scenario import StagedLoaded
 
 
 class ScenarioError(BadInput):
@@ -342,6 +345,13 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
     )
     scn = parse_scenario(doc, where)
     terms = load_terms(p.parent / scn.scenario.terms)
+    if terms.stages:
+        raise ScenarioError(
+            f"terms {scn.scenario.terms!r} have stages ([[stage]] tables): `truce simulate` and "
+            "`truce compare-deals` run them with a staged scenario (docs/simulate.md); this "
+            "command does not yet",
+            where=f"{p}: scenario.terms",
+        )
     if terms.agreement.start is None or terms.extension is None or terms.initial is None:
         raise ScenarioError(
             f"terms {scn.scenario.terms!r} have no pause to simulate (agreement.start, "
@@ -370,3 +380,22 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
             except BadInput as exc:
                 raise ScenarioError(str(exc), where=f"{p}: pool[{i + 1}].ratio") from None
     return Loaded(scenario=scn, terms=terms, path=p, overrides=dict(overrides or {}))
+
+
+def load_any(path: str | Path) -> Loaded | StagedLoaded:
+    """Read a scenario file of either kind: a staged scenario where the terms it names have
+    [[stage]] tables, else a daily-pause scenario (``load_scenario``, errors unchanged)."""
+    p = Path(path)
+    doc = read_toml(p, ScenarioError, "scenario file")
+    head = doc.get("scenario")
+    name = head.get("terms") if isinstance(head, dict) else None
+    if isinstance(name, str) and (p.parent / name).is_file():
+        try:
+            terms = load_terms(p.parent / name)
+        except BadInput:
+            terms = None  # reported by load_scenario, in its order
+        if terms is not None and terms.stages:
+            from truce.sim.staged_scenario import load_staged
+
+            return load_staged(doc, terms, p)
+    return load_scenario(p)
