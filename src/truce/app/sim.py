@@ -154,13 +154,14 @@ def is_staged(path: Path) -> bool:
     """Whether a scenario file's terms have stages ([[stage]] tables): `truce simulate` and
     `truce compare-deals` then run the staged model (a bad file is reported by the call that
     loads it)."""
-    from truce.sim.scenario import load_any
-    from truce.sim.staged_scenario import StagedLoaded
+    from truce.sim.scenario import ScenarioError, staged_terms
+    from truce.tomlfile import read_toml
 
     try:
-        return isinstance(load_any(path), StagedLoaded)
+        doc = read_toml(path, ScenarioError, "scenario file")
     except BadInput:
         return False
+    return staged_terms(doc, path) is not None
 
 
 def _staged(path: Path) -> Any:

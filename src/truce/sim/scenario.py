@@ -338,6 +338,12 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
     check the two fit together."""
     p = Path(path)
     doc = read_toml(p, ScenarioError, "scenario file")
+    if staged_terms(doc, p) is not None:
+        raise ScenarioError(
+            "the terms this scenario names have stages ([[stage]] tables): `truce simulate` and "
+            "`truce compare-deals` run them (docs/simulate.md); this command does not yet",
+            where=f"{p}: scenario.terms",
+        )
     for key, value in (overrides or {}).items():
         set_key(doc, key, value)
     where = str(p) + (
@@ -345,13 +351,6 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
     )
     scn = parse_scenario(doc, where)
     terms = load_terms(p.parent / scn.scenario.terms)
-    if terms.stages:
-        raise ScenarioError(
-            f"terms {scn.scenario.terms!r} have stages ([[stage]] tables): `truce simulate` and "
-            "`truce compare-deals` run them with a staged scenario (docs/simulate.md); this "
-            "command does not yet",
-            where=f"{p}: scenario.terms",
-        )
     if terms.agreement.start is None or terms.extension is None or terms.initial is None:
         raise ScenarioError(
             f"terms {scn.scenario.terms!r} have no pause to simulate (agreement.start, "
@@ -382,20 +381,28 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
     return Loaded(scenario=scn, terms=terms, path=p, overrides=dict(overrides or {}))
 
 
+def staged_terms(doc: dict[str, Any], p: Path) -> Terms | None:
+    """The terms a scenario document names, where they load and have [[stage]] tables; else
+    None (a daily-pause scenario, or one whose errors ``load_scenario`` reports in its order)."""
+    head = doc.get("scenario")
+    name = head.get("terms") if isinstance(head, dict) else None
+    if not isinstance(name, str) or not (p.parent / name).is_file():
+        return None
+    try:
+        terms = load_terms(p.parent / name)
+    except BadInput:
+        return None
+    return terms if terms.stages else None
+
+
 def load_any(path: str | Path) -> Loaded | StagedLoaded:
     """Read a scenario file of either kind: a staged scenario where the terms it names have
     [[stage]] tables, else a daily-pause scenario (``load_scenario``, errors unchanged)."""
     p = Path(path)
     doc = read_toml(p, ScenarioError, "scenario file")
-    head = doc.get("scenario")
-    name = head.get("terms") if isinstance(head, dict) else None
-    if isinstance(name, str) and (p.parent / name).is_file():
-        try:
-            terms = load_terms(p.parent / name)
-        except BadInput:
-            terms = None  # reported by load_scenario, in its order
-        if terms is not None and terms.stages:
-            from truce.sim.staged_scenario import load_staged
+    terms = staged_terms(doc, p)
+    if terms is not None:
+        from truce.sim.staged_scenario import load_staged
 
-            return load_staged(doc, terms, p)
+        return load_staged(doc, terms, p)
     return load_scenario(p)

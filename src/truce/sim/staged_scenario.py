@@ -172,6 +172,13 @@ def load_staged(doc: dict[str, Any], terms: Terms, path: Path) -> StagedLoaded:
                 f"category {', '.join(unknown)} is not in the terms ({', '.join(sorted(cats))})",
                 where=f"{where}.by_category",
             )
+        outside = [c for c in mix.by_category if b.categories and c not in b.categories]
+        if outside:
+            raise ScenarioError(
+                f"category {', '.join(outside)} is not among the batch's categories in the terms "
+                f"({', '.join(b.categories or [])})",
+                where=f"{where}.by_category",
+            )
         if b.by_category:
             raise ScenarioError(
                 "the terms already give this batch's categories (by_category): an assumption "
