@@ -17,7 +17,7 @@ from tests.conftest import EXAMPLES, truce_exe
 from truce.errors import BadInput
 from truce.sim.core import CHUNK
 from truce.sim.scenario import load_any
-from truce.sim.staged import PlanBatch, all_at_once, batch_due, plan, simulate_staged
+from truce.sim.staged import PlanBatch, all_at_once, batch_due, simulate_staged
 from truce.sim.staged_scenario import StagedLoaded
 from truce.sim.staged_summary import compare_staged, summarise_staged
 
