@@ -190,7 +190,7 @@ def test_more_delivered_never_means_less_due(
     """Handing over more of a batch (part by part) never lowers what is due for it: a known
     due does not fall, and an unknown one does not become known."""
     parts = np.array(a) + np.array(extra)
-    b = PlanBatch("b", 0, 24.0, parts, np.array(price), fixed, None, 0, 24.0)
+    b = PlanBatch("b", 0, 24.0, parts, np.array(price), fixed, None, 0, False, 24.0)
     less = np.array(a)[:, None]
     more = parts[:, None]
     d0 = batch_due(b, less, less.sum(axis=0))[0]
@@ -293,6 +293,89 @@ def test_all_at_once_faces_the_same_draws(tmp_path: Path) -> None:
     c = compare_staged(swap(tmp_path), 10, 9)
     assert c["staged"]["captives_released"]["total"]["mean"] == 35
     assert c["all_at_once"]["prisoners"]["due"]["mean"] == 37
+
+
+DEADLINE = """
+[agreement]
+name = "Synthetic 72-hour deadline"
+timezone = "Europe/London"
+[parties]
+holder = { id = "side-a", name = "Side A" }
+receiver = { id = "side-b", name = "Side B" }
+reference = "side-a"
+[exchange]
+prisoners_per_captive = 30
+[[category]]
+id = "civilians"
+counts = true
+[[stage]]
+id = "deadline"
+start = "2025-03-29T12:00"
+hours = 72
+living = 20
+prisoners = 1000
+prisoners_due_within_hours = 12
+[[stage.batch]]
+id = "first"
+hours = 24
+by_category = { civilians = 12 }
+[stage.bodies_for_bodies]
+returned_per_body = 2
+holder_by = { hours = 72 }
+receiver_by = { within_hours = 24 }
+[[stage.batch]]
+id = "rest"
+hours = 72
+by_category = { civilians = 8 }
+[[stage.batch]]
+id = "bodies"
+hours = 60
+bodies = 4
+"""
+
+
+def test_a_stage_price_falls_due_once_all_its_living_captives_are_handed_over(
+    tmp_path: Path,
+) -> None:
+    """72 elapsed hours across the clock change of 30 Mar 2025 (hours, not days); 20 living
+    captives for a fixed 1,000 prisoners: nothing due for the first batch (the category's 30
+    does not apply inside a stage with a fixed price), 1,000 with the last, answered 12 h later
+    (84 h). Under-delivery by the holder (8 -> 4 in the last batch) leaves the price not due."""
+    res = simulate_staged(swap(tmp_path, terms=DEADLINE), 10, 1)
+    assert res.due.T.tolist() == [[0.0, 0.0, 1000.0]] * 10
+    assert res.at_holder.T.tolist() == [[24.0, 72.0, 60.0]] * 10
+    assert res.at_receiver.T.tolist() == [[36.0, 84.0, 72.0]] * 10
+    assert not res.late.any() and not res.short.any()
+    lev = "[levers.holder]\nunder_delivery = 1\nunder_fraction = 0.5"
+    res = simulate_staged(swap(tmp_path, lev, terms=DEADLINE), 10, 1)
+    assert res.handed.sum(axis=1).T.tolist() == [[6, 4, 2]] * 10
+    assert res.due.T.tolist() == [[0.0, 0.0, 0.0]] * 10
+
+
+def test_bodies_for_bodies_at_a_ratio_with_each_sides_deadline(tmp_path: Path) -> None:
+    """4 bodies handed over at 60 h (the holder's deadline: 72 h), so 4 x 2 = 8 returned by
+    the receiver within 24 h of the last body (84 h). Held back 2 days, the return is late;
+    with the holder's batch held back 1 day (84 h), the holder is late and the receiver's
+    deadline moves with it."""
+    res = simulate_staged(swap(tmp_path, terms=DEADLINE), 10, 1)
+    assert res.bodies_received[0].tolist() == [4] * 10
+    assert res.bodies_due[0].tolist() == [8.0] * 10
+    assert res.bodies_returned[0].tolist() == [8.0] * 10
+    assert not res.bodies_late.any() and not res.bodies_short.any()
+    lev = "[levers.receiver]\nhold = 1\nhold_days = 2"
+    res = simulate_staged(swap(tmp_path, lev, terms=DEADLINE), 10, 1)
+    assert res.bodies_late[1].all() and not res.bodies_late[0].any()
+    assert res.stage_hours[0].tolist() == [84.0 + 48.0] * 10
+    lev = "[levers.holder]\nhold = 1\nhold_days = 1\nunder_delivery = 1\nunder_fraction = 0.5"
+    res = simulate_staged(swap(tmp_path, lev, terms=DEADLINE), 10, 1)
+    assert res.bodies_late[0].all() and res.bodies_short[0].all()
+    assert res.bodies_due[0].tolist() == [4.0] * 10  # 2 bodies x 2
+    assert not res.bodies_late[1].any() and not res.bodies_short[1].any()
+    s = summarise_staged(
+        swap(tmp_path, terms=DEADLINE), simulate_staged(swap(tmp_path, terms=DEADLINE), 10, 1), 1
+    )
+    bb = s["stages"][0]["bodies_for_bodies"]
+    assert (bb["received"]["mean"], bb["due"]["mean"], bb["returned"]["mean"]) == (4, 8, 8)
 
 
 def _run(*args: object) -> subprocess.CompletedProcess[str]:

@@ -95,6 +95,18 @@ class NextEvent(_Out):
     receiver_ended: float = Field(description="Share in which the receiver ended the talks.")
 
 
+class BodiesForBodiesOut(_Out):
+    """A stage's bodies for bodies, both sides, per run."""
+
+    received: Dist = Field(description="Bodies the holder handed over (parts known as bodies).")
+    due: Dist = Field(description="Bodies the receiver owes for them, at the agreed ratio.")
+    returned: Dist = Field(description="Bodies the receiver returned.")
+    holder_late: float = Field(description="Share of runs: the holder's last body was late.")
+    holder_short: float = Field(description="Share of runs: fewer bodies than the stage calls for.")
+    receiver_late: float = Field(description="Share of runs: the receiver's return was late.")
+    receiver_short: float = Field(description="Share of runs: fewer returned than due.")
+
+
 class StageOut(_Out):
     """One stage of the terms, over the runs."""
 
@@ -112,6 +124,9 @@ class StageOut(_Out):
         description="Captives handed over in this stage and those before it, per run."
     )
     batches: list[BatchOut] = Field(description="Its scheduled batches, in order.")
+    bodies_for_bodies: BodiesForBodiesOut | None = Field(
+        description="Its bodies for bodies, if the terms give one."
+    )
 
 
 class StagedLevers(_OmitNone):

@@ -34,7 +34,7 @@ The model, per run:
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -65,6 +65,7 @@ class PlanBatch:
     fixed: int | None  # the batch's fixed number of prisoners
     stage_fixed: int | None  # the stage's fixed price, on its last batch only
     stage_required: int  # captives the stage's fixed price waits for
+    required_living: bool  # whether it waits for living captives (else all captives)
     within_hours: float  # the receiver's deadline after the handover
 
     @property
@@ -82,6 +83,20 @@ class PlanStage:
     hours: float
     conditional: bool
     has_next: bool
+    bodies_for_bodies: PlanBodies | None = None
+
+
+@dataclass(frozen=True)
+class PlanBodies:
+    """A stage's bodies for bodies: how many bodies the holder returns (None: those its batches
+    schedule), by when (hours from the stage's start), and the receiver's ratio and deadline
+    (hours from the stage's start, or ``within`` hours after the holder's last body)."""
+
+    bodies: int | None
+    holder_by: float
+    per_body: float
+    receiver_by: float | None
+    within: float | None
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,19 @@ def plan(loaded: StagedLoaded) -> Plan:
             )
         )
         cal = PauseCalendar(begin.astimezone(zone).replace(tzinfo=None), zone)
+        bfb = st.bodies_for_bodies
+        if bfb is not None:
+            rb = bfb.receiver_by
+            stages[-1] = replace(
+                stages[-1],
+                bodies_for_bodies=PlanBodies(
+                    bfb.bodies,
+                    _hours(cal, bfb.holder_by),
+                    float(bfb.returned_per_body),
+                    None if rb.within_hours is not None else _hours(cal, rb),
+                    None if rb.within_hours is None else float(rb.within_hours),
+                ),
+            )
         required = st.living if st.living is not None else st.captives
         if required is None:
             required = sum(b.total() for b in st.batches)
@@ -155,7 +183,9 @@ def plan(loaded: StagedLoaded) -> Plan:
             else:
                 count[-2] = bodies
             count[-1] = b.total() - int(count.sum())
-            if b.prisoners_per_captive is not None:
+            if st.prisoners is not None:
+                price = np.zeros(len(parts))  # the stage's fixed price covers its release
+            elif b.prisoners_per_captive is not None:
                 price = np.full(len(parts), float(b.prisoners_per_captive))
             else:
                 price = np.full(len(parts), np.nan)
@@ -181,6 +211,7 @@ def plan(loaded: StagedLoaded) -> Plan:
                     b.prisoners,
                     st.prisoners if last else None,
                     int(required),
+                    st.living is not None,
                     within,
                 )
             )
@@ -202,6 +233,12 @@ class StagedResults:
     short: np.ndarray  # bool [2, batches, runs]: per side, less than due
     stage_hours: np.ndarray  # float [stages, runs]: hours from the stage's start to its last
     # handover (at least its length); 0 where it did not begin
+    bodies_received: np.ndarray  # int64 [stages, runs]: bodies the holder handed over (stages
+    # with bodies for bodies; 0 elsewhere)
+    bodies_due: np.ndarray  # float [stages, runs]: bodies the receiver owes for them
+    bodies_returned: np.ndarray  # float [stages, runs]
+    bodies_late: np.ndarray  # bool [2, stages, runs]: per side, against its deadline
+    bodies_short: np.ndarray  # bool [2, stages, runs]: per side
 
     @property
     def runs(self) -> int:
@@ -213,6 +250,13 @@ def _draws(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     values = {k: _share(getattr(levers, k), rng, n) for k in LEVERS}
     return values, _share(levers.end_talks, rng, n)
+
+
+def _toward_stage(p: Plan, b: PlanBatch, handed: np.ndarray) -> np.ndarray:
+    """What a batch's handover counts toward its stage's requirement: living captives where the
+    stage calls for living ones, else all."""
+    mask = p.living() if b.required_living else np.ones(len(p.parts), dtype=np.int64)
+    return np.asarray((handed * mask[:, None]).sum(axis=0))
 
 
 def batch_due(b: PlanBatch, handed: np.ndarray, stage_handed: np.ndarray) -> np.ndarray:
@@ -243,6 +287,7 @@ class StagedDraws:
     end_talks: dict[str, np.ndarray]  # side -> [runs]
     u_end: np.ndarray  # [stages, 2, runs]
     u: np.ndarray  # [batches, 2, 3, runs]: delay, under-delivery, hold
+    u_bodies: np.ndarray  # [stages, 3, runs]: the receiver's, for bodies for bodies
 
 
 def staged_draws(loaded: StagedLoaded, p: Plan, seed: int, chunk: int, n: int) -> StagedDraws:
@@ -252,7 +297,8 @@ def staged_draws(loaded: StagedLoaded, p: Plan, seed: int, chunk: int, n: int) -
     for s in SIDES:
         val[s], end[s] = _draws(getattr(loaded.scenario.levers, s), rng, n)
     u_end = rng.random((len(p.stages), 2, n))
-    return StagedDraws(val, end, u_end, rng.random((len(p.batches), 2, 3, n)))
+    u = rng.random((len(p.batches), 2, 3, n))
+    return StagedDraws(val, end, u_end, u, rng.random((len(p.stages), 3, n)))
 
 
 def _fires(d: StagedDraws, j: int, side: int) -> tuple[np.ndarray, ...]:
@@ -304,7 +350,7 @@ def simulate_staged_chunk(loaded: StagedLoaded, seed: int, chunk: int, n: int) -
         at_h[j] = start + when
         late[0, j] = on & ~rules.in_time(when, b.due_by)
         short[0, j] = on & ~rules.batch_met(total, b.scheduled)
-        stage_handed[b.stage] += total
+        stage_handed[b.stage] += _toward_stage(p, b, handed[j])
         # What is due for it, and the receiver's answer.
         due[j] = np.where(on, batch_due(b, handed[j], stage_handed[b.stage]), 0.0)
         r_delayed, r_under, r_held = _fires(d, j, 1)
@@ -318,9 +364,57 @@ def simulate_staged_chunk(loaded: StagedLoaded, seed: int, chunk: int, n: int) -
         short[1, j] = on & ~np.isnan(due[j]) & ~rules.batch_met(released[j], due[j])
         last = np.where(owes, np.maximum(when, r_when), when) * on
         stage_hours[b.stage] = np.maximum(stage_hours[b.stage], last)
+    bodies = _bodies_for_bodies(p, d, began, handed, at_h, stage_hours)
     return StagedResults(
-        began, next_ended, handed, at_h, at_r, due, released, late, short, stage_hours
+        began, next_ended, handed, at_h, at_r, due, released, late, short, stage_hours, *bodies
     )
+
+
+def _bodies_for_bodies(
+    p: Plan,
+    d: StagedDraws,
+    began: np.ndarray,
+    handed: np.ndarray,
+    at_h: np.ndarray,
+    stage_hours: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Each stage's bodies for bodies: the bodies its batches handed over (the part known to be
+    bodies), the receiver's due at the agreed ratio (``bodies_for_bodies_due``), and the
+    receiver's return with its levers (drawn per stage); the holder is late when its last body
+    comes after its deadline, short when fewer than the stage calls for came."""
+    S, n = len(p.stages), began.shape[-1]
+    received = np.zeros((S, n), dtype=np.int64)
+    owed = np.zeros((S, n))
+    returned = np.zeros((S, n))
+    late = np.zeros((2, S, n), dtype=bool)
+    short = np.zeros((2, S, n), dtype=bool)
+    r = d.levers["receiver"]
+    for k, st in enumerate(p.stages):
+        bb = st.bodies_for_bodies
+        if bb is None:
+            continue
+        on = began[k]
+        idx = [j for j, b in enumerate(p.batches) if b.stage == k]
+        got = handed[idx, -2].sum(axis=0) if idx else np.zeros(n, dtype=np.int64)
+        expected = (
+            bb.bodies if bb.bodies is not None else int(sum(p.batches[j].parts[-2] for j in idx))
+        )
+        with_bodies = handed[idx, -2] > 0 if idx else np.zeros((0, n), dtype=bool)
+        at = at_h[idx] - st.starts if idx else np.zeros((0, n))
+        last = np.where(with_bodies, at, 0.0).max(axis=0) if idx else np.zeros(n)
+        received[k] = got
+        owed[k] = rules.bodies_for_bodies_due(got, bb.per_body) * on
+        late[0, k] = on & (got > 0) & ~rules.in_time(last, bb.holder_by)
+        short[0, k] = on & ~rules.batch_met(got, expected)
+        due_by = last + bb.within if bb.within is not None else np.full(n, bb.receiver_by)
+        delayed, under, held = (d.u_bodies[k, i] < r[key] for i, key in enumerate(LEVERS[::2]))
+        when = due_by + delayed * r["delay_hours"] + held * r["hold_days"] * 24
+        cut = np.floor(owed[k] * r["under_fraction"])
+        returned[k] = rules.pick(under, cut, owed[k])
+        late[1, k] = on & (owed[k] > 0) & ~rules.in_time(when, due_by)
+        short[1, k] = on & ~rules.batch_met(returned[k], owed[k])
+        stage_hours[k] = np.maximum(stage_hours[k], np.where(owed[k] > 0, when, 0.0) * on)
+    return received, owed, returned, late, short
 
 
 @dataclass
@@ -365,7 +459,7 @@ def all_at_once_chunk(loaded: StagedLoaded, seed: int, chunk: int, n: int) -> Al
         parts = b.parts[:, None] * agreed
         got = rules.pick(under, np.floor(parts * h["under_fraction"]).astype(np.int64), parts)
         handed += got
-        stage_handed[b.stage] += got.sum(axis=0)
+        stage_handed[b.stage] += _toward_stage(p, b, got)
         due[j] = batch_due(b, got, stage_handed[b.stage])
         scheduled += b.scheduled
     when = first.due_by + delayed * h["delay_hours"] + held * h["hold_days"] * 24

@@ -144,6 +144,17 @@ def summarise_staged(loaded: StagedLoaded, res: StagedResults, seed: int) -> dic
                     },
                 }
             )
+        bfb = None
+        if st.bodies_for_bodies is not None:
+            bfb = {
+                "received": _dist(res.bodies_received[k]),
+                "due": _dist(res.bodies_due[k]),
+                "returned": _dist(res.bodies_returned[k]),
+                "holder_late": float(res.bodies_late[0, k].mean()),
+                "holder_short": float(res.bodies_short[0, k].mean()),
+                "receiver_late": float(res.bodies_late[1, k].mean()),
+                "receiver_short": float(res.bodies_short[1, k].mean()),
+            }
         stages.append(
             {
                 "id": st.id,
@@ -153,6 +164,7 @@ def summarise_staged(loaded: StagedLoaded, res: StagedResults, seed: int) -> dic
                 "next_event": nxt,
                 "captives_by_end": _captives(p, res.handed[upto].sum(axis=0)),
                 "batches": batches,
+                "bodies_for_bodies": bfb,
             }
         )
     return {
