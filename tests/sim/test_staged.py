@@ -424,3 +424,18 @@ def test_cli_simulate_and_compare_deals_on_the_2025_example() -> None:
     assert p.returncode == 2 and "have stages" in p.stderr
     p = _run("simulate", G25 / "scenario.toml", "--runs", "10", "--out", "x.csv")
     assert p.returncode == 2 and "not available for terms with stages" in p.stderr
+
+
+def test_the_json_output_is_the_use_cases_typed_result() -> None:
+    """`truce simulate --json` and `truce compare-deals --json` print exactly the app layer's
+    typed results (truce.app.sim), which validate against their schemas."""
+    from truce.app.sim import compare_staged_deals, is_staged, simulate_staged_scenario
+    from truce.app.sim_staged_schemas import CompareStagedOut, SimulateStagedOut
+
+    path = G25 / "scenario.toml"
+    assert is_staged(path) and not is_staged(EXAMPLES / "gaza-2023" / "scenario.toml")
+    p = _run("simulate", path, "--runs", "300", "--seed", "4", "--json")
+    shown = SimulateStagedOut.model_validate_json(p.stdout)
+    assert shown == simulate_staged_scenario(path, 300, 4)
+    p = _run("compare-deals", path, "--runs", "300", "--seed", "4", "--json")
+    assert CompareStagedOut.model_validate_json(p.stdout) == compare_staged_deals(path, 300, 4)
