@@ -170,7 +170,8 @@ def plan(loaded: StagedLoaded) -> Plan:
             by_cat = dict(b.by_category or {})
             bodies = b.bodies or 0
             if mix is not None:
-                by_cat, bodies = dict(mix.by_category), mix.bodies
+                by_cat = dict(mix.by_category)
+                bodies = mix.bodies if mix.bodies is not None else bodies
             if not by_cat and b.categories and len(b.categories) == 1:
                 living = b.living if b.living is not None else b.total() - bodies
                 by_cat = {b.categories[0]: living}

@@ -92,7 +92,7 @@ class BatchMix(_Strict):
 
     id: Slug
     by_category: dict[Slug, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    bodies: int = Field(default=0, ge=0)
+    bodies: int | None = Field(default=None, ge=0, description="Bodies (default: the terms').")
     source: str | None = None
     note: str = Field(min_length=1, description="Why this mix (it is an assumption).")
 
@@ -185,7 +185,18 @@ def load_staged(doc: dict[str, Any], terms: Terms, path: Path) -> StagedLoaded:
                 "cannot replace them",
                 where=f"{where}.by_category",
             )
-        n = sum(mix.by_category.values()) + mix.bodies
+        if b.bodies is not None and mix.bodies is not None:
+            raise ScenarioError(
+                "the terms already give this batch's bodies: an assumption cannot replace them",
+                where=f"{where}.bodies",
+            )
+        living = sum(mix.by_category.values())
+        if b.living is not None and living > b.living:
+            raise ScenarioError(
+                f"{living} living captives assumed, more than the batch's living = {b.living}",
+                where=f"{where}.by_category",
+            )
+        n = living + (mix.bodies if mix.bodies is not None else b.bodies or 0)
         if n > b.total():
             raise ScenarioError(
                 f"{n} captives assumed, more than the {b.total()} the batch hands over",
