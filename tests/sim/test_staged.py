@@ -422,8 +422,31 @@ def test_cli_simulate_and_compare_deals_on_the_2025_example() -> None:
     assert p.returncode == 0 and "all at once" in p.stdout
     p = _run("sweep", G25 / "scenario.toml", "--vary", "levers.holder.delay=0,1", "--runs", "10")
     assert p.returncode == 2 and "have stages" in p.stderr
-    p = _run("simulate", G25 / "scenario.toml", "--runs", "10", "--out", "x.csv")
+    p = _run("simulate", G25 / "scenario.toml", "--runs", "10", "--plot", "charts")
     assert p.returncode == 2 and "not available for terms with stages" in p.stderr
+
+
+def test_per_run_results_as_csv(tmp_path: Path) -> None:
+    """One row per run: the zero-lever swap's four batches in full, the unknown due empty."""
+    import csv
+
+    from truce.sim.output import write_columns
+    from truce.sim.staged_output import staged_columns
+
+    terms = SWAP.replace(
+        'by_category = { pow = 10 }\n[[stage.batch]]\nid = "d3"',
+        'captives = 10\n[[stage.batch]]\nid = "d3"',
+    )
+    loaded = swap(tmp_path, terms=terms)
+    write_columns(staged_columns(loaded, simulate_staged(loaded, 3, 1)), tmp_path / "runs.csv")
+    rows = list(csv.DictReader((tmp_path / "runs.csv").open()))
+    assert len(rows) == 3
+    assert [rows[0][f"{b}.captives"] for b in ("d1", "d2", "d3", "e1")] == ["10"] * 3 + ["5"]
+    assert rows[0]["d1.prisoners_due"] == "10.0" and rows[0]["d2.prisoners_due"] == ""
+    assert rows[0]["second.began"] == "True" and rows[0]["swap.days"] == "4.0"
+    p = _run("simulate", G25 / "scenario.toml", "--runs", "50", "--out", tmp_path / "g.csv")
+    assert p.returncode == 0, p.stderr
+    assert len(list(csv.DictReader((tmp_path / "g.csv").open()))) == 50
 
 
 def test_the_json_output_is_the_use_cases_typed_result() -> None:

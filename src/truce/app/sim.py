@@ -175,20 +175,34 @@ def _staged(path: Path) -> Any:
 
 
 def simulate_staged_scenario(
-    path: Path, runs: int, seed: int, *, workers: int = 1, progress: Progress | None = None
+    path: Path,
+    runs: int,
+    seed: int,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    results_file: Path | None = None,
 ) -> SimulateStagedOut:
     """Simulate a scenario whose terms have stages ``runs`` times: per stage and batch, both
     sides' releases against what was due and by when, late and short batches, whether the next
-    stage opens, how long each stage lasted, with the assumptions. NumPy kernel only."""
+    stage opens, how long each stage lasted, with the assumptions. NumPy kernel only.
+    Optionally write the per-run results (``results_file``: .parquet or .csv)."""
     from truce.sim.staged import simulate_staged
     from truce.sim.staged_summary import summarise_staged
 
     loaded = _staged(path)
+    if results_file is not None and results_file.suffix.lower() not in (".parquet", ".csv"):
+        raise BadInput("expected a .parquet or .csv file", param="out")
     if progress is not None:
         progress(0)
     res = simulate_staged(loaded, runs, seed, workers=workers)
     if progress is not None:
         progress(runs)
+    if results_file is not None:
+        from truce.sim.output import write_columns
+        from truce.sim.staged_output import staged_columns
+
+        write_columns(staged_columns(loaded, res), results_file)
     return SimulateStagedOut.model_validate(summarise_staged(loaded, res, seed))
 
 

@@ -174,14 +174,14 @@ def simulate(
     from truce.app.sim import is_staged, simulate_scenario, simulate_staged_scenario
 
     if is_staged(scenario):
-        if plot is not None or results is not None or backend != "local":
+        if plot is not None or backend != "local":
             raise BadInput(
-                "--plot, --out and --backend ray are not available for terms with stages yet",
+                "--plot and --backend ray are not available for terms with stages yet",
                 where=str(scenario),
             )
         with bar_from_first_report("simulating", runs, quiet=as_json) as advance:
             staged = simulate_staged_scenario(
-                scenario, runs, seed, workers=workers, progress=advance
+                scenario, runs, seed, workers=workers, progress=advance, results_file=results
             )
         doc = staged.model_dump(mode="json")
         if as_json:
