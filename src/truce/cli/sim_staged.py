@@ -53,7 +53,7 @@ def render_staged(out: Console, s: dict[str, Any]) -> None:
         days = _mean(st["days"])
         out.print(
             f"[bold]stage {escape(st['id'])}[/]: began in {st['began']:.1%} of runs, "
-            f"lasted {days} days on average"
+            f"lasted {days} days on average, to its last handover (at least its encoded length)"
         )
         t = Table(
             "batch",
