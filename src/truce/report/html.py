@@ -211,7 +211,9 @@ def upcoming(b: Briefing) -> list[dict[str, Any]]:
                 )
     return sorted(
         rows,
-        key=lambda r: datetime.fromisoformat(r["due_by"]).timestamp() if r["due_by"] else float("inf"),
+        key=lambda r: (
+            datetime.fromisoformat(r["due_by"]).timestamp() if r["due_by"] else float("inf")
+        ),
     )
 
 
