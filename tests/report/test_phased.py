@@ -150,6 +150,12 @@ def test_the_terms_in_plain_language_include_stages(made: dict[str, Made]) -> No
         assert phrase in terms, phrase
 
 
+def test_the_sources_include_what_the_stages_cite(made: dict[str, Made]) -> None:
+    sources = section(made["en"].html, "appendix-sources")
+    assert "Haaretz via A8 (A.1 #12) terms:stage.phase-1.batch.day-01" in sources
+    assert "A1, A2, A3 (A.1 #4) terms:stage.phase-1.next" in sources
+
+
 def test_a_staged_scenario_gives_the_app_layers_summary(made: dict[str, Made]) -> None:
     sim = simulate_staged_scenario(G25 / "scenario.toml", SCENARIO_RUNS, SCENARIO_SEED)
     outlook = section(made["sc"].html, "appendix-outlook")

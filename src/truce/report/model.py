@@ -118,6 +118,12 @@ def _sources(deal: app_deal.Deal, at: datetime) -> list[SourceUse]:
         *((f"category.{c.id}", c) for c in t.categories),
         ("aid", t.aid),
     ]
+    for st in t.stages:  # phased terms: each stage and what it holds
+        key = f"stage.{st.id}"
+        tables += [(key, st), (f"{key}.next", st.next)]
+        tables += [(f"{key}.batch.{b.id}", b) for b in st.batches]
+        tables += [(f"{key}.bodies_for_bodies", st.bodies_for_bodies)]
+        tables += [(f"{key}.commitment.{c.id}", c) for c in st.commitments]
     for key, table in tables:
         if table is not None and table.source:
             cited.setdefault(table.source, []).append(f"terms:{key}")
