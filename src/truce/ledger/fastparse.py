@@ -43,34 +43,42 @@ class Unsupported(Exception):
 
 
 _UNSET = msgspec.UNSET
-_LONG_FRACTION = re.compile(r"\.[0-9]{7}").search
-"""msgspec rounds a time's fraction of a second past six digits, pydantic truncates it: a line
-with seven digits after a point anywhere goes to pydantic."""
+_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+).fullmatch
+"""The times the fast path reads itself (with or without seconds, up to six digits of a
+second, Z or an offset); pydantic reads every other form (and refuses what it refuses)."""
 _TZ: dict[int, TzInfo] = {}
 _INTERN: dict[str, str] = {}
 _INTERN_MAX = 4096
-_PREV: list[Any] = [None]  # the last time read: ``at`` and ``recorded_at`` often agree
+_PREV: list[Any] = [None, None]  # the last time read, as text and as read
 _new = object.__new__
 _put = object.__setattr__
 
 
-def _aware(d: _dt.datetime) -> _dt.datetime:
-    """A time as pydantic gives it: an offset other than UTC as a pydantic-core ``TzInfo``
-    (its name is "+02:00", not "UTC+02:00"); in UTC, the previous time's object where they
-    agree (``at`` and ``recorded_at`` often do: one object, checked once)."""
-    if d.tzinfo is _dt.UTC:
-        prev = _PREV[0]
-        if d == prev and prev.tzinfo is _dt.UTC:
-            return prev  # type: ignore[no-any-return]
-        _PREV[0] = d
-        return d
-    off = d.utcoffset()
-    assert off is not None
-    secs = off.days * 86400 + off.seconds
-    tzi = _TZ.get(secs)
-    if tzi is None:
-        tzi = _TZ[secs] = TzInfo(secs)
-    return d.replace(tzinfo=tzi)
+def _aware(s: str) -> _dt.datetime:
+    """A time as pydantic gives it: the same instant and offset, an offset other than UTC as
+    a pydantic-core ``TzInfo`` (named "+02:00", not "UTC+02:00"). The previous time's object
+    where the text is the same (``at`` and ``recorded_at`` often are: one object, one check)."""
+    if s == _PREV[0]:
+        return _PREV[1]  # type: ignore[no-any-return]
+    if not _TIME(s):
+        raise Fallback
+    try:
+        d = _dt.datetime.fromisoformat(s)
+    except ValueError:
+        raise Fallback from None
+    if d.tzinfo is not _dt.UTC:
+        off = d.utcoffset()
+        assert off is not None
+        secs = off.days * 86400 + off.seconds
+        tzi = _TZ.get(secs)
+        if tzi is None:
+            tzi = _TZ[secs] = TzInfo(secs)
+        d = d.replace(tzinfo=tzi)
+    _PREV[0], _PREV[1] = s, d
+    return d
 
 
 def _intern(s: str) -> str:
@@ -180,7 +188,7 @@ def _spec(tp: Any, meta: list[Any], plans: dict[type, _Plan]) -> _Spec:
     if tp is AwareDatetime:
         if m:
             raise Unsupported(f"constraints on {tp!r}")
-        return _Spec(typing.Annotated[_dt.datetime, msgspec.Meta(tz=True)], _aware)
+        return _Spec(str, _aware)
     if tp is _dt.date:
         if m:
             raise Unsupported(f"constraints on {tp!r}")
@@ -290,17 +298,18 @@ class _Plan:
         if tag is not None:
             kw.update(tag_field="type", tag=tag)
         self.struct: Any = msgspec.defstruct(f"Fast{cls.__name__}", fields, **kw)
-        self._sets: dict[int, frozenset[str]] = {}
+        self._sets: dict[int, set[str]] = {}
         for name in self.names:
             if not name.isidentifier():
                 raise Unsupported(f"{cls.__name__}: field name {name!r}")
         self.convert = self._compile()
 
-    def fields_set(self, mask: int) -> frozenset[str]:
-        """The names given, one shared frozenset per combination (events are frozen)."""
+    def fields_set(self, mask: int) -> set[str]:
+        """The names given, one set shared by every event given the same names (pydantic
+        needs a set; the events are frozen, and pydantic copies the set before changing it)."""
         hit = self._sets.get(mask)
         if hit is None:
-            hit = self._sets[mask] = frozenset(n for i, n in enumerate(self.names) if mask >> i & 1)
+            hit = self._sets[mask] = set(n for i, n in enumerate(self.names) if mask >> i & 1)
         return hit
 
     def keys(self, m: Any) -> int:
@@ -453,8 +462,6 @@ class FastEvents:
             s = self._decoder.decode(line)
         except (msgspec.ValidationError, msgspec.DecodeError):
             raise Fallback from None
-        if _LONG_FRACTION(line):
-            raise Fallback
         ev: Event = self._by_struct[type(s)](s)
         return ev
 
@@ -467,8 +474,6 @@ class FastEvents:
             s = self._decoder.decode(line)
         except (msgspec.ValidationError, msgspec.DecodeError):
             raise Fallback from None
-        if _LONG_FRACTION(line):
-            raise Fallback
         plan = self._plans[type(s)]
         ev: Event = plan.convert(s)
         return ev, plan.keys(ev)

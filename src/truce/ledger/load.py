@@ -221,38 +221,40 @@ class _Lines:
     def __iter__(self) -> Iterator[tuple[int, str]]:
         n = 0
         first = True
-        with self.f:
-            for raw in self._chunks():
-                if first:
-                    first = False
-                    if raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
-                        raw = raw[3:]
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise LedgerError("not UTF-8 text", where=str(self.path)) from None
-                # A chunk ends at "\n"; splitlines also breaks at "\r", "\x0b", U+2028...
-                for line in text.splitlines():
-                    n += 1
-                    yield n, line
+        for raw in self._chunks():
+            if first:
+                first = False
+                if raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
+                    raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LedgerError("not UTF-8 text", where=str(self.path)) from None
+            # A chunk ends at "\n"; splitlines also breaks at "\r", "\x0b", U+2028...
+            for line in text.splitlines():
+                n += 1
+                yield n, line
+
+    def close(self) -> None:
+        self.f.close()
 
     def _chunks(self) -> Iterator[bytes]:
         try:
-            yield from self.f
+            for raw in self.f:  # noqa: UP028 - ``yield from`` would close the file on exit
+                yield raw
         except OSError as exc:
             raise LedgerError(f"cannot read: {exc.strerror}", where=str(self.path)) from None
 
     def refuse(self, exc: LedgerError) -> LedgerError:
         """The error to raise for a bad line: ``exc``, unless the rest of the file is not
         UTF-8 (reading the whole text first said that before any line's fault)."""
-        if self.f.closed:
+        if exc.message == "not UTF-8 text" or self.f.closed:
             return exc
-        with self.f:
-            for raw in self._chunks():
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return LedgerError("not UTF-8 text", where=str(self.path))
+        for raw in self._chunks():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return LedgerError("not UTF-8 text", where=str(self.path))
         return exc
 
 
@@ -298,6 +300,8 @@ def _stream_events(path: str | Path, terms: Terms | None) -> Iterator[tuple[Even
             yield event, n
     except LedgerError as exc:
         raise lines.refuse(exc) from None
+    finally:
+        lines.close()
 
 
 @contextlib.contextmanager
