@@ -133,7 +133,7 @@ class History:
         for i, (ev, ref, origin, line, kt) in enumerate(
             zip(evs, ref_list, origin_list, lines, known, strict=True)
         ):
-            if ev.id in by_id or ev.id in staged:
+            if ev.id in staged or (by_id and ev.id in by_id):
                 first = by_id.get(ev.id) or staged[ev.id]
                 here = Entry(base + i, ev, ref, 0.0, 0.0, origin, line)
                 raise LedgerError(
@@ -150,7 +150,9 @@ class History:
             new.append(entry)
         both = _Known(by_id, staged)  # not a union: O(batch), not O(history)
         for entry in new:
-            _check_refs(entry, both)
+            ev = entry.event
+            if ev.supersedes or ev.type in _REFERRING:
+                _check_refs(entry, both)
         superseded = self._check_corrections(new, staged)
         last = self.entries[-1].ts if self.entries else float("-inf")
         for entry in new:
@@ -265,6 +267,10 @@ class History:
         return len(self.entries)
 
 
+_REFERRING = frozenset({"list_accepted", "list_rejected", "extension_agreed", "credit_granted"})
+"""Event types that may refer to other events (besides ``supersedes``): see ``_check_refs``."""
+
+
 class _Known:
     """Ids in either of two maps (the history's and the batch's)."""
 
@@ -278,6 +284,8 @@ class _Known:
 
 
 def _check_refs(entry: Entry, known: _Known) -> None:
+    """References resolve (a type that refers to events is in ``_REFERRING``: only events
+    with ``supersedes`` or of those types are checked here)."""
     ev = entry.event
     targets: list[tuple[str, str]] = []
     if ev.supersedes:

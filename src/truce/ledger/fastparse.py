@@ -476,7 +476,9 @@ class FastEvents:
             raise Fallback from None
         plan = self._plans[type(s)]
         ev: Event = plan.convert(s)
-        return ev, plan.keys(ev)
+        if plan.nested:
+            return ev, plan.keys(ev)
+        return ev, len(ev.__pydantic_fields_set__)
 
 
 _FAST: FastEvents | None = None

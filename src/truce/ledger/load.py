@@ -258,12 +258,14 @@ class _Lines:
         return exc
 
 
-def _read_line(line: str, where: str, fast: FastEvents) -> Event:
-    """One line's event: the fast decoder where it covers and accepts the line, else pydantic
-    (whose errors are the ones reported); a key written twice is refused either way."""
+def _read_line(line: str, name: str, n: int, fast: FastEvents) -> Event:
+    """Line ``n``'s event: the fast decoder where it covers and accepts the line, else
+    pydantic (whose errors are the ones reported); a key written twice is refused either way.
+    The place ``name:n`` is written out only for an error."""
     try:
         event, n_keys = fast.decode_counted(line)
     except Fallback:
+        where = f"{name}:{n}"
         try:
             event = EVENT_ADAPTER.validate_json(line)
         except ValidationError as exc:
@@ -274,7 +276,7 @@ def _read_line(line: str, where: str, fast: FastEvents) -> Event:
     if '" ' in line or '"\t' in line:
         ends = len(_KEY_END.findall(line))
     if ends != n_keys:
-        _loads(line, where)
+        _loads(line, f"{name}:{n}")
     return event
 
 
@@ -289,13 +291,12 @@ def _stream_events(path: str | Path, terms: Terms | None) -> Iterator[tuple[Even
         for n, line in lines:
             if not line or line.isspace():
                 continue
-            where = f"{name}:{n}"
-            event = _read_line(line, where, fast)
+            event = _read_line(line, name, n, fast)
             if known is not None and event.declared_by not in known:
                 raise LedgerError(
                     f"declared_by {event.declared_by!r} is not a party in the terms "
                     f"(expected one of: {', '.join(sorted(known))})",
-                    where=where,
+                    where=f"{name}:{n}",
                 )
             yield event, n
     except LedgerError as exc:
