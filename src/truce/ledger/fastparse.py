@@ -448,6 +448,7 @@ class FastEvents:
         structs = [p.struct for p in self.covered.values()]
         self._by_struct = {p.struct: p.convert for p in self.covered.values()}
         self._plans = {p.struct: p for p in self.covered.values()}
+        self._union: Any = typing.Union[tuple(structs)] if structs else None  # noqa: UP007
         self._decoder: Any = (
             msgspec.json.Decoder(typing.Union[tuple(structs)])  # noqa: UP007
             if structs
@@ -461,6 +462,17 @@ class FastEvents:
         try:
             s = self._decoder.decode(line)
         except (msgspec.ValidationError, msgspec.DecodeError):
+            raise Fallback from None
+        ev: Event = self._by_struct[type(s)](s)
+        return ev
+
+    def from_python(self, obj: Any) -> Event:
+        """The event for a mapping already parsed from JSON (a stored leaf's), or Fallback."""
+        if self._union is None:
+            raise Fallback
+        try:
+            s = msgspec.convert(obj, self._union, strict=True)
+        except msgspec.ValidationError:
             raise Fallback from None
         ev: Event = self._by_struct[type(s)](s)
         return ev
