@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
@@ -35,7 +36,13 @@ from truce.history import History
 from truce.ledger.authority import LEDGER_TYPES, Authority, TermsVersion
 from truce.ledger.fastparse import Fallback, fast_events
 from truce.ledger.log import merkle, signing
-from truce.ledger.log.leaf import canonical, decode_leaf, parse_stamp
+from truce.ledger.log.leaf import (
+    LEAF_KEYS,
+    VISIBILITIES,
+    canonical,
+    decode_leaf,
+    parse_stamp,
+)
 from truce.ledger.store.contract import Ledger, Stored
 from truce.terms import Terms, load_terms
 from truce.versions import Amendment
@@ -74,12 +81,38 @@ class Record:
         return self.stored.seq
 
 
-_EVENT_KEY = b'{"event":'
-_EVENT_KEY_LEN = len(_EVENT_KEY)
-
-
 def decode(st: Stored, ledger_id: str) -> Record:
-    """Parse one stored leaf back into an event; any mismatch is an IntegrityError at its seq."""
+    """Parse one stored leaf back into an event; any mismatch is an IntegrityError at its seq.
+
+    The fast way first: one pass decodes and validates the leaf (truce.ledger.fastparse), and
+    the stored bytes must be exactly the canonical leaf of what was decoded, with the event as
+    ``event_json`` gives it: that one comparison stands for the checks below (the bytes are a
+    canonical leaf, the event in canonical form). Anything else is read the careful way, which
+    names what is wrong."""
+    data = st.leaf.data
+    try:
+        ev, leaf = fast_events().leaf(data)
+    except Fallback:
+        return _decode(st, ledger_id)
+    if leaf.ledger != ledger_id or leaf.visibility not in VISIBILITIES:
+        return _decode(st, ledger_id)
+    sig = None if leaf.sig is None else {"key": leaf.sig.key, "value": leaf.sig.value}
+    obj: dict[str, Any] = {
+        "event": event_json(ev),
+        "ledger": leaf.ledger,
+        "sig": sig,
+        "v": leaf.v,
+        "visibility": leaf.visibility,
+    }
+    if leaf.t is not msgspec.UNSET:
+        obj["t"] = leaf.t
+    if set(obj) != LEAF_KEYS.get(leaf.v) or canonical(obj) != data:
+        return _decode(st, ledger_id)
+    return _finish(st, ev, obj)
+
+
+def _decode(st: Stored, ledger_id: str) -> Record:
+    """``decode`` the careful way: each check in turn, each with its own message."""
     obj = decode_leaf(st.leaf.data, st.seq)
     if obj["ledger"] != ledger_id:
         raise IntegrityError(
@@ -88,27 +121,22 @@ def decode(st: Stored, ledger_id: str) -> Record:
             kind="ledger",
         )
     try:
-        ev = fast_events().from_python(obj["event"])
-    except Fallback:  # not covered, or refused: pydantic's word, and its message
-        try:
-            ev = EVENT_ADAPTER.validate_python(obj["event"])
-        except ValidationError as exc:
-            raise IntegrityError(
-                f"seq {st.seq}: stored event is not valid ({exc.errors()[0]['msg']})",
-                seq=st.seq,
-                kind="body",
-            ) from None
-    # decode_leaf checked the bytes are canonical(obj), whose first key is "event": its
-    # canonical bytes follow '{"event":' (one encoding of the stored event saved a record).
-    body = canonical(event_json(ev))
-    end = len(_EVENT_KEY) + len(body)
-    data = st.leaf.data
-    if not (
-        data.startswith(_EVENT_KEY) and data[_EVENT_KEY_LEN:end] == body
-    ) or not data.startswith(b',"ledger":', end):
+        ev = EVENT_ADAPTER.validate_python(obj["event"])
+    except ValidationError as exc:
+        raise IntegrityError(
+            f"seq {st.seq}: stored event is not valid ({exc.errors()[0]['msg']})",
+            seq=st.seq,
+            kind="body",
+        ) from None
+    if canonical(event_json(ev)) != canonical(obj["event"]):
         raise IntegrityError(
             f"seq {st.seq}: stored event is not in canonical form", seq=st.seq, kind="body"
         )
+    return _finish(st, ev, obj)
+
+
+def _finish(st: Stored, ev: Event, obj: dict[str, Any]) -> Record:
+    """The record of a decoded leaf: its signature and stamp, checked."""
     sig = obj["sig"]
     pair: tuple[str, bytes] | None = None
     if sig is not None:

@@ -449,6 +449,7 @@ class FastEvents:
         self._by_struct = {p.struct: p.convert for p in self.covered.values()}
         self._plans = {p.struct: p for p in self.covered.values()}
         self._union: Any = typing.Union[tuple(structs)] if structs else None  # noqa: UP007
+        self._leaf: Any = msgspec.json.Decoder(_leaf_struct(self._union)) if structs else None
         self._decoder: Any = (
             msgspec.json.Decoder(typing.Union[tuple(structs)])  # noqa: UP007
             if structs
@@ -465,6 +466,19 @@ class FastEvents:
             raise Fallback from None
         ev: Event = self._by_struct[type(s)](s)
         return ev
+
+    def leaf(self, data: bytes) -> tuple[Event, Any]:
+        """A stored leaf's event and its other fields (``ledger``, ``sig``, ``v``,
+        ``visibility``, ``t``), decoded in one pass; Fallback where not covered or accepted.
+        The caller checks the bytes are the canonical leaf of what was decoded."""
+        if self._leaf is None:
+            raise Fallback
+        try:
+            leaf = self._leaf.decode(data)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            raise Fallback from None
+        ev: Event = self._by_struct[type(leaf.event)](leaf.event)
+        return ev, leaf
 
     def from_python(self, obj: Any) -> Event:
         """The event for a mapping already parsed from JSON (a stored leaf's), or Fallback."""
@@ -491,6 +505,30 @@ class FastEvents:
         if plan.nested:
             return ev, plan.keys(ev)
         return ev, len(ev.__pydantic_fields_set__)
+
+
+class LeafSig(msgspec.Struct, forbid_unknown_fields=True):
+    """A stored signature: key id and base64 value (checked by the caller)."""
+
+    key: str
+    value: str
+
+
+def _leaf_struct(union: Any) -> Any:
+    """The Struct of a stored leaf (truce.ledger.log.leaf) whose event is one of ``union``."""
+    return msgspec.defstruct(
+        "FastLeaf",
+        [
+            ("event", union),
+            ("ledger", str),
+            ("sig", LeafSig | None),
+            ("v", int),
+            ("visibility", str),
+            ("t", str | msgspec.UnsetType, _UNSET),
+        ],
+        forbid_unknown_fields=True,
+        kw_only=True,
+    )
 
 
 _FAST: FastEvents | None = None
