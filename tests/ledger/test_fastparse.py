@@ -324,3 +324,45 @@ def test_a_repeated_key_is_refused_on_the_fast_path(tmp_path: Path) -> None:
     path.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(LedgerError, match="written twice"):  # ... the loader counts the keys
         load_events_jsonl(path)
+
+
+def test_a_repeated_key_in_a_captive_is_refused(tmp_path: Path) -> None:
+    obj = {**BASES[1], "captives": [{"id": "c1"}], "live": 0, "bodies": 0}
+    obj.pop("category", None)
+    line = json.dumps(obj).replace('{"id": "c1"}', '{"id": "c1", "id": "c2"}')
+    path = tmp_path / "l.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match="written twice"):
+        load_events_jsonl(path)
+
+
+def test_stored_leaves_decode_as_the_careful_way(tmp_path: Path) -> None:
+    """A directory's entries, decoded the fast way and the careful way: the same records."""
+    from datetime import UTC, datetime
+
+    from truce.ledger.directory import LedgerDir, _decode, decode
+    from truce.ledger.record import record
+
+    gaza = EXAMPLES / "gaza-2023"
+    d = LedgerDir.init(tmp_path / "d", gaza / "terms.toml", at=datetime(2023, 11, 22, tzinfo=UTC))
+    with d:
+        events, origins = read_events_jsonl(gaza / "ledger.jsonl", d.terms)
+        record(d, events, origins, clock=lambda: datetime(2023, 12, 2, tzinfo=UTC))
+        stored = list(d.store.read())
+        assert len(stored) == len(events) + 1
+        fast_ok = 0
+        for st in stored:
+            try:
+                FAST.leaf(st.leaf.data)
+                fast_ok += 1
+            except Fallback:
+                pass
+        assert fast_ok >= len(stored) - 5  # all but the terms_set events go the fast way
+        for st in stored:
+            fast, careful = decode(st, d.ledger_id), _decode(st, d.ledger_id)
+            assert (fast.sig, fast.visibility, fast.stamp) == (
+                careful.sig,
+                careful.visibility,
+                careful.stamp,
+            )
+            same(fast.event, careful.event)

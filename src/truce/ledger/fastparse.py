@@ -52,7 +52,7 @@ second, Z or an offset); pydantic reads every other form (and refuses what it re
 _TZ: dict[int, TzInfo] = {}
 _INTERN: dict[str, str] = {}
 _INTERN_MAX = 4096
-_PREV: list[Any] = [None, None]  # the last time read, as text and as read
+_PREV: list[tuple[str | None, Any]] = [(None, None)]  # the last time read: text, value
 _new = object.__new__
 _put = object.__setattr__
 
@@ -61,8 +61,9 @@ def _aware(s: str) -> _dt.datetime:
     """A time as pydantic gives it: the same instant and offset, an offset other than UTC as
     a pydantic-core ``TzInfo`` (named "+02:00", not "UTC+02:00"). The previous time's object
     where the text is the same (``at`` and ``recorded_at`` often are: one object, one check)."""
-    if s == _PREV[0]:
-        return _PREV[1]  # type: ignore[no-any-return]
+    prev = _PREV[0]  # one tuple, read and written whole: safe between threads
+    if prev[0] == s:
+        return prev[1]  # type: ignore[no-any-return]
     if not _TIME(s):
         raise Fallback
     try:
@@ -77,7 +78,7 @@ def _aware(s: str) -> _dt.datetime:
         if tzi is None:
             tzi = _TZ[secs] = TzInfo(secs)
         d = d.replace(tzinfo=tzi)
-    _PREV[0], _PREV[1] = s, d
+    _PREV[0] = (s, d)
     return d
 
 
@@ -318,7 +319,7 @@ class _Plan:
         n = len(given)
         for name in self.nested:
             if name in given:
-                n += _keys_of(m.__dict__[name])
+                n += _keys_of(getattr(m, name))  # not m.__dict__: that would make one
         return n
 
     def _compile(self) -> Callable[[Any], Any]:
@@ -417,9 +418,11 @@ def _holds_models(tp: Any) -> bool:
 def _keys_of(value: Any) -> int:
     """Keys given to the objects behind a nested value (a model, a list of them, or None)."""
     if isinstance(value, BaseModel):
-        n = len(value.model_fields_set)
-        for name, v in value.__dict__.items():
-            if name in value.model_fields_set and isinstance(v, BaseModel | list):
+        given = value.model_fields_set
+        n = len(given)
+        for name in given:
+            v = getattr(value, name)
+            if isinstance(v, BaseModel | list):
                 n += _keys_of(v)
         return n
     if isinstance(value, list):
