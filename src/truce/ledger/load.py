@@ -221,19 +221,22 @@ class _Lines:
     def __iter__(self) -> Iterator[tuple[int, str]]:
         n = 0
         first = True
-        for raw in self._chunks():
-            if first:
-                first = False
-                if raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
-                    raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise LedgerError("not UTF-8 text", where=str(self.path)) from None
-            # A chunk ends at "\n"; splitlines also breaks at "\r", "\x0b", U+2028...
-            for line in text.splitlines():
-                n += 1
-                yield n, line
+        try:
+            for raw in self.f:
+                if first:
+                    first = False
+                    if raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
+                        raw = raw[3:]
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise LedgerError("not UTF-8 text", where=str(self.path)) from None
+                # A chunk ends at "\n"; splitlines also breaks at "\r", "\x0b", U+2028...
+                for line in text.splitlines():
+                    n += 1
+                    yield n, line
+        except OSError as exc:
+            raise LedgerError(f"cannot read: {exc.strerror}", where=str(self.path)) from None
 
     def close(self) -> None:
         self.f.close()
