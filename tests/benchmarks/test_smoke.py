@@ -58,7 +58,7 @@ def test_engine() -> None:
             "of (a): tally()",
             "(c) check(state, Proposal(live=10)), 2,000-event state",
             "(d) load_events_jsonl, 2,000 lines",
-            "baseline: the loader before",
+            "baseline: pydantic on each line (the loader before)",
             "(e) fresh process: load_events_jsonl, 2,000 lines",
             "(e) fresh process, 2,000 events loaded and replayed: peak RSS",
             "replay / bare loop:",
