@@ -579,7 +579,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         rows.append((f"(d) load_events_jsonl, {m:,} lines", t_parse, rate(m, t_parse), runs))
         rows.append(
-            ("    baseline: pydantic on each line (the loader before)", t_base_parse, rate(m, t_base_parse), runs_b)
+            (
+                "    baseline: pydantic on each line (the loader before)",
+                t_base_parse,
+                rate(m, t_base_parse),
+                runs_b,
+            )
         )
         rows.append(("(d) the same, CPU time of one run", cpu_new, rate(m, cpu_new), 1))
         rows.append(("    baseline, CPU time of one run", cpu_base, rate(m, cpu_base), 1))
