@@ -69,6 +69,22 @@ def test_engine() -> None:
     )
 
 
+def test_incremental() -> None:
+    out = smoke("incremental.py")
+    assert_sections(
+        out,
+        [
+            "ledger: 2 pause days x 1000 events = 2,000 events",
+            "baseline: select, tally and judge the whole history",
+            "(1) an event at the end",
+            "(2) a correction of an event of the last day",
+            "(3) a late event dated mid-ledger",
+            "(4) a correction of an event of day 1",
+            "taken back to a day",
+        ],
+    )
+
+
 def test_aid() -> None:
     out = smoke("aid.py")
     assert_sections(

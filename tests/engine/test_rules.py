@@ -77,3 +77,19 @@ def test_pick_clamp() -> None:
         5,
         7,
     ]
+
+
+def test_scheduled_exchange_rules() -> None:
+    """The stage rules on the 2025 figures: a batch of one civilian woman (30), one female
+    soldier (50) and one man over 50 (30, derived) is owed 110 unless a fixed number is set."""
+    by_ratio = rules.prisoners_due(1, 30) + rules.prisoners_due(1, 50) + rules.prisoners_due(1, 30)
+    assert by_ratio == 110
+    assert rules.batch_prisoners_due(False, 0, by_ratio) == 110
+    assert rules.batch_prisoners_due(True, 200, by_ratio) == 200
+    assert rules.stage_fixed_due(24, 25, 1000) == 0
+    assert rules.stage_fixed_due(25, 25, 1000) == 1000
+    assert rules.bodies_for_bodies_due(4, 15) == 60
+    assert rules.still_owed(110, 90) == 20
+    assert rules.still_owed(110, 120) == 0
+    assert rules.batch_met(110, 110) and not rules.batch_met(109, 110)
+    assert rules.in_time(24, 24) and not rules.in_time(25, 24)

@@ -19,6 +19,7 @@ from tests.conftest import EXAMPLES, truce_exe
 
 HERE = Path(__file__).resolve().parent / "expected"
 G = EXAMPLES / "gaza-2023"
+G25 = EXAMPLES / "gaza-2025"
 L = EXAMPLES / "synthetic-london"
 ROUTE = G / "route.toml"
 
@@ -69,6 +70,14 @@ CASES: dict[str, list[str]] = {
         "--json",
     ],
     "compare-deals": ["compare-deals", str(G / "scenario.toml"), "--runs", "2000", "--json"],
+    "simulate-staged": ["simulate", str(G25 / "scenario.toml"), "--runs", "2000", "--json"],
+    "compare-deals-staged": [
+        "compare-deals",
+        str(G25 / "scenario.toml"),
+        "--runs",
+        "2000",
+        "--json",
+    ],
     "sweep": [
         "sweep",
         str(G / "scenario.toml"),

@@ -52,6 +52,12 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "bodies_needed": ("nonneg", "weight"),
     "creditable": ("nonneg", "nonneg"),
     "aid_met": ("nonneg", "nonneg"),
+    "batch_prisoners_due": ("bool", "nonneg", "nonneg"),
+    "stage_fixed_due": ("nonneg", "nonneg", "nonneg"),
+    "bodies_for_bodies_due": ("nonneg", "weight"),
+    "still_owed": ("nonneg", "nonneg"),
+    "batch_met": ("nonneg", "nonneg"),
+    "in_time": ("int", "int"),
 }
 KIND = {"int": INT, "nonneg": NONNEG, "pos": POS, "bool": BOOL}
 

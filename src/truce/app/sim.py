@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from truce.app.sim_schemas import CompareDealsOut, ExchangeRow, SimulateOut, SweepOut
+from truce.app.sim_staged_schemas import CompareStagedOut, SimulateStagedOut
 from truce.errors import BadInput
 
 Progress = Callable[[int], None]
@@ -147,6 +148,70 @@ def compare_deals(
     doc = compare(load_scenario(path), runs, seed, workers=workers, kernel=kernel)
     phased = doc["phased"] | {"pause_days": _with_day_keys(doc["phased"]["pause_days"])}
     return CompareDealsOut.model_validate(doc | {"phased": phased})
+
+
+def is_staged(path: Path) -> bool:
+    """Whether a scenario file's terms have stages ([[stage]] tables): `truce simulate` and
+    `truce compare-deals` then run the staged model (a bad file is reported by the call that
+    loads it)."""
+    from truce.sim.scenario import ScenarioError, staged_terms
+    from truce.tomlfile import read_toml
+
+    try:
+        doc = read_toml(path, ScenarioError, "scenario file")
+    except BadInput:
+        return False
+    return staged_terms(doc, path) is not None
+
+
+def _staged(path: Path) -> Any:
+    from truce.sim.scenario import load_any
+    from truce.sim.staged_scenario import StagedLoaded
+
+    loaded = load_any(path)
+    if not isinstance(loaded, StagedLoaded):
+        raise BadInput("the scenario's terms have no [[stage]] tables", where=str(path))
+    return loaded
+
+
+def simulate_staged_scenario(
+    path: Path,
+    runs: int,
+    seed: int,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    results_file: Path | None = None,
+) -> SimulateStagedOut:
+    """Simulate a scenario whose terms have stages ``runs`` times: per stage and batch, both
+    sides' releases against what was due and by when, late and short batches, whether the next
+    stage opens, how long each stage lasted, with the assumptions. NumPy kernel only.
+    Optionally write the per-run results (``results_file``: .parquet or .csv)."""
+    from truce.sim.staged import simulate_staged
+    from truce.sim.staged_summary import summarise_staged
+
+    loaded = _staged(path)
+    if results_file is not None and results_file.suffix.lower() not in (".parquet", ".csv"):
+        raise BadInput("expected a .parquet or .csv file", param="out")
+    if progress is not None:
+        progress(0)
+    res = simulate_staged(loaded, runs, seed, workers=workers)
+    if progress is not None:
+        progress(runs)
+    if results_file is not None:
+        from truce.sim.output import write_columns
+        from truce.sim.staged_output import staged_columns
+
+        write_columns(staged_columns(loaded, res), results_file)
+    return SimulateStagedOut.model_validate(summarise_staged(loaded, res, seed))
+
+
+def compare_staged_deals(path: Path, runs: int, seed: int, *, workers: int = 1) -> CompareStagedOut:
+    """The terms' stages against one all-at-once exchange of every captive they schedule, on
+    the same runs and draws."""
+    from truce.sim.staged_summary import compare_staged
+
+    return CompareStagedOut.model_validate(compare_staged(_staged(path), runs, seed, workers))
 
 
 def past_exchanges() -> list[ExchangeRow]:

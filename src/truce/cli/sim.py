@@ -15,6 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce.cli.common import app, out, runs_bar
+from truce.cli.sim_staged import render_staged, render_staged_comparison
+from truce.errors import BadInput
 
 
 @contextmanager
@@ -124,8 +126,16 @@ def compare_deals_cmd(
 ) -> None:
     """One all-for-all exchange against the scenario's sequence of phased deals: releases on
     each side by category, pause days, aid, and how often each stops before the end."""
-    from truce.app.sim import compare_deals
+    from truce.app.sim import compare_deals, compare_staged_deals, is_staged
 
+    if is_staged(scenario):
+        staged = compare_staged_deals(scenario, runs, seed, workers=workers)
+        c = staged.model_dump(mode="json")
+        if as_json:
+            sys.stdout.write(json.dumps(c, indent=2) + "\n")
+        else:
+            render_staged_comparison(out, c)
+        return
     c = compare_deals(scenario, runs, seed, workers=workers, kernel=kernel).model_dump(mode="json")
     if as_json:
         sys.stdout.write(json.dumps(c, indent=2) + "\n")
@@ -161,8 +171,24 @@ def simulate(
 ) -> None:
     """How a deal plays out under uncertainty: pause length, releases on each side, aid,
     and how often and why the talks stop, with the assumptions printed beside them."""
-    from truce.app.sim import simulate_scenario
+    from truce.app.sim import is_staged, simulate_scenario, simulate_staged_scenario
 
+    if is_staged(scenario):
+        if plot is not None or backend != "local":
+            raise BadInput(
+                "--plot and --backend ray are not available for terms with stages yet",
+                where=str(scenario),
+            )
+        with bar_from_first_report("simulating", runs, quiet=as_json) as advance:
+            staged = simulate_staged_scenario(
+                scenario, runs, seed, workers=workers, progress=advance, results_file=results
+            )
+        doc = staged.model_dump(mode="json")
+        if as_json:
+            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        else:
+            render_staged(out, doc)
+        return
     written: list[Path] = []
     with bar_from_first_report("simulating", runs, quiet=as_json) as advance:
         result = simulate_scenario(

@@ -4,10 +4,12 @@ the state before it (pure).
 ``replay`` selects, tallies and judges the whole history every time. :class:`Incremental` keeps
 the history and a resumable tally (:class:`truce.engine.tally.Tallier`): events appended after
 everything already tallied (the usual case, a new event at the end) are tallied on their own,
-and only the judgement of the days (per pause day, not per event) is redone. Anything else (a
-correction, a late event dated before the last one, a declaration of a shared act, an
-amendment of the terms) re-tallies the history from the start, as ``replay`` does. Either way
-the state is the one ``replay(terms, history)`` gives: tests/property checks it.
+and only the judgement of the days (per pause day, not per event) is redone. A correction or a
+late event dated before the last one takes the tally back to the start of the pause day it
+touches (:mod:`truce.engine.rewind`) and tallies from there. A declaration of a shared act, an
+amendment of the terms, or a change reaching back over more than ``resume_limit`` of the
+ledger re-tallies the history from the start, as ``replay`` does. Either way the state is the
+one ``replay(terms, history)`` gives: tests/property checks it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from dataclasses import replace
 from truce.clock import PauseCalendar
 from truce.engine.judge import Judge
 from truce.engine.results import State
+from truce.engine.rewind import resume_point, rewind
 from truce.engine.tally import Tallier, select
 from truce.errors import LedgerError
 from truce.events import Event
-from truce.history import Entry, History
+from truce.history import History
 from truce.terms import Terms
 from truce.versions import Amendment, TermsBook
 
@@ -45,8 +48,12 @@ class Incremental:
     """A history (owned: extend it only through this object) and its state, kept up to date.
 
     ``extend`` appends for good; ``trial`` judges a batch as if appended and leaves everything
-    as it was. ``fast`` and ``full`` count how each batch was tallied (for tests and benchmarks).
+    as it was. ``fast``, ``resumed`` and ``full`` count how each batch was tallied (for tests
+    and benchmarks). ``resume_limit``: the share of the tallied entries a correction or a late
+    event may take back (more is tallied from the start, which costs about the same per entry).
     """
+
+    resume_limit = 0.5
 
     def __init__(self, terms: Terms | None, history: History | None = None) -> None:
         self.terms = terms
@@ -55,6 +62,7 @@ class Incremental:
         self._cal: PauseCalendar | None = None
         self._book: TermsBook | None = None
         self.fast = 0
+        self.resumed = 0
         self.full = 0
 
     # -- reading -------------------------------------------------------------------------
@@ -156,10 +164,18 @@ class Incremental:
             assert amendments is not None
             h.amendments = list(amendments)
         tl = self._tl
-        if tl is not None and not changed and self._at_end(tl, new):
+        resume = None if tl is None or changed else resume_point(tl, h, new, self.resume_limit)
+        if resume is not None:
+            assert tl is not None
+            p, tail = resume
             tl.begin()
             try:
-                tl.feed(new)
+                if p < len(tl.t.entries):
+                    rewind(tl, p)
+                    self.resumed += 1
+                else:
+                    self.fast += 1
+                tl.feed(tail)
             except LedgerError:
                 tl.rollback()
                 if not strict:  # kept: ``state`` re-tallies and names the error
@@ -167,25 +183,12 @@ class Incremental:
                     return None
                 h.rollback(mark)
                 raise
-            self.fast += 1
             return (mark, tl, True, self._book)
         self._tl = None  # re-tallied from the start by ``_tally``
         book = self._book
         if changed:
             self._book = None
         return (mark, tl, False, book)
-
-    @staticmethod
-    def _at_end(tl: Tallier, new: list[Entry]) -> bool:
-        """Whether the new entries only add to the end of the tally: in time order from its
-        last entry, no corrections, no declarations of a shared act."""
-        last = tl.last_ts
-        for en in new:
-            ev = en.event
-            if en.ts < last or ev.supersedes or ev.act is not None:
-                return False
-            last = en.ts
-        return True
 
     def _keep(self, undo: tuple[object, Tallier | None, bool, TermsBook | None]) -> None:
         _, tl, fast, _ = undo

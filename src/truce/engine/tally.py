@@ -222,6 +222,7 @@ class Tallier:
             self.t.days[0] = self.cur
         self._undo: tuple[Tally, int, int, float, DayTally, tuple[int, int, int, int]] | None = None
         self._fresh: set[int] = set()
+        self._detached: set[str] | None = None  # outside_ids at ``begin``, once ``detach``ed
 
     @property
     def last_ts(self) -> float:
@@ -260,17 +261,43 @@ class Tallier:
         )
         self._fresh = set()
         if self.t.days.get(self.k) is self.cur:
-            self.cur = self._cow_day(self.k)
+            self.cur = self.day_to_change(self.k)
 
     def commit(self) -> None:
         """Keep the batch."""
         self._undo = None
         self._fresh = set()
+        self._detached = None
+
+    def detach(self) -> None:
+        """Give this batch its own copies of what batches share (the entry list, the captives
+        released, the growing lists), so that it may take entries back (``truce.engine.rewind``)
+        and ``rollback`` still restores the tally as it was at ``begin``. O(n) list copies, no
+        per-event work."""
+        assert self._undo is not None, "no batch is open"
+        if self._detached is not None:
+            return
+        t = self.t
+        t.entries = list(t.entries)
+        t.released = dict(t.released)
+        t.prisoner_times = list(t.prisoner_times)
+        t.prisoner_cum = list(t.prisoner_cum)
+        t.extensions = list(t.extensions)
+        t.acts = list(t.acts)
+        self._detached = self.outside_ids
+        self.outside_ids = set(self.outside_ids)
 
     def rollback(self) -> None:
         """Undo the batch: the tally is again what it was at ``begin``."""
         assert self._undo is not None, "no batch is open"
         old, self.k, self.lo, self.next_ts, self.cur, (n, n_pr, n_ext, n_acts) = self._undo
+        if self._detached is not None:  # the batch changed only its own copies
+            self.outside_ids = self._detached
+            self._detached = None
+            self.t = old
+            self._undo = None
+            self._fresh = set()
+            return
         released = old.released
         for en in self.t.entries[n:]:
             ev = en.event
@@ -289,7 +316,12 @@ class Tallier:
         self._undo = None
         self._fresh = set()
 
-    def _cow_day(self, k: int) -> DayTally:
+    def drop_day(self, k: int) -> None:
+        """Remove day ``k`` from this batch's tally (a day only taken-back entries made)."""
+        del self.t.days[k]
+        self._fresh.discard(k)
+
+    def day_to_change(self, k: int) -> DayTally:
         """Day ``k`` of this batch's tally, copied on its first touch."""
         days = self.t.days
         if k in self._fresh:
@@ -327,7 +359,7 @@ class Tallier:
         outside_ids = self.outside_ids
         outside_total, credits_used = out.outside_total, out.credits_used
         prisoners_total = out.prisoners_total
-        cow = self._cow_day if self._undo is not None else None
+        cow = self.day_to_change if self._undo is not None else None
 
         k, lo, next_ts, cur = self.k, self.lo, self.next_ts, self.cur
         try:

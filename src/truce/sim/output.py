@@ -27,7 +27,11 @@ def columns(loaded: Loaded, res: Results) -> dict[str, list[object]]:
 
 def write_results(loaded: Loaded, res: Results, path: Path) -> None:
     """Write the per-run table; the format follows the file's suffix."""
-    cols = columns(loaded, res)
+    write_columns(columns(loaded, res), path)
+
+
+def write_columns(cols: dict[str, list[object]], path: Path) -> None:
+    """Write a per-run table given as columns: CSV for a .csv file, else Parquet."""
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="") as f:
             w = csv.writer(f)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,9 @@ from truce.errors import BadInput
 from truce.terms import Slug, Terms, load_terms
 from truce.tomlfile import read_toml
 from truce.validation import describe_validation_error
+
+if TYPE_CHECKING:
+    from truce.sim.staged_scenario import StagedLoaded
 
 
 class ScenarioError(BadInput):
@@ -335,6 +338,12 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
     check the two fit together."""
     p = Path(path)
     doc = read_toml(p, ScenarioError, "scenario file")
+    if staged_terms(doc, p) is not None:
+        raise ScenarioError(
+            "the terms this scenario names have stages ([[stage]] tables): `truce simulate` and "
+            "`truce compare-deals` run them (docs/simulate.md); this command does not yet",
+            where=f"{p}: scenario.terms",
+        )
     for key, value in (overrides or {}).items():
         set_key(doc, key, value)
     where = str(p) + (
@@ -370,3 +379,30 @@ def load_scenario(path: str | Path, overrides: dict[str, float] | None = None) -
             except BadInput as exc:
                 raise ScenarioError(str(exc), where=f"{p}: pool[{i + 1}].ratio") from None
     return Loaded(scenario=scn, terms=terms, path=p, overrides=dict(overrides or {}))
+
+
+def staged_terms(doc: dict[str, Any], p: Path) -> Terms | None:
+    """The terms a scenario document names, where they load and have [[stage]] tables; else
+    None (a daily-pause scenario, or one whose errors ``load_scenario`` reports in its order)."""
+    head = doc.get("scenario")
+    name = head.get("terms") if isinstance(head, dict) else None
+    if not isinstance(name, str) or not (p.parent / name).is_file():
+        return None
+    try:
+        terms = load_terms(p.parent / name)
+    except BadInput:
+        return None
+    return terms if terms.stages else None
+
+
+def load_any(path: str | Path) -> Loaded | StagedLoaded:
+    """Read a scenario file of either kind: a staged scenario where the terms it names have
+    [[stage]] tables, else a daily-pause scenario (``load_scenario``, errors unchanged)."""
+    p = Path(path)
+    doc = read_toml(p, ScenarioError, "scenario file")
+    terms = staged_terms(doc, p)
+    if terms is not None:
+        from truce.sim.staged_scenario import load_staged
+
+        return load_staged(doc, terms, p)
+    return load_scenario(p)
