@@ -6,12 +6,19 @@ day marked APPROX are not given to the minute by any source; the note on each ev
 they were chosen only so that events fall on the date and in the order the sources give.
 Releases are recorded as the reference party's (Qatar's) declarations of the public record, as in
 the 2023 example; claims are attributed to the party that made them. Captive ids are pseudonymous.
+Releases name the scheduled batch they answer (``batch``) where the sources tie them to one;
+the 30 Jan release and the remains of 20-21 Feb name none (the engine matches them by the
+schedule: they fall in no batch's window). The disputed 620 prisoners of 22-27 Feb ship as two
+readings: ``ledger.jsonl`` ties them to the six living captives of 22 Feb (ynet, A37),
+``ledger-a36.jsonl`` to the four bodies of 27 Feb (Reuters, A36).
 Run: python tools/build_gaza2025_ledger.py > examples/gaza-2025/ledger.jsonl
+     python tools/build_gaza2025_ledger.py a36 > examples/gaza-2025/ledger-a36.jsonl
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from itertools import count
 
 TZ = "+02:00"
@@ -19,6 +26,17 @@ RECORDED_BY = "truce-example"
 REF = "qatar"
 APPROX = "time of day APPROX: not given to the minute by the sources"
 _ids = count(1)
+READING = sys.argv[1] if len(sys.argv) > 1 else "a37"
+"""Which reading of the 620 (D-A7): a37 (the six living captives of 22 Feb) or a36 (the four
+bodies of 27 Feb)."""
+TIED_TO = {"a37": "day-35", "a36": "final-week"}[READING]
+READING_NOTE = {
+    "a37": "Reading A37 (ynet): the 620 answer the six living captives of 22 Feb (batch day-35); "
+    "Reuters ties them to the four bodies of 27 Feb (A36; ledger-a36.jsonl).",
+    "a36": "Reading A36 (Reuters: the bodies were traded 'for 620'): the 620 answer the four "
+    "bodies of 27 Feb (batch final-week); ynet ties them to the six living captives of 22 Feb "
+    "(A37; ledger.jsonl).",
+}[READING]
 
 
 def captives(status: str = "live", **by_category: int) -> list[dict[str, str]]:
@@ -69,6 +87,18 @@ ev(
     note=f"Israeli government decision early Saturday, 2025-01-18 (A7). {APPROX}",
 )
 ev(
+    "n-0119",
+    "names_given",
+    "2025-01-19T10:30",
+    REF,
+    ["A10", "A11"],
+    note="The names of the three captives of day 1 came on 19 Jan, the day of the handover, and the "
+    f"start waited for them (D-A1; A10, A11). The date suffices: any time that day is less than the "
+    f"24 h notice before the handover. {APPROX}",
+    batch="day-01",
+    live=3,
+)
+ev(
     "c-0119-names",
     "claim",
     "2025-01-19T11:15",
@@ -96,6 +126,7 @@ ev(
     ["A14", "A15", "A16"],
     note=f"Batch day-01: 3 women. {APPROX}",
     captives=captives(women=3),
+    batch="day-01",
 )
 ev(
     "p-0119",
@@ -106,6 +137,7 @@ ev(
     note="Freed about 01:00 on 2025-01-20 (A16); 3 x 30 = 90 (derived). Readings of the 90: 69 "
     "women + 21 teenage boys (A15); 69 women, 1 minor, 8 male minors, 12 men (A14).",
     count=90,
+    batch="day-01",
 )
 ev(
     "r-0125",
@@ -115,6 +147,7 @@ ev(
     ["A17", "A18", "A19"],
     note=f"Batch day-07: 4 female soldiers. A civilian woman was not freed ahead of them (D-A2, A55). {APPROX}",
     captives=captives(female_soldiers=4),
+    batch="day-07",
 )
 ev(
     "p-0125",
@@ -124,6 +157,7 @@ ev(
     ["A17", "A18", "A19"],
     note=f"4 x 50 = 200 (derived). Serving life: 120 (A17) or 121 (IPS, A18). {APPROX}",
     count=200,
+    batch="day-07",
 )
 ev(
     "c-0125-priority",
@@ -181,6 +215,7 @@ ev(
     ["A24", "A25"],
     note=f"Batch day-14 (day 14 is 2025-02-01): 3 men; category not established. {APPROX}",
     captives=captives(men=3),
+    batch="day-14",
 )
 ev(
     "p-0201",
@@ -190,6 +225,7 @@ ev(
     ["A24", "A25"],
     note=f"183 = 18 serving life + 54 long sentences + 111 Gaza detainees (A24); reading: 'at least 73' serving life (A25). Due unknown (men: no sourced price). {APPROX}",
     count=183,
+    batch="day-14",
 )
 ev(
     "r-0208",
@@ -199,6 +235,7 @@ ev(
     ["A19", "A27"],
     note=f"Batch day-21: 3 men; category not established. {APPROX}",
     captives=captives(men=3),
+    batch="day-21",
 )
 ev(
     "p-0208",
@@ -208,6 +245,7 @@ ev(
     ["A19", "A27"],
     note=f"183: 18 serving life (A27), 54 long sentences (A19); 111 others (derived). {APPROX}",
     count=183,
+    batch="day-21",
 )
 ev(
     "c-0210-postpone",
@@ -237,6 +275,7 @@ ev(
     ["A32", "A33b"],
     note=f"Batch day-28: 3 male civilians; category not established. {APPROX}",
     captives=captives(men=3),
+    batch="day-28",
 )
 ev(
     "p-0215",
@@ -246,6 +285,7 @@ ev(
     ["A32", "A33b"],
     note=f"369 = 36 serving life + 333 detained from Gaza (A32). {APPROX}",
     count=369,
+    batch="day-28",
 )
 coffins = captives("body", children=2, men=1)
 ev(
@@ -297,6 +337,7 @@ ev(
     ["A37", "A38", "A39", "A40", "A41"],
     note=f"Batch day-35: 6 men against 3 scheduled (2 had been in Gaza about a decade; 1 handed over without a ceremony); the last living captives of phase 1. The 620 prisoners due were held back (D-A7). {APPROX}",
     captives=captives(men=6),
+    batch="day-35",
 )
 ev(
     "c-0222-holdback",
@@ -316,6 +357,19 @@ ev(
     ["A36", "A42", "A47"],
     note=f"4 bodies (men), without a ceremony, small hours of 27 Feb (D-A7). {APPROX}",
     captives=captives("body", men=4),
+    batch="final-week",
+)
+ev(
+    "h-0222",
+    "release_held_back",
+    "2025-02-22T23:00",
+    "israel",
+    ["A37", "A39", "A47"],
+    side="receiver",
+    batch=TIED_TO,
+    held=620,
+    note="D-A7: Israel held back the 620 over the handover ceremonies; they were returned to their "
+    f"cells after 13 h on buses (A37). {READING_NOTE} {APPROX}",
 )
 ev(
     "p-0227",
@@ -323,8 +377,13 @@ ev(
     "2025-02-27T03:00",
     REF,
     ["A36", "A37", "A42", "A43", "A44", "A46", "A48"],
-    note="643 (IPS, A44); A42: 596 overnight 26-27 Feb plus 46 still to come = 642 (unresolved). The 620 held back since 22 Feb are among them. Readings of what they answer: the six living captives of 22 Feb (ynet, A37) or the four bodies of 27 Feb (Reuters: 'for 620', A36). 456 to Gaza, 37 to Ramallah, 5 to East Jerusalem (A43), 97 to Egypt (A43, A46). APPROX: small hours of 27 Feb.",
+    note="643 (IPS, A44); A42: 596 overnight 26-27 Feb plus 46 still to come = 642 (unresolved). "
+    "The 620 held back since 22 Feb are among them; the other 23 (643 - 620, derived) are tied "
+    f"to no batch by any source, and the event, one release, names one batch. {READING_NOTE} 456 "
+    "to Gaza, 37 to Ramallah, 5 to East Jerusalem (A43), 97 to Egypt (A43, A46). APPROX: small "
+    "hours of 27 Feb.",
     count=643,
+    batch=TIED_TO,
 )
 
 for e in events:

@@ -20,7 +20,7 @@ from truce.events import Captive
 from truce.history import History
 from truce.ledger.load import load_ledger
 from truce.limits import year_in_range
-from truce.terms import Terms, load_terms, refuse_stages
+from truce.terms import Terms, load_terms
 from truce.validation import describe_error
 
 
@@ -38,7 +38,6 @@ def load(terms_path: str | Path | None, ledger_path: str | Path) -> tuple[Terms,
             Path(ledger_path), None if terms_path is None else Path(terms_path)
         ) as d:
             terms, history = d.terms, d.history()
-        refuse_stages(terms, where=str(ledger_path))
         replay(terms, history)
         return terms, history
     if terms_path is None:
@@ -48,7 +47,6 @@ def load(terms_path: str | Path | None, ledger_path: str | Path) -> tuple[Terms,
             param="terms",
         )
     terms = load_terms(terms_path)
-    refuse_stages(terms, where=str(terms_path))
     history = load_ledger(ledger_path, terms)
     replay(terms, history)
     return terms, history

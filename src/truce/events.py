@@ -27,6 +27,8 @@ from truce.limits import (
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$", max_length=200)]
 PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=100)]
 Track = Literal["framework", "outside", "separate"]
+BatchId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+Side = Literal["holder", "receiver"]
 Visibility = Literal["public", "parties", "mediator"]
 
 
@@ -148,6 +150,11 @@ class CaptivesReleased(EventBase):
     live: int = Field(default=0, ge=0, le=MAX_PEOPLE)
     bodies: int = Field(default=0, ge=0, le=MAX_PEOPLE)
     category: str | None = None
+    batch: BatchId | None = Field(
+        default=None,
+        description="The scheduled batch of the terms this release answers (terms with "
+        "[[stage]] tables); left out: matched by the schedule (docs/semantics.md).",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> CaptivesReleased:
@@ -188,6 +195,11 @@ class PrisonersReleased(EventBase):
     type: Literal["prisoners_released"]
     count: int = Field(ge=0, le=MAX_PEOPLE)
     prisoners: list[Prisoner] | None = Field(default=None, max_length=MAX_PEOPLE)
+    batch: BatchId | None = Field(
+        default=None,
+        description="The scheduled batch of the terms these prisoners answer (terms with "
+        "[[stage]] tables); left out: matched by the schedule (docs/semantics.md).",
+    )
 
     @model_validator(mode="after")
     def _ids_match(self) -> PrisonersReleased:
@@ -208,6 +220,11 @@ class AidDelivered(EventBase):
     date: _dt.date | None = Field(
         default=None, strict=False, description="Local calendar date the figure is for."
     )
+    parts: dict[BatchId, Annotated[int, Field(ge=0, le=MAX_TRUCKS)]] | None = Field(
+        default=None,
+        max_length=MAX_LIST_ITEMS,
+        description="Trucks of each part of an aid commitment (its part ids, e.g. fuel, north).",
+    )
 
     @field_validator("date")
     @classmethod
@@ -215,6 +232,54 @@ class AidDelivered(EventBase):
         if v is not None:
             year_in_range(v, "date")
         return v
+
+
+class NamesGiven(EventBase):
+    """The names of the captives of a scheduled batch, given as notice before the handover
+    (by ids or as counts)."""
+
+    type: Literal["names_given"]
+    batch: BatchId = Field(description="The scheduled batch of the terms the names are for.")
+    captives: list[PersonId] | None = Field(default=None, max_length=MAX_PEOPLE)
+    live: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+    bodies: int = Field(default=0, ge=0, le=MAX_PEOPLE)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> NamesGiven:
+        if self.captives is not None and (self.live or self.bodies):
+            raise ValueError("give either 'captives' (ids) or counts ('live', 'bodies'), not both")
+        if self.captives is None and not (self.live or self.bodies):
+            raise ValueError("names need 'captives' (ids) or a positive 'live' or 'bodies'")
+        return self
+
+
+class BodiesReturned(EventBase):
+    """Bodies returned by either side outside a captives release (bodies for bodies): which
+    side returns them, how many, and optionally the stage or batch they answer."""
+
+    type: Literal["bodies_returned"]
+    side: Side = Field(description="Who returns the bodies: the holder or the receiver.")
+    count: int = Field(ge=1, le=MAX_PEOPLE)
+    stage: BatchId | None = Field(default=None, description="The stage whose exchange it answers.")
+    batch: BatchId | None = Field(default=None, description="The batch it answers, if any.")
+
+
+class ReleaseHeldBack(EventBase):
+    """A side held back the release answering a scheduled batch (a recorded act, attributed);
+    the later release names the same batch."""
+
+    type: Literal["release_held_back"]
+    side: Side = Field(description="Who held the release back.")
+    batch: BatchId
+    held: int | None = Field(default=None, ge=0, le=MAX_PEOPLE, description="How many held back.")
+
+
+class NextStageEvent(EventBase):
+    """The agreed event that opens the stage after ``stage`` happened (e.g. talks began), as
+    declared."""
+
+    type: Literal["next_stage_event"]
+    stage: BatchId = Field(description="The stage whose `next` this records.")
 
 
 class Claim(EventBase):
@@ -281,7 +346,11 @@ Event = Annotated[
     | PauseEnded
     | TermsSet
     | KeyAdded
-    | KeyRevoked,
+    | KeyRevoked
+    | NamesGiven
+    | BodiesReturned
+    | ReleaseHeldBack
+    | NextStageEvent,
     Field(discriminator="type"),
 ]
 
@@ -304,6 +373,10 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
         TermsSet,
         KeyAdded,
         KeyRevoked,
+        NamesGiven,
+        BodiesReturned,
+        ReleaseHeldBack,
+        NextStageEvent,
     )
 }
 
@@ -322,4 +395,8 @@ EVENT_TYPES = (
     "terms_set",
     "key_added",
     "key_revoked",
+    "names_given",
+    "bodies_returned",
+    "release_held_back",
+    "next_stage_event",
 )

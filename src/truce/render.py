@@ -15,8 +15,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce.app.deal_schemas import CheckOut, DayOut, FindingOut, StatusOut, TimetableOut
+from truce.app.stage_schemas import SideOut
 
-_STYLE = {"met": "green", "over": "cyan", "short": "red", "pending": "yellow", "unknown": "dim"}
+_STYLE = {
+    "met": "green",
+    "over": "cyan",
+    "short": "red",
+    "late": "red",
+    "pending": "yellow",
+    "unknown": "dim",
+}
 
 # C0 controls (tab and newline included), DEL, C1 controls, the line and paragraph separators,
 # and the bidirectional embedding, override and isolate controls.
@@ -47,6 +55,9 @@ def _st(status: str) -> str:
 def render_status(console: Console, s: StatusOut) -> None:
     """The day-by-day table, the summary, findings, recorded acts and claims, and disputes."""
     console.print(f"[bold]{safe(s.agreement)}[/]")
+    if s.phases is not None:
+        _render_phases(console, s)
+        return
     table = Table(title="Pause days", title_justify="left")
     heads = (
         "Day",
@@ -120,10 +131,85 @@ def render_status(console: Console, s: StatusOut) -> None:
         console.print(f"[dim]Note:[/] {safe(n)}")
 
 
+def _side(x: SideOut) -> str:
+    due = "unknown" if x.due_text is None else x.due_text
+    return f"{x.released}/{due} {_st(x.status)}"
+
+
+def _render_phases(console: Console, s: StatusOut) -> None:
+    """Phased terms: each stage and its batches, two-sided, then the findings and acts."""
+    assert s.phases is not None
+    console.print(
+        f"At {s.at}: {'in force' if s.active else 'not in force'}; stages from {s.starts_at} to "
+        f"{s.ends_at} ({s.pause_days} days); stage day {s.current_day or '-'}."
+    )
+    for p in s.phases:
+        cap = "" if p.captives is None else f"; captives {_side(p.captives)}"
+        due = "unknown" if p.prisoners_due_text is None else p.prisoners_due_text
+        console.print(
+            f"[bold]{safe(p.id)}[/] ({safe(p.name or '')}): {p.status}, {p.starts_at} to "
+            f"{p.ends_at}; handed over {p.living} living + {p.bodies} bodies{cap}; prisoners "
+            f"released {p.prisoners_released}, due {due} (known {p.prisoners_known_due})"
+        )
+        if not p.batches and not p.unscheduled:
+            continue
+        t = Table(title=f"{p.id}: batches (released/due, status)", title_justify="left")
+        for col in ("Batch", "Window to", "Answering", "Captives", "Prisoners", "Names"):
+            t.add_column(col)
+        for b in [*p.batches, *p.unscheduled]:
+            t.add_row(
+                safe(b.id) + ("" if b.scheduled else " (unscheduled)"),
+                (b.window_to or "-")[:16].replace("T", " "),
+                str(b.answering),
+                _side(b.captives),
+                _side(b.prisoners),
+                "-" if b.names is None else _st(b.names.status),
+            )
+        console.print(t)
+        if p.next is not None:
+            console.print(f"  next stage: {safe(p.next['detail'])} ({_st(str(p.next['status']))})")
+        for c in p.commitments:
+            console.print(f"  commitment {safe(c['detail'])} ({_st(str(c['status']))})")
+    ft = Table(title="Findings (against the terms as encoded)", title_justify="left")
+    for col in ("Day", "Kind", "Status", "Detail"):
+        ft.add_column(col)
+    for f in s.findings:
+        ft.add_row(str(f.day or ""), f.kind, _st(f.status), safe(f.detail))
+    console.print(ft)
+    if s.acts:
+        at = Table(
+            title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left"
+        )
+        for col in ("At", "Declared by", "Type", "What"):
+            at.add_column(col)
+        for a in s.acts:
+            at.add_row(
+                safe(a["at"]),
+                safe(a["declared_by"]),
+                safe(str(a["type"]).replace("_", " ")),
+                safe(a["what"]),
+            )
+        console.print(at)
+    for n in s.notes:
+        console.print(f"[dim]Note:[/] {safe(n)}")
+
+
 def render_decision(console: Console, c: CheckOut, title: str | None = None) -> None:
     """The check's verdict against the terms as encoded, with its explanation lines."""
     if title:
         console.print(f"[bold]{safe(title)}[/]")
+    if c.batch is not None:
+        b = c.batch
+        verdict = (
+            f"[green]meets batch {safe(b.batch)} of {safe(b.stage)} as encoded[/]"
+            if b.meets_schedule
+            else f"[red]does not meet batch {safe(b.batch)} of {safe(b.stage)} as encoded[/]"
+        )
+        due = "unknown" if b.prisoners_due_text is None else b.prisoners_due_text
+        console.print(f"  {verdict}; prisoners due for it {due}")
+        for line in c.explanation:
+            console.print(f"  - {safe(line)}")
+        return
     if c.for_day is None:
         verdict = "[yellow]the pause has ended: a list cannot extend it[/]"
     elif c.meets_terms is None:

@@ -578,8 +578,8 @@ class Terms(BaseModel):
     stages: list[Stage] = Field(
         default_factory=list,
         alias="stage",
-        description="Stages in sequence (the sources' phases), each with its scheduled batches. "
-        "Not judged by the engine yet (issue 16 continues): status and check refuse them.",
+        description="Stages in sequence (the sources' phases), each with its scheduled batches, "
+        "judged by the stage engine (status --json `phases`; docs/semantics.md).",
     )
     alternatives: list[Alternative] = Field(
         default_factory=list,

@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent / "expected"
 G = EXAMPLES / "gaza-2023"
 G25 = EXAMPLES / "gaza-2025"
 L = EXAMPLES / "synthetic-london"
+G25 = EXAMPLES / "gaza-2025"
 ROUTE = G / "route.toml"
 
 CASES: dict[str, list[str]] = {
@@ -37,6 +38,22 @@ CASES: dict[str, list[str]] = {
         "--json",
     ],
     "status-csv": ["status", str(L / "days.csv"), "--terms", str(L / "terms.toml"), "--json"],
+    "status-gaza2025": [
+        "status",
+        str(G25 / "ledger.jsonl"),
+        "--terms",
+        str(G25 / "terms.toml"),
+        "--json",
+    ],
+    "status-gaza2025-a36-at": [
+        "status",
+        str(G25 / "ledger-a36.jsonl"),
+        "--terms",
+        str(G25 / "terms.toml"),
+        "--at",
+        "2025-02-24T12:00",
+        "--json",
+    ],
     "status-dir": ["status", "{dir}", "--json"],
     "check-file": [
         "check",

@@ -55,7 +55,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "batch_prisoners_due": ("bool", "nonneg", "nonneg"),
     "stage_fixed_due": ("nonneg", "nonneg", "nonneg"),
     "bodies_for_bodies_due": ("nonneg", "weight"),
-    "still_owed": ("nonneg", "nonneg"),
+    "still_owed": ("int", "int"),
     "batch_met": ("nonneg", "nonneg"),
     "in_time": ("int", "int"),
 }

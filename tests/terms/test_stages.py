@@ -1,7 +1,8 @@
 """Phased terms (issue 16, first slice): stages, scheduled batches, fixed prices, bodies for
 bodies, other commitments. Every new table valid and invalid (the error names the key path, exit
-2 through the CLI), the 2025 example, the digests of existing terms unchanged, and status and
-check refusing terms with stages until the engine judges them."""
+2 through the CLI), the 2025 example's data, and the digests of existing terms unchanged. The
+engine's judgement of stages is tested in tests/engine/test_stages_engine.py and
+tests/cli/test_gaza2025.py."""
 
 from __future__ import annotations
 
@@ -11,18 +12,13 @@ import re
 import subprocess
 import sys
 import tomllib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT, truce_exe
-from truce import api
-from truce.engine.state import replay
 from truce.errors import TermsError
-from truce.history import History
 from truce.ledger.load import load_ledger
 from truce.terms import load_terms, parse_terms
 
@@ -279,7 +275,7 @@ def test_the_cli_validates_the_synthetic_terms(tmp_path: Path) -> None:
     assert load_terms(terms).digest() == parse_terms(BASE).digest()
     p = subprocess.run([truce_exe(), "validate", str(terms)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    assert "stages: one (72 hours, 1 batch), two (3 days, 3 batches); not judged" in p.stdout
+    assert "stages: one (72 hours, 1 batch), two (3 days, 3 batches)" in p.stdout
 
 
 # --- digests ------------------------------------------------------------------------------------
@@ -383,7 +379,14 @@ def test_the_2025_ledger_is_what_the_builder_writes_and_parses_under_its_terms()
     ).stdout
     assert built == (G25 / "ledger.jsonl").read_text()
     history = load_ledger(G25 / "ledger.jsonl", load_terms(G25 / "terms.toml"))
-    assert len(history.entries) == 28
+    assert len(history.entries) == 30
+    a36 = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_gaza2025_ledger.py"), "a36"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert a36 == (G25 / "ledger-a36.jsonl").read_text()
 
 
 def test_the_2025_ledger_holds_phase_1_as_sourced() -> None:
@@ -412,46 +415,3 @@ def test_the_2025_ledger_holds_phase_1_as_sourced() -> None:
     assert prisoners == [90, 200, 110, 183, 183, 369, 643] and sum(prisoners) == 1778
     thai = [e for e in lines if e.get("track") == "separate"]
     assert [(e["at"][:10], e["live"]) for e in thai] == [("2025-01-30", 5)]
-
-
-# --- status and check refuse stages -------------------------------------------------------------
-
-
-def test_status_and_check_refuse_terms_with_stages() -> None:
-    ledger = G25 / "ledger.jsonl"
-    for cmd in (["status"], ["status", "--json"], ["check", "--live", "1"]):
-        p = subprocess.run(
-            [truce_exe(), cmd[0], str(ledger), "--terms", str(G25 / "terms.toml"), *cmd[1:]],
-            capture_output=True,
-            text=True,
-        )
-        assert p.returncode == 2, (cmd, p.stdout)
-        assert p.stdout == ""
-        assert "terms.toml: stage: these terms have stages" in p.stderr
-        assert "does not judge yet (issue 16 continues)" in p.stderr
-
-
-def test_init_refuses_terms_with_stages_and_makes_nothing(tmp_path: Path) -> None:
-    """Nothing could be recorded into such a directory yet: `truce init` says so up front."""
-    d = tmp_path / "gaza-2025"
-    p = subprocess.run(
-        [truce_exe(), "init", str(d), "--terms", str(G25 / "terms.toml")],
-        capture_output=True,
-        text=True,
-    )
-    assert p.returncode == 2 and "stage: these terms have stages" in p.stderr, p.stderr
-    assert not d.exists() and list(tmp_path.iterdir()) == []
-
-
-def test_the_api_and_the_engine_refuse_terms_with_stages(tmp_path: Path) -> None:
-    ledger = tmp_path / "ledger.jsonl"
-    ledger.write_text("")
-    with pytest.raises(TermsError, match="stage: these terms have stages"):
-        api.load(G25 / "terms.toml", ledger)
-    terms = load_terms(G25 / "terms.toml")
-    with pytest.raises(TermsError, match="stage: these terms have stages"):
-        replay(terms, History.of([]))
-    with pytest.raises(TermsError, match="stage: these terms have stages"):
-        api.status(
-            terms, History.of([]), at=datetime(2025, 2, 1, tzinfo=ZoneInfo("Asia/Jerusalem"))
-        )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from truce.app.stage_schemas import BatchCheckOut, PhaseOut, batch_check_out, phases_out
 from truce.engine.decide import Decision
 from truce.engine.results import State
 from truce.engine.timetable import Timetable
@@ -117,6 +118,12 @@ class StatusOut(BaseModel):
         "its effective time and the event that set it."
     )
     trace: dict[str, list[str]]
+    phases: list[PhaseOut] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="Terms with stages only (absent otherwise): each stage with its scheduled "
+        "batches, each batch two-sided (captives, prisoners): {due, due_by, released, status}.",
+    )
 
 
 class IneligibleOut(BaseModel):
@@ -152,6 +159,12 @@ class CheckOut(BaseModel):
     ineligible: list[IneligibleOut]
     explanation: list[str]
     trace: dict[str, list[str]]
+    batch: BatchCheckOut | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="Terms with stages only (absent otherwise): the next scheduled batch still "
+        "owed, whether the list meets it, and the prisoners due for it by category.",
+    )
 
 
 def _versions(state: State) -> list[dict[str, Any]]:
@@ -231,6 +244,7 @@ def status_out(state: State) -> StatusOut:
         notes=state.notes,
         terms_versions=_versions(state),
         trace=dict(state.trace),
+        phases=phases_out(state.stages),
     )
 
 
@@ -257,6 +271,7 @@ def check_out(d: Decision) -> CheckOut:
         ineligible=[IneligibleOut(**i.__dict__) for i in d.ineligible],
         explanation=d.explanation,
         trace=dict(d.trace),
+        batch=batch_check_out(d.batch),
     )
 
 

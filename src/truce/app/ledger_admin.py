@@ -18,7 +18,6 @@ from truce.errors import BadInput
 from truce.ledger.directory import CONFIG, DB, LOG_PUB, TERMS, LedgerDir
 from truce.ledger.replicate import clone, sync
 from truce.ledger.verify import verify
-from truce.terms import load_terms, refuse_stages
 
 
 def init_ledger(
@@ -31,9 +30,7 @@ def init_ledger(
 ) -> InitOut:
     """Create a ledger directory bound to a terms file, its base terms set at ``now``; where the
     terms give the reference party a public key, ``key`` must be its private key (it signs the
-    base terms). Terms with stages are refused (nothing is made): nothing could be recorded
-    into the directory until the engine judges stages (issue 16)."""
-    refuse_stages(load_terms(terms), where=str(terms))
+    base terms)."""
     with LedgerDir.init(directory, terms, at=now, store=store, key=key) as d:
         return InitOut(
             ledger=d.ledger_id,

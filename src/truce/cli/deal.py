@@ -79,7 +79,7 @@ def validate(
             else f"{p})"
             for p, s in zip(parts, stages, strict=True)
         )
-        out.print(f"  stages: {escape(listed)}; not judged by status or check yet (issue 16)")
+        out.print(f"  stages: {escape(listed)}")
 
 
 @app.command()

@@ -96,6 +96,7 @@ class Decision:
         self._trace: Trace | None = None
         self._explain = explain
         self._explanation: list[str] | None = None
+        self.batch: object | None = None  # phased terms: a stage_check.BatchCheck
 
     @property
     def trace(self) -> Trace:
@@ -128,6 +129,10 @@ def _calendar(terms: Terms) -> PauseCalendar:
 def check(state: State, proposal: Proposal) -> Decision:
     """Would this list extend the pause, to when, and what would then be owed?"""
     terms = state.terms
+    if state.stages is not None:  # phased terms: the next scheduled batch
+        from truce.engine.stage_check import check_batch
+
+        return check_batch(state, proposal)
     ext = terms.extension
     if ext is None or terms.agreement.start is None or state.ends_at is None:
         raise ProposalError(

@@ -40,6 +40,22 @@ def resolve_ref(ref: str, terms: Terms, history: History | None = None) -> Any:
 
 def _terms_value(terms: Terms, path: str, ref: str) -> Any:
     parts = path.split(".")
+    if parts[0] == "stage" and len(parts) >= 2:  # stage.<id>[.batch.<id>|.commitment.<id>]...
+        node_s: Any = next((s for s in terms.stages if s.id == parts[1]), None)
+        if node_s is None:
+            raise UnresolvedReference(ref)
+        parts = parts[2:]
+        if len(parts) >= 2 and parts[0] in ("batch", "commitment"):
+            items = node_s.batches if parts[0] == "batch" else node_s.commitments
+            node_s = next((x for x in items if x.id == parts[1]), None)
+            if node_s is None:
+                raise UnresolvedReference(ref)
+            parts = parts[2:]
+        for p in parts:
+            if node_s is None or not hasattr(node_s, p):
+                raise UnresolvedReference(ref)
+            node_s = getattr(node_s, p)
+        return node_s
     if parts[0] == "category" and len(parts) >= 2:
         cat = terms.category(parts[1])
         if cat is None:
@@ -66,6 +82,12 @@ def describe_ref(ref: str, terms: Terms, history: History | None = None) -> str:
             shown = show(value)
         else:
             shown = value
+        if hasattr(value, "model_dump"):  # a whole table (a stage, a batch): its id and source
+            shown = getattr(value, "id", None) or rest
+            src = getattr(value, "source", None)
+            return f"{rest} (terms{'; ' + src if src else ''})"
+        if value is None:
+            shown = "none"
         return f"{rest} = {shown} (terms)"
     if kind == "event":
         ev = value
@@ -81,6 +103,8 @@ def describe_ref(ref: str, terms: Terms, history: History | None = None) -> str:
             extra = f": +{ev.days} day(s)"
         elif ev.type == "aid_delivered":
             extra = f": {ev.trucks} trucks {ev.basis}"
+        if getattr(ev, "batch", None) is not None:
+            extra += f" (batch {ev.batch})"
         src = f"; sources {', '.join(ev.sources)}" if ev.sources else ""
         return f"{ev.id} at {ev.at.isoformat()}, declared by {ev.declared_by}: {ev.type.replace('_', ' ')}{extra}{src}"
     if kind == "csv":

@@ -251,4 +251,8 @@ class Incremental:
                 extensions=list(t.extensions),
                 acts=list(t.acts),
             )
+        if terms.stages:  # phased terms: the stage engine (issue 16)
+            from truce.engine.stage_state import staged_state
+
+            return staged_state(terms, t, None, self._book)
         return Judge(terms, cal, t, None, self._book).state()

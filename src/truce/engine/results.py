@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from truce.clock import PauseCalendar
 from truce.engine.tally import Disputed
@@ -16,6 +17,9 @@ from truce.engine.trace import LazyRefs, Refs, Thunk, Trace
 from truce.history import Entry
 from truce.terms import Terms
 from truce.versions import TermsBook
+
+if TYPE_CHECKING:
+    from truce.engine.stage_results import StagesJudged
 
 __all__ = ["FINDING_KEY", "DayRow", "Disputed", "Finding", "LazyActs", "State"]
 
@@ -136,6 +140,7 @@ class State:
     entries: list[Entry]  # the events the state was folded from, in time order
     released_ids: dict[str, tuple[str | None, str, str]]  # captive id -> (category, track, ref)
     book: TermsBook | None = None  # the terms versions (None: the base terms only)
+    stages: StagesJudged | None = None  # phased terms: the stage engine's judgement
 
     @property
     def acts(self) -> list[dict[str, object]]:
@@ -205,6 +210,16 @@ def _act(en: Entry, cal: PauseCalendar | None) -> dict[str, object]:
         what = (f"for day {ev.for_day}: " if ev.for_day else "") + " + ".join(parts)
     elif ev.type in ("list_accepted", "list_rejected"):
         what = f"list {ev.list}"
+    elif ev.type == "names_given":
+        n = len(ev.captives) if ev.captives is not None else ev.live + ev.bodies
+        what = f"names of {n} for batch {ev.batch}"
+    elif ev.type == "release_held_back":
+        held = f"{ev.held} " if ev.held is not None else ""
+        what = f"{held}held back by the {ev.side} (batch {ev.batch})"
+    elif ev.type == "bodies_returned":
+        what = f"{ev.count} bodies returned by the {ev.side}"
+    elif ev.type == "next_stage_event":
+        what = f"what opens the stage after {ev.stage}"
     else:
         what = ev.type.replace("_", " ")
     return {

@@ -16,7 +16,7 @@ from truce.engine.judge import Judge
 from truce.engine.results import DayRow, Finding, State
 from truce.engine.tally import Disputed, select, tally
 from truce.history import History
-from truce.terms import Terms, refuse_stages
+from truce.terms import Terms
 from truce.versions import Amendment, TermsBook
 
 __all__ = ["DayRow", "Disputed", "Finding", "State", "replay"]
@@ -32,7 +32,6 @@ def replay(
     """The state at ``at`` (default: the latest event) from what was recorded by ``as_of``;
     each pause day is judged under the terms version in force when it began (amendments:
     default those the history carries)."""
-    refuse_stages(terms)  # phased terms are not judged yet (issue 16): never a silent reading
     if amendments is None:
         amendments = history.amendments
     if as_of is not None:
@@ -46,4 +45,8 @@ def replay(
     if at_ts == float("-inf"):
         at_ts = cal.boundary_ts(0) if cal else 0.0
     book = TermsBook(terms, amendments)
+    if terms.stages:  # phased terms: the stage engine (truce.engine.stages)
+        from truce.engine.stage_state import staged_state
+
+        return staged_state(terms, tally(terms, None, entries, disputes, at_ts), as_of, book)
     return Judge(terms, cal, tally(terms, cal, entries, disputes, at_ts), as_of, book).state()

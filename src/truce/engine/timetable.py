@@ -35,7 +35,8 @@ class Timetable:
 def timetable(state: State) -> Timetable:
     """The timetable at ``state.at``."""
     t = state.terms
-    day = state.current_day if state.active else None
+    # Phased terms have no daily list to extend: their deadlines are per batch (status phases).
+    day = state.current_day if state.active and state.stages is None else None
     row = next((d for d in state.days if d.day == day), None) if day is not None else None
     ext = state.terms_for_day(day + 1).extension if day is not None else None
     needed = (

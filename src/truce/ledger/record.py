@@ -53,11 +53,12 @@ def read_file(d: LedgerDir, path: Path) -> tuple[list[Event], list[str]]:
 
 
 def default_visibility(ev: Event) -> str:
-    """A list is mediator-only by default (exports open it as ``export.visible`` says);
+    """A list is mediator-only by default (exports open it as ``export.visible`` says), and so
+    are names given as notice for a batch (open them with an explicit ``visibility``);
     everything else is public."""
     if ev.visibility is not None:
         return ev.visibility
-    return "mediator" if ev.type == "list_announced" else "public"
+    return "mediator" if ev.type in ("list_announced", "names_given") else "public"
 
 
 def utc_now() -> datetime:
@@ -211,8 +212,8 @@ def _check_people(ev: Event, known: dict[str, set[str]], where: str) -> None:
     ids: list[tuple[str, str]] = []
     if ev.type in ("captives_released", "list_announced") and ev.captives:
         ids = [("captive", c.id) for c in ev.captives]
-    elif ev.type == "credit_granted":
-        ids = [("captive", c) for c in ev.captives]
+    elif ev.type == "credit_granted" or (ev.type == "names_given" and ev.captives):
+        ids = [("captive", c) for c in ev.captives or []]
     elif ev.type == "prisoners_released" and ev.prisoners:
         ids = [("prisoner", p.id) for p in ev.prisoners]
     for role, pid in ids:

@@ -149,6 +149,13 @@ def gather(
 ) -> Briefing:
     """The briefing's data for a deal (``directory``: its ledger directory, open or by path;
     None for a ledger file, which has no verified head)."""
+    if deal.terms.stages:
+        from truce.errors import BadInput
+
+        raise BadInput(
+            "the briefing does not show phased terms ([[stage]] tables) yet: `truce status` "
+            "shows their stages and batches (issue 16)"
+        )
     digest = deal.terms.digest()
     if scenario is not None:
         scenario_matches(scenario, digest)  # before any work: a bad input changes nothing
