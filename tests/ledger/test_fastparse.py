@@ -76,7 +76,27 @@ def test_every_event_type_is_covered_or_falls_back() -> None:
     assert {"captives_released", "prisoners_released", "credit_granted", "aid_delivered"} <= set(
         FAST.covered
     )
-    assert "dict" in FAST.why["terms_set"]  # the terms document: pydantic reads it
+    assert "Any" in FAST.why["terms_set"]  # the terms document: pydantic reads it
+
+
+def test_a_mapping_field_is_read_fast_and_checked_like_pydantic() -> None:
+    """aid_delivered's ``parts`` (batch id -> trucks) is read by the fast path; a key that breaks
+    the id pattern or a count out of range is refused by both paths."""
+    base = {
+        "id": "a1",
+        "type": "aid_delivered",
+        "at": "2025-01-20T10:00+02:00",
+        "recorded_at": "2025-01-20T10:00+02:00",
+        "declared_by": "qatar",
+        "recorded_by": "t",
+        "basis": "received",
+        "trucks": 630,
+    }
+    ok = check_line(json.dumps(base | {"parts": {"fuel": 50, "north": 300}}))
+    assert ok is not None and ok.parts == {"fuel": 50, "north": 300}  # type: ignore[union-attr]
+    assert check_line(json.dumps(base | {"parts": {"Fuel!": 50}})) is None
+    assert check_line(json.dumps(base | {"parts": {"fuel": -1}})) is None
+    assert check_line(json.dumps(base | {"parts": {"fuel": "50"}})) is None
 
 
 def test_example_lines_agree() -> None:

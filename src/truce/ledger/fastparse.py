@@ -208,6 +208,14 @@ def _spec(tp: Any, meta: list[Any], plans: dict[type, _Plan]) -> _Spec:
             ic = None  # ids in lists are not worth interning
         conv = None if ic is None else (lambda v: [ic(x) for x in v])
         return _Spec(_with(list.__class_getitem__(item.mtype), m), conv)
+    if origin is dict:
+        k_tp, v_tp = typing.get_args(tp)
+        key, val = _spec(k_tp, [], plans), _spec(v_tp, [], plans)
+        if key.conv not in (None, _intern):  # keys are read as they are (str, int)
+            raise Unsupported(f"type {tp!r}")
+        vc = None if val.conv is _intern else val.conv
+        dconv = None if vc is None else (lambda v: {k: vc(x) for k, x in v.items()})
+        return _Spec(_with(dict.__class_getitem__((key.mtype, val.mtype)), m), dconv)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         if m:
             raise Unsupported(f"constraints on {tp!r}")
