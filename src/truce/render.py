@@ -161,7 +161,7 @@ def _render_phases(console: Console, s: StatusOut) -> None:
                 safe(b.id) + ("" if b.scheduled else " (unscheduled)"),
                 (b.window_to or "-")[:16].replace("T", " "),
                 str(b.answering),
-                _side(b.captives),
+                _side(b.captives) if b.scheduled else f"{b.captives.released} (off the schedule)",
                 _side(b.prisoners),
                 "-" if b.names is None else _st(b.names.status),
             )
