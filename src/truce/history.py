@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -10,23 +11,54 @@ from truce.events import Event
 from truce.versions import Amendment
 
 
-@dataclass(slots=True)
 class Entry:
-    """One event as stored: its sequence number, the event, its trace reference and POSIX times."""
+    """One event as stored: its sequence number, the event, its trace reference and POSIX times.
 
-    seq: int
-    event: Event
-    ref: str  # "event:<id>" or "csv:<line>"
-    ts: float  # event.at as POSIX seconds (parsed once)
-    rts: float  # when it was known, POSIX seconds: the log's stamp, else event.recorded_at
-    origin: str = ""  # where it was read from, e.g. "ledger.jsonl:12" (for error messages)
+    Slotted and lean, for a million of them: the reference ``event:<id>`` and the origin
+    ``file:line`` are made when asked, from the event's id and a line number."""
+
+    __slots__ = ("_line", "_origin", "_ref", "event", "rts", "seq", "ts")
+
+    def __init__(
+        self,
+        seq: int,
+        event: Event,
+        ref: str | None,  # "event:<id>" (None: made from the id) or "csv:<line>"
+        ts: float,  # event.at as POSIX seconds (parsed once)
+        rts: float,  # when it was known, POSIX seconds: the log's stamp, else event.recorded_at
+        origin: str | None = "",  # where it was read from, e.g. "ledger.jsonl:12" (None: the ref)
+        line: int | None = None,  # given: ``origin`` is a file, at line ``seq + line``
+    ) -> None:
+        self.seq = seq
+        self.event = event
+        self._ref = ref
+        self.ts = ts
+        self.rts = rts
+        self._origin = origin
+        self._line = line
+
+    @property
+    def ref(self) -> str:
+        """The trace reference: ``event:<id>``, or ``csv:<line>``."""
+        ref = self._ref
+        return ref if ref is not None else "event:" + self.event.id
+
+    @property
+    def origin(self) -> str:
+        """Where it was read from, e.g. "ledger.jsonl:12" (for error messages)."""
+        if self._origin is None:
+            return self.ref
+        line = self._line
+        return self._origin if line is None else f"{self._origin}:{self.seq + line}"
 
     @property
     def where(self) -> str:
         """The place to name in an error: file and line when known, and the reference."""
-        return (
-            f"{self.origin} ({self.ref})" if self.origin and self.origin != self.ref else self.ref
-        )
+        origin, ref = self.origin, self.ref
+        return f"{origin} ({ref})" if origin and origin != ref else ref
+
+    def __repr__(self) -> str:
+        return f"Entry(seq={self.seq}, ref={self.ref!r}, origin={self.origin!r}, ts={self.ts})"
 
 
 @dataclass
@@ -64,34 +96,63 @@ class History:
         breaks the rules is an error, and nothing is added. ``known_at`` gives each event's
         log stamp (POSIX seconds) where a store has one; else its ``recorded_at`` is used."""
         evs = list(events)
-        ref_list = list(refs) if refs is not None else [f"event:{e.id}" for e in evs]
-        origin_list = list(origins) if origins is not None else ref_list
-        known_list = list(known_at) if known_at is not None else [None] * len(evs)
+        ref_list: list[str | None] = list(refs) if refs is not None else [None] * len(evs)
+        origin_list: list[str | None] = list(origins) if origins is not None else ref_list
+        known_list = list(known_at) if known_at is not None else None
+        self._extend(evs, ref_list, origin_list, None, known_list)
+
+    def extend_lines(self, events: list[Event], file: str, skips: list[int]) -> None:
+        """``extend`` with events read from one file (refs ``event:<id>``, origins
+        ``file:line``, both made when asked). The i-th event (from 0) is on line
+        ``i + skips[i]``: a small number, shared by every entry, where a file has few blank
+        lines, where a line number would be an object of its own. Takes ``events`` as it is."""
+        n = len(events)
+        base = len(self.entries)
+        self._extend(
+            events,
+            itertools.repeat(None, n),
+            itertools.repeat(file, n),
+            skips if base == 0 else (k - base for k in skips),
+            itertools.repeat(None, n),
+        )
+
+    def _extend(
+        self,
+        evs: list[Event],
+        ref_list: Iterable[str | None],
+        origin_list: Iterable[str | None],
+        line_list: Iterable[int] | None,
+        known_list: Iterable[float | None] | None,
+    ) -> None:
         staged: dict[str, Entry] = {}
         new: list[Entry] = []
-        for i, (ev, ref, origin, kt) in enumerate(
-            zip(evs, ref_list, origin_list, known_list, strict=True)
+        by_id = self._by_id
+        base = len(self.entries)
+        lines = line_list if line_list is not None else itertools.repeat(None, len(evs))
+        known = known_list if known_list is not None else itertools.repeat(None, len(evs))
+        for i, (ev, ref, origin, line, kt) in enumerate(
+            zip(evs, ref_list, origin_list, lines, known, strict=True)
         ):
-            if ev.id in self._by_id or ev.id in staged:
-                first = self._by_id.get(ev.id) or staged[ev.id]
-                here = Entry(0, ev, ref, 0.0, 0.0, origin)
+            if ev.id in staged or (by_id and ev.id in by_id):
+                first = by_id.get(ev.id) or staged[ev.id]
+                here = Entry(base + i, ev, ref, 0.0, 0.0, origin, line)
                 raise LedgerError(
                     f"event id {ev.id!r} is used twice (first at {first.origin or first.ref})",
                     where=here.where,
                 )
-            entry = Entry(
-                len(self.entries) + i,
-                ev,
-                ref,
-                ev.at.timestamp(),
-                ev.recorded_at.timestamp() if kt is None else kt,
-                origin,
-            )
+            at = ev.at
+            ts = at.timestamp()
+            if kt is None:
+                rat = ev.recorded_at
+                kt = ts if rat is at else rat.timestamp()  # one float where they are one time
+            entry = Entry(base + i, ev, ref, ts, kt, origin, line)
             staged[ev.id] = entry
             new.append(entry)
-        known = _Known(self._by_id, staged)  # not a union: O(batch), not O(history)
+        both = _Known(by_id, staged)  # not a union: O(batch), not O(history)
         for entry in new:
-            _check_refs(entry, known)
+            ev = entry.event
+            if ev.supersedes or ev.type in _REFERRING:
+                _check_refs(entry, both)
         superseded = self._check_corrections(new, staged)
         last = self.entries[-1].ts if self.entries else float("-inf")
         for entry in new:
@@ -102,8 +163,14 @@ class History:
                 self.has_supersedes = True
             if entry.event.act is not None:
                 self.has_acts = True
-        self.entries.extend(new)
-        self._by_id.update(staged)
+        if self.entries:
+            self.entries.extend(new)
+        else:
+            self.entries = new  # the first batch: no copy of a million-entry list
+        if by_id:
+            by_id.update(staged)
+        else:
+            self._by_id = staged  # the first batch: no second table of a million ids
         self._superseded = superseded
 
     def _check_corrections(self, new: list[Entry], staged: dict[str, Entry]) -> dict[str, str]:
@@ -142,6 +209,8 @@ class History:
             out[target.id] = ev.id
         ends: set[str] = set()  # ids whose chain of corrections is known to end
         for entry in new:  # a loop would drop every event in it
+            if not entry.event.supersedes:
+                continue  # its chain ends here: no loop can start at it
             path: set[str] = set()
             cur: str | None = entry.event.id
             while cur and cur not in ends:
@@ -198,6 +267,10 @@ class History:
         return len(self.entries)
 
 
+_REFERRING = frozenset({"list_accepted", "list_rejected", "extension_agreed", "credit_granted"})
+"""Event types that may refer to other events (besides ``supersedes``): see ``_check_refs``."""
+
+
 class _Known:
     """Ids in either of two maps (the history's and the batch's)."""
 
@@ -211,6 +284,8 @@ class _Known:
 
 
 def _check_refs(entry: Entry, known: _Known) -> None:
+    """References resolve (a type that refers to events is in ``_REFERRING``: only events
+    with ``supersedes`` or of those types are checked here)."""
     ev = entry.event
     targets: list[tuple[str, str]] = []
     if ev.supersedes:

@@ -48,6 +48,23 @@ def safe(text: object) -> str:
     return escape(printable(str(text)))
 
 
+def _print_acts(console: Console, s: StatusOut) -> None:
+    """The recorded acts and claims, attributed (the same table for daily and phased deals)."""
+    if not s.acts:
+        return
+    at = Table(title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left")
+    for col in ("At", "Declared by", "Type", "What"):
+        at.add_column(col)
+    for a in s.acts:
+        at.add_row(
+            safe(a["at"]),
+            safe(a["declared_by"]),
+            safe(str(a["type"]).replace("_", " ")),
+            safe(a["what"]),
+        )
+    console.print(at)
+
+
 def _st(status: str) -> str:
     return f"[{_STYLE.get(status, '')}]{status}[/]"
 
@@ -109,20 +126,7 @@ def render_status(console: Console, s: StatusOut) -> None:
     for day, kind, status, detail in _folded(s):
         ft.add_row(day, kind, _st(status), safe(detail))
     console.print(ft)
-    if s.acts:
-        at = Table(
-            title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left"
-        )
-        for col in ("At", "Declared by", "Type", "What"):
-            at.add_column(col)
-        for a in s.acts:
-            at.add_row(
-                safe(a["at"]),
-                safe(a["declared_by"]),
-                safe(str(a["type"]).replace("_", " ")),
-                safe(a["what"]),
-            )
-        console.print(at)
+    _print_acts(console, s)
     for dis in s.disputed:
         console.print(
             f"[yellow]Disputed[/] {safe(dis.act)}: used {safe(dis.used)}; set aside {safe(', '.join(dis.set_aside))} ({safe(dis.reason)})."
@@ -161,7 +165,7 @@ def _render_phases(console: Console, s: StatusOut) -> None:
                 safe(b.id) + ("" if b.scheduled else " (unscheduled)"),
                 (b.window_to or "-")[:16].replace("T", " "),
                 str(b.answering),
-                _side(b.captives),
+                _side(b.captives) if b.scheduled else f"{b.captives.released} (off the schedule)",
                 _side(b.prisoners),
                 "-" if b.names is None else _st(b.names.status),
             )
@@ -176,20 +180,7 @@ def _render_phases(console: Console, s: StatusOut) -> None:
     for f in s.findings:
         ft.add_row(str(f.day or ""), f.kind, _st(f.status), safe(f.detail))
     console.print(ft)
-    if s.acts:
-        at = Table(
-            title="Recorded acts and claims (attributed; not adjudicated)", title_justify="left"
-        )
-        for col in ("At", "Declared by", "Type", "What"):
-            at.add_column(col)
-        for a in s.acts:
-            at.add_row(
-                safe(a["at"]),
-                safe(a["declared_by"]),
-                safe(str(a["type"]).replace("_", " ")),
-                safe(a["what"]),
-            )
-        console.print(at)
+    _print_acts(console, s)
     for n in s.notes:
         console.print(f"[dim]Note:[/] {safe(n)}")
 

@@ -504,3 +504,21 @@ def test_a_stage_priced_for_its_whole_release() -> None:
     # (the 4 bodies never came) are short.
     found = _judge(terms, events, "2025-06-05T12:00+01:00").findings
     assert [(f.kind, f.status) for f in found] == [("captives", "short"), ("prisoners", "late")]
+
+
+def test_bodies_without_a_price_leave_the_due_unknown() -> None:
+    """The 72-hour deal's bodies batch: with bodies for bodies, its 4 bodies are answered by
+    bodies, so no prisoners are due for them (0, met). Without [stage.bodies_for_bodies] the
+    terms encode no price for bodies, so the batch's prisoner due is unknown, never 0; with a
+    batch ratio of 2 it is 4 x 2 = 8."""
+    sj = _judge(DEADLINE_72H, A_EVENTS, "2025-06-06T12:00+01:00")
+    assert _batch(sj, "bodies").prisoners.due == 0
+    no_bfb = copy.deepcopy(DEADLINE_72H)
+    del no_bfb["stage"][0]["bodies_for_bodies"]
+    events = [e for e in A_EVENTS if e["type"] != "bodies_returned"]
+    side = _batch(_judge(no_bfb, events, "2025-06-06T12:00+01:00"), "bodies").prisoners
+    assert (side.due, side.status) == (None, "unknown")
+    assert "4 bodies x unknown" in side.detail
+    priced = copy.deepcopy(no_bfb)
+    priced["stage"][0]["batch"][1]["prisoners_per_captive"] = 2
+    assert _batch(_judge(priced, events, "2025-06-06T12:00+01:00"), "bodies").prisoners.due == 8

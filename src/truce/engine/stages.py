@@ -160,12 +160,29 @@ class _StageJudge:
                 parts.append(f"{n} {key} x {price_text(price)}")
                 refs.append(terms.ratio_key(cat))
                 total = None if (total is None or line_due is None) else total + line_due
+            answered_by_bodies = st.bodies_for_bodies is not None
+            if g.bodies and b is not None and b.prisoners_per_captive is not None:
+                line_due = Fraction(rules.prisoners_due(g.bodies, b.prisoners_per_captive))
+                breakdown["bodies"] = {
+                    "captives": g.bodies,
+                    "price": price_text(b.prisoners_per_captive),
+                    "due": line_due,
+                }
+                parts.append(f"{g.bodies} bodies x {price_text(b.prisoners_per_captive)}")
+                total = None if total is None else total + line_due
+            elif g.bodies and not answered_by_bodies:
+                # No price for bodies is encoded: their due is unknown, never taken as 0.
+                breakdown["bodies"] = {"captives": g.bodies, "price": "unknown", "due": None}
+                parts.append(f"{g.bodies} bodies x unknown")
+                total = None
             due = total
             how = (" + ".join(parts) or "no living captives") + (
                 f" = {show(due)}" if due is not None else " = unknown"
             )
-            if g.bodies:
-                how += f"; {g.bodies} bodies carry no price in the terms as encoded"
+            if g.bodies and answered_by_bodies and "bodies" not in breakdown:
+                how += (
+                    f"; {g.bodies} bodies are answered by bodies (bodies_for_bodies), not prisoners"
+                )
         series = [(t, n) for t, n, _ in sorted(rel_events)]
         if due is None:
             # The amount is unknown, its deadline is not: a release answering it that came

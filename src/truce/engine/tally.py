@@ -492,13 +492,14 @@ def _count_ids(
     """Tally a release given as pseudonymous ids; returns how many were outside the framework."""
     track = ev.track
     outside = 0
+    ref = en.ref  # one string for all its captives (an entry makes its reference when asked)
     for c in ev.captives or ():
         if c.id in released:
             raise LedgerError(
                 f"captive {c.id!r} is released again (already released at {released[c.id][2]})",
                 where=en.where,
             )
-        released[c.id] = (c.category, track, en.ref)
+        released[c.id] = (c.category, track, ref)
         if track == "framework":
             cov = covered_cache.get(c.category)
             if cov is None:

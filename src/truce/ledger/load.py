@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import json
 import re
 import typing
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from truce.events import (
     Track,
 )
 from truce.history import History
+from truce.ledger.fastparse import Fallback, FastEvents, fast_events
 from truce.limits import (
     MAX_CELL_DIGITS,
     MAX_PAUSE_DAYS,
@@ -199,46 +203,154 @@ def _explain_bad_line(line: str, where: str, exc: ValidationError | None = None)
     return parse_event(obj, where)
 
 
+class _Lines:
+    """A file's lines numbered as ``str.splitlines`` numbers them, read a line at a time (never
+    the whole text): a million-event ledger is streamed, not held. Errors name the file as
+    reading it whole did, and a file that is not UTF-8 is refused as such even where an
+    earlier line is bad too (:meth:`refuse`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.f = path.open("rb")
+        except FileNotFoundError:
+            raise LedgerError("file not found", where=str(path)) from None
+        except OSError as exc:
+            raise LedgerError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        n = 0
+        first = True
+        try:
+            for raw in self.f:
+                if first:
+                    first = False
+                    if raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
+                        raw = raw[3:]
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise LedgerError("not UTF-8 text", where=str(self.path)) from None
+                # A chunk ends at "\n"; splitlines also breaks at "\r", "\x0b", U+2028...
+                for line in text.splitlines():
+                    n += 1
+                    yield n, line
+        except OSError as exc:
+            raise LedgerError(f"cannot read: {exc.strerror}", where=str(self.path)) from None
+
+    def close(self) -> None:
+        self.f.close()
+
+    def _chunks(self) -> Iterator[bytes]:
+        try:
+            for raw in self.f:  # noqa: UP028 - ``yield from`` would close the file on exit
+                yield raw
+        except OSError as exc:
+            raise LedgerError(f"cannot read: {exc.strerror}", where=str(self.path)) from None
+
+    def refuse(self, exc: LedgerError) -> LedgerError:
+        """The error to raise for a bad line: ``exc``, unless the rest of the file is not
+        UTF-8 (reading the whole text first said that before any line's fault)."""
+        if exc.message == "not UTF-8 text" or self.f.closed:
+            return exc
+        for raw in self._chunks():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return LedgerError("not UTF-8 text", where=str(self.path))
+        return exc
+
+
+def _read_line(line: str, name: str, n: int, fast: FastEvents) -> Event:
+    """Line ``n``'s event: the fast decoder where it covers and accepts the line, else
+    pydantic (whose errors are the ones reported); a key written twice is refused either way.
+    The place ``name:n`` is written out only for an error."""
+    try:
+        event, n_keys = fast.decode_counted(line)
+    except Fallback:
+        where = f"{name}:{n}"
+        try:
+            event = EVENT_ADAPTER.validate_json(line)
+        except ValidationError as exc:
+            return _explain_bad_line(line, where, exc)
+        check_no_repeats(line, event, where)
+        return event
+    ends = line.count('":')
+    if '" ' in line or '"\t' in line:
+        ends = len(_KEY_END.findall(line))
+    if ends != n_keys:
+        _loads(line, f"{name}:{n}")
+    return event
+
+
+def _stream_events(path: str | Path, terms: Terms | None) -> Iterator[tuple[Event, int]]:
+    """Each event in a JSON Lines file with its line number, validated as it is read."""
+    known = terms.parties.ids() | {IMPORTER} if terms is not None else None
+    p = Path(path)
+    name = str(p)
+    fast = fast_events()
+    lines = _Lines(p)
+    try:
+        for n, line in lines:
+            if not line or line.isspace():
+                continue
+            event = _read_line(line, name, n, fast)
+            if known is not None and event.declared_by not in known:
+                raise LedgerError(
+                    f"declared_by {event.declared_by!r} is not a party in the terms "
+                    f"(expected one of: {', '.join(sorted(known))})",
+                    where=f"{name}:{n}",
+                )
+            yield event, n
+    except LedgerError as exc:
+        raise lines.refuse(exc) from None
+    finally:
+        lines.close()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while reading: parsing makes no cycles, and a
+    million new objects would otherwise trigger collections that walk all of them, again
+    and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read_events_jsonl(
     path: str | Path, terms: Terms | None = None
 ) -> tuple[list[Event], list[str]]:
     """The events in a JSON Lines file and where each came from (``file:line``), each line
     validated; references to other events are checked later, against the whole ledger."""
-    known = terms.parties.ids() | {IMPORTER} if terms is not None else None
-    p = Path(path)
-    text = _read_text(p)
+    name = str(Path(path))
     events: list[Event] = []
     lines: list[str] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{p}:{n}"
-        try:
-            # The fast path: pydantic parses and validates the line in one step.
-            event = EVENT_ADAPTER.validate_json(line)
-        except ValidationError as exc:
-            event = _explain_bad_line(line, where, exc)
-        else:
-            check_no_repeats(line, event, where)
-        if known is not None and event.declared_by not in known:
-            raise LedgerError(
-                f"declared_by {event.declared_by!r} is not a party in the terms "
-                f"(expected one of: {', '.join(sorted(known))})",
-                where=where,
-            )
-        events.append(event)
-        lines.append(where)
+    with _collector_paused():
+        for event, n in _stream_events(path, terms):
+            events.append(event)
+            lines.append(f"{name}:{n}")
     return events, lines
 
 
 def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
-    """Read events from a JSON Lines file (one event per line; blank lines ignored).
+    """Read events from a JSON Lines file (one event per line; blank lines ignored), streamed:
+    each entry keeps its file and line number, its ``file:line`` string is made when asked.
 
     With ``terms``, every event must be declared by a party the terms name.
     """
-    events, lines = read_events_jsonl(path, terms)
+    events: list[Event] = []
+    numbers: list[int] = []  # each line's distance from the line it would be without blank lines
     history = History()
-    history.extend(events, [f"event:{e.id}" for e in events], lines)
+    with _collector_paused():
+        for event, n in _stream_events(path, terms):
+            numbers.append(n - len(events))  # a small int (shared), not one object a line
+            events.append(event)
+        history.extend_lines(events, str(Path(path)), numbers)
     return history
 
 

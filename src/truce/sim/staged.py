@@ -193,6 +193,8 @@ def plan(loaded: StagedLoaded) -> Plan:
                 for i, c in enumerate(cats):
                     p = terms.price(c)
                     price[i] = float(p) if p is not None else assumed.get(c, np.nan)
+                if st.bodies_for_bodies is not None:
+                    price[-2] = 0.0  # bodies are answered by bodies there, as the engine reads it
             within = next(
                 (
                     float(x)

@@ -30,6 +30,7 @@ _KEYS = {
     1: {"event", "ledger", "sig", "v", "visibility"},
     2: {"event", "ledger", "sig", "t", "v", "visibility"},
 }
+LEAF_KEYS = _KEYS  # the keys of a leaf, by version
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
