@@ -24,8 +24,15 @@ BY_VALUE = (
     "prisoners",
     "aid",
     "extension",
+    *("met", "short", "over", "late", "pending", "unknown"),
+    *(f"stage: {s}" for s in ("ahead", "running", "ended", "conditional")),
+    *(
+        f"kind: {k}"
+        for k in ("captives", "prisoners", "notice", "schedule", "bodies", "commitment", "next")
+    ),
 )
-"""Words shown through ``t(value)``: the status's basis and the aid basis."""
+"""Words shown through ``t(value)``: the status's basis and the aid basis; for phased terms, the
+batch and finding statuses, the stage statuses and the stage finding kinds."""
 
 
 def messages() -> list[str]:

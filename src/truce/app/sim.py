@@ -81,10 +81,11 @@ def simulate_scenario(
 
 
 def scenario_terms_digest(path: Path) -> str:
-    """The digest of the terms a scenario file names (a briefing checks it is its ledger's)."""
-    from truce.sim.scenario import load_scenario
+    """The digest of the terms a scenario file names (a briefing checks it is its ledger's); a
+    staged scenario's too (its terms have [[stage]] tables)."""
+    from truce.sim.scenario import load_any
 
-    return load_scenario(path).terms.digest()
+    return load_any(path).terms.digest()
 
 
 def sweep_size(vary: list[str], random: int | None, seed: int) -> int:

@@ -154,10 +154,91 @@ def render_html(b: Briefing, tr: Translator) -> str:
             figure=figure,
             share=share,
             shown=lambda refs: _shown(refs, Words(tr)),
+            upcoming=upcoming(b),
+            deadline=lambda d: deadline(d, Words(tr)),
+            batch_when=lambda bt: batch_when(bt, Words(tr)),
             style=(TEMPLATES / "briefing.css").read_text(encoding="utf-8"),
         )
     )
     return doc
+
+
+def upcoming(b: Briefing) -> list[dict[str, Any]]:
+    """What the phased terms still hold pending at the briefing's time, earliest deadline first
+    (none fixed yet: last): each batch side, what opens the next stage, each commitment with a
+    deadline. Picked from the status document's ``phases`` as the engine judged them; nothing
+    is computed here."""
+    rows: list[dict[str, Any]] = []
+    for p in b.status.phases or []:
+        for bt in p.batches:
+            for kind, side in (("captives", bt.captives), ("prisoners", bt.prisoners)):
+                if side.status == "pending":
+                    rows.append(
+                        {
+                            "kind": kind,
+                            "stage": p.id,
+                            "batch": bt.id,
+                            "due": side.due_text,
+                            "due_by": side.due_by,
+                            "released": side.released,
+                            "what": "",
+                        }
+                    )
+        if p.next is not None and p.next.get("status") == "pending":
+            rows.append(
+                {
+                    "kind": "next",
+                    "stage": p.id,
+                    "batch": "",
+                    "due": None,
+                    "due_by": p.next.get("due_by"),
+                    "released": 0,
+                    "what": p.next.get("what", ""),
+                }
+            )
+        for c in p.commitments:
+            if c.get("status") == "pending" and c.get("due_by"):
+                rows.append(
+                    {
+                        "kind": "commitment",
+                        "stage": p.id,
+                        "batch": c["id"],
+                        "due": None,
+                        "due_by": c["due_by"],
+                        "released": 0,
+                        "what": c.get("detail", ""),
+                    }
+                )
+    return sorted(
+        rows,
+        key=lambda r: (
+            datetime.fromisoformat(r["due_by"]).timestamp() if r["due_by"] else float("inf")
+        ),
+    )
+
+
+def deadline(d: dict[str, Any], t: Words) -> Markup:
+    """A deadline of the terms (``by = { day = 16 }`` ...) in words."""
+    if "day" in d:
+        return t("by the end of stage day {day}", day=d["day"])
+    if "date" in d:
+        return t("by the end of {date} (local)", date=d["date"])
+    if "hours" in d:
+        return t("within {hours} hours of the stage's start", hours=d["hours"])
+    return t("within {hours} hours of the other side's handover", hours=d["within_hours"])
+
+
+def batch_when(bt: dict[str, Any], t: Words) -> Markup:
+    """When a batch of the terms is handed over, in words."""
+    if "day" in bt:
+        if "last_day" in bt:
+            return t("stage days {day} to {last}", day=bt["day"], last=bt["last_day"])
+        return t("stage day {day}", day=bt["day"])
+    if "date" in bt:
+        if "last_date" in bt:
+            return t("from {date} to {last} (local)", date=bt["date"], last=bt["last_date"])
+        return t("on {date} (local)", date=bt["date"])
+    return t("within {hours} hours of the stage's start", hours=bt["hours"])
 
 
 def _shown(refs: list[str], t: Words) -> str:

@@ -17,6 +17,7 @@ from truce.app import deal as app_deal
 from truce.app.deal_schemas import StatusOut, TimetableOut
 from truce.app.ledger_schemas import VerifyFailed, VerifyOk
 from truce.app.sim_schemas import SimulateOut
+from truce.app.sim_staged_schemas import SimulateStagedOut
 from truce.errors import BadInput
 from truce.ledger.directory import LedgerDir
 
@@ -82,6 +83,10 @@ class Briefing(BaseModel):
     include_personal: bool
     people: list[Person]
     simulation: SimulateOut | None
+    staged_simulation: SimulateStagedOut | None = Field(
+        default=None,
+        description="A ``--scenario`` whose terms have stages: the staged simulator's summary.",
+    )
     route_name: str | None
     aid: list[AidVariant] | None
 
@@ -113,6 +118,12 @@ def _sources(deal: app_deal.Deal, at: datetime) -> list[SourceUse]:
         *((f"category.{c.id}", c) for c in t.categories),
         ("aid", t.aid),
     ]
+    for st in t.stages:  # phased terms: each stage and what it holds
+        key = f"stage.{st.id}"
+        tables += [(key, st), (f"{key}.next", st.next)]
+        tables += [(f"{key}.batch.{b.id}", b) for b in st.batches]
+        tables += [(f"{key}.bodies_for_bodies", st.bodies_for_bodies)]
+        tables += [(f"{key}.commitment.{c.id}", c) for c in st.commitments]
     for key, table in tables:
         if table is not None and table.source:
             cited.setdefault(table.source, []).append(f"terms:{key}")
@@ -149,13 +160,6 @@ def gather(
 ) -> Briefing:
     """The briefing's data for a deal (``directory``: its ledger directory, open or by path;
     None for a ledger file, which has no verified head)."""
-    if deal.terms.stages:
-        from truce.errors import BadInput
-
-        raise BadInput(
-            "the briefing does not show phased terms ([[stage]] tables) yet: `truce status` "
-            "shows their stages and batches (issue 16)"
-        )
     digest = deal.terms.digest()
     if scenario is not None:
         scenario_matches(scenario, digest)  # before any work: a bad input changes nothing
@@ -175,11 +179,15 @@ def gather(
             keeps = keeps_personal_data(d)
             if include_personal:
                 people = [Person.model_validate(p) for p in personal_data(d)]
-    simulation = None
+    simulation: SimulateOut | None = None
+    staged_simulation: SimulateStagedOut | None = None
     if scenario is not None:
-        from truce.app.sim import simulate_scenario
+        from truce.app.sim import is_staged, simulate_scenario, simulate_staged_scenario
 
-        simulation = simulate_scenario(scenario, SCENARIO_RUNS, SCENARIO_SEED)
+        if is_staged(scenario):
+            staged_simulation = simulate_staged_scenario(scenario, SCENARIO_RUNS, SCENARIO_SEED)
+        else:
+            simulation = simulate_scenario(scenario, SCENARIO_RUNS, SCENARIO_SEED)
     aid = None
     route_name = None
     if route is not None:
@@ -211,6 +219,7 @@ def gather(
         include_personal=include_personal,
         people=people,
         simulation=simulation,
+        staged_simulation=staged_simulation,
         route_name=route_name,
         aid=aid,
     )

@@ -39,7 +39,8 @@ class JobIn(BaseModel):
 
 
 class JobOut(BaseModel):
-    """A job's state; ``result`` once done (SimulateOut or AidOut), ``error`` if it failed."""
+    """A job's state; its result once done (``.../summary``: SimulateOut, SimulateStagedOut for
+    a scenario whose terms have stages, or AidOut), ``error`` if it failed."""
 
     id: str
     kind: str
@@ -52,6 +53,13 @@ class JobOut(BaseModel):
     error: str | None
     charts: list[str] = Field(description="Chart files (SVG, PNG) to fetch, once done.")
     has_runs: bool = Field(description="Whether the per-run CSV can be fetched.")
+
+
+def _staged(path: Path) -> bool:
+    """Whether a configured scenario's terms have stages ([[stage]] tables)."""
+    from truce.app.sim import is_staged
+
+    return is_staged(path)
 
 
 class Cancelled(Exception):
@@ -161,7 +169,18 @@ class JobManager:
             job.done += n
 
         try:
-            if job.spec.kind == "simulate":
+            if job.spec.kind == "simulate" and _staged(path):
+                from truce.app.sim import simulate_staged_scenario
+
+                # staged terms run on the NumPy kernel in the job's thread (no backend, no charts)
+                job.result = simulate_staged_scenario(
+                    path,
+                    job.spec.runs,
+                    job.spec.seed,
+                    progress=progress,
+                    results_file=job.folder / "runs.csv",
+                )
+            elif job.spec.kind == "simulate":
                 from truce.app.sim import simulate_scenario
 
                 job.result = simulate_scenario(

@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from truce.app.aid import aid_show
 from truce.app.aid_schemas import AidOut
+from truce.app.sim_schemas import SimulateOut
+from truce.app.sim_staged_schemas import SimulateStagedOut
 from truce.service.access import Caller
 from truce.service.jobs import Job, JobIn, JobOut
 from truce.service.refusal import Refusal
@@ -60,11 +62,18 @@ def _done(request: Request, caller: Caller, job_id: str) -> Job:
     return job
 
 
-@route("GET", "/agreements/{ledger_id}/jobs/{job_id}/summary", "read", response_model=dict)
+@route(
+    "GET",
+    "/agreements/{ledger_id}/jobs/{job_id}/summary",
+    "read",
+    response_model=SimulateOut | SimulateStagedOut | AidOut,
+)
 def job_summary(
     caller: Annotated[Caller, Depends(caller_for("read"))], request: Request, job_id: JobId
 ) -> JSONResponse:
-    """The finished job's result: `truce schema simulate` or `truce schema aid`."""
+    """The finished job's result: a simulation's summary (`truce schema simulate`; for a
+    scenario whose terms have stages, `truce schema simulate-staged`) or an aid queue model's
+    (`truce schema aid`)."""
     job = _done(request, caller, job_id)
     return present(caller, job.result)
 

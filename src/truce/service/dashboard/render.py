@@ -30,6 +30,7 @@ def environment() -> Environment:
     env.filters["hm"] = lambda t: "" if t is None else t.strftime("%H:%M")
     env.filters["utc"] = lambda t: "" if t is None else t.astimezone(UTC).strftime("%H:%M UTC")
     env.filters["iso"] = lambda t: "" if t is None else t.isoformat()
+    env.filters["localtime"] = lambda t, zone: datetime.fromisoformat(t).astimezone(zone)
     return env
 
 

@@ -81,6 +81,40 @@ def overview(
         "list_by": local(table.get("next_list_by"), zone),
         "lists": lists,
         "charts": day_charts(status, table.get("aid_commitment")),
+        "stages": stages(status, zone, now),
+    }
+
+
+def stages(status: dict[str, Any], zone: ZoneInfo, now: datetime) -> dict[str, Any] | None:
+    """For phased terms (``phases`` in the status): each stage with its batches as the engine
+    judged them, and the next deadline still pending (the earliest due_by of a batch side whose
+    status is pending) with a countdown to it from ``now``; None for terms without stages."""
+    phases = status.get("phases")
+    if not phases:
+        return None
+    pending = []
+    for p in phases:
+        for b in [*p["batches"], *p["unscheduled"]]:
+            b["rows"] = [
+                (side, b[side], local(b[side]["due_by"], zone))
+                for side in ("captives", "prisoners")
+            ]
+            for side, s, due_by in b["rows"]:
+                if s["status"] == "pending" and due_by is not None:
+                    pending.append(
+                        {
+                            "stage": p["id"],
+                            "batch": b["id"],
+                            "side": side,
+                            "due": s["due_text"],
+                            "due_by": due_by,
+                        }
+                    )
+    nxt = min(pending, key=lambda x: x["due_by"], default=None)
+    return {
+        "phases": phases,
+        "next": nxt,
+        "countdown": None if nxt is None else countdown(nxt["due_by"], now),
     }
 
 
