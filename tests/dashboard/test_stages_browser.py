@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.dashboard.browser import axe_violations, chromium, no_script_errors, open_page, sign_in
+from tests.dashboard.browser import (
+    axe_violations,
+    chromium,
+    no_script_errors,
+    open_page,
+    shot,
+    sign_in,
+)
 from tests.dashboard.conftest import StoppedClock
 from tests.service.conftest import NOW, Clock, make_tokens, running
 from truce.ledger.directory import LedgerDir
@@ -60,4 +67,5 @@ def test_the_staged_overview_counts_down_and_passes_axe(
                 assert page.text_content("#batch-day-35-prisoners") is not None
             found[lang] = axe_violations(page)
             no_script_errors(page)
+            shot(page, f"{lang}-stages-overview-1280")
     assert found == {"en": [], "ar": []}, found
