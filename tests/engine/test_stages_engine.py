@@ -522,3 +522,15 @@ def test_bodies_without_a_price_leave_the_due_unknown() -> None:
     priced = copy.deepcopy(no_bfb)
     priced["stage"][0]["batch"][1]["prisoners_per_captive"] = 2
     assert _batch(_judge(priced, events, "2025-06-06T12:00+01:00"), "bodies").prisoners.due == 8
+
+
+def test_an_amendment_of_phased_terms_is_said_not_applied() -> None:
+    """Amendments are not applied to stages yet: the state says so rather than judge silently
+    under terms a party may believe amended."""
+    from truce.versions import Amendment
+
+    t = parse_terms(SWAP)
+    amend = Amendment(datetime.fromisoformat("2025-03-30T12:00+01:00"), t, "event:amend-1", None)
+    st = replay(t, _history(SWAP_EVENTS), amendments=[amend])
+    assert any("not applied to stages" in n for n in st.notes)
+    assert not any("amendment" in n for n in replay(t, _history(SWAP_EVENTS)).notes)

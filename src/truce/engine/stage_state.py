@@ -56,6 +56,11 @@ def staged_state(
         fd.why = f"finding:{len(findings) + 1}"
         findings.append(fd)
     notes = list(sj.notes)
+    if book is not None and len(book) > 1:
+        notes.append(
+            f"{len(book) - 1} terms amendment(s) recorded: phased terms are judged under the base "
+            "terms only (amendments are not applied to stages yet)"
+        )
     known = sum((s.prisoners_known_due for s in opened), Fraction(0))
     unknown = [s.id for s in opened if s.prisoners_due is None]
     if unknown:
