@@ -807,20 +807,6 @@ _LATER_KEYS = (("parties", "assent"), ("parties", "first_key"))
 """Keys added after ledgers were first bound to terms digests (left out of the digest when unset)."""
 
 
-PHASED_NOT_JUDGED = (
-    "stage: these terms have stages ([[stage]] tables: phases, scheduled batches), which the "
-    "engine does not judge yet (issue 16 continues); `truce validate` checks them. Nothing was "
-    "computed, so that no output is mistaken for a judgement of the stages"
-)
-
-
-def refuse_stages(terms: Terms, where: str | None = None) -> None:
-    """Raise TermsError for terms with stages: status, check and the simulator do not judge
-    them yet, and must not report them as if they were a daily pause or a plain exchange."""
-    if terms.stages:
-        raise TermsError(PHASED_NOT_JUDGED, where=where)
-
-
 def parse_terms(data: dict[str, Any], where: str = "<terms>") -> Terms:
     """Validate a terms mapping; raise TermsError naming ``where`` and the key path."""
     try:
