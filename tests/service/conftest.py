@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import apsw
 import pytest
 
 pytest.importorskip("fastapi")
@@ -166,16 +166,25 @@ def rewrite_entry(ledger: Path, seq: int = 3) -> None:
     an operator rewriting history would: a note of the 24 Nov release says 17:00, not 16:00."""
     from truce.ledger.log import merkle
 
-    with sqlite3.connect(ledger / "ledger.db") as db:
-        tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
-        table = next(t for t in tables if "entr" in t)
-        (data,) = db.execute(f"select data from {table} where seq = ?", (seq,)).fetchone()
-        new = bytes(data).replace(b"Handover about 16", b"Handover about 17", 1)
-        assert new != bytes(data)
-        db.execute(
-            f"update {table} set data = ?, hash = ? where seq = ?",
-            (new, merkle.leaf_hash(new), seq),
-        )
+    # Through apsw, the SQLite the store itself uses: a second SQLite library in this process
+    # (the stdlib's) would drop the server's POSIX locks on the file when it closes, and the
+    # server's next read could fail with "disk I/O error".
+    db = apsw.Connection(str(ledger / "ledger.db"))
+    try:
+        with db:
+            tables = [t for (t,) in db.execute("select name from sqlite_master where type='table'")]
+            table = next(t for t in tables if "entr" in t)
+            row = db.execute(f"select data from {table} where seq = ?", (seq,)).fetchone()
+            assert row is not None
+            data = bytes(row[0])
+            new = data.replace(b"Handover about 16", b"Handover about 17", 1)
+            assert new != data
+            db.execute(
+                f"update {table} set data = ?, hash = ? where seq = ?",
+                (new, merkle.leaf_hash(new), seq),
+            )
+    finally:
+        db.close()
 
 
 @pytest.fixture
