@@ -2,7 +2,7 @@
 Playwright) against the app on loopback, the server's and the page's clock at 2025-02-10 12:00
 (+02:00): the countdown to the next deadline (day-35's captives, 2025-02-23 08:30) ticks in the
 page's script with no error, and axe-core finds no serious or critical WCAG violation, in
-English and Arabic."""
+English, Arabic and Hebrew, at 1280 and 390 px (nothing wider than a 390 px screen)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def test_the_staged_overview_counts_down_and_passes_axe(
     with chromium(tmp_path) as ctx:
         page = open_page(ctx, AT, bypass_csp=True)
         sign_in(page, base, tokens["reader"])
-        for lang in ("en", "ar"):
+        for lang in ("en", "ar", "he"):
+            page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(f"{base}/agreements/{lid}?lang={lang}")
             assert page.text_content("#ends-local") == "08:30"
             assert "06:30 UTC" in page.text_content("#ends-utc")
@@ -68,4 +69,9 @@ def test_the_staged_overview_counts_down_and_passes_axe(
             found[lang] = axe_violations(page)
             no_script_errors(page)
             shot(page, f"{lang}-stages-overview-1280")
-    assert found == {"en": [], "ar": []}, found
+            page.set_viewport_size({"width": 390, "height": 900})
+            # usable at 390 px: nothing wider than the screen
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, (lang, wide)
+            shot(page, f"{lang}-stages-overview-390")
+    assert found == {"en": [], "ar": [], "he": []}, found
