@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from truce.errors import LedgerError
 from truce.events import Event
@@ -59,6 +60,74 @@ class Entry:
 
     def __repr__(self) -> str:
         return f"Entry(seq={self.seq}, ref={self.ref!r}, origin={self.origin!r}, ts={self.ts})"
+
+
+_EVENT: Any = Entry.__dict__["event"]  # the slot: LazyEntry fills it on first use
+
+
+class LazyEntry(Entry):
+    """An entry whose event is made only when first read, by ``load(key)`` (a ledger's
+    stored leaf, already checked): a history resumed from a snapshot of its state holds
+    these, so appending at the end reads no old event. Its id, times and origin are known
+    without the event."""
+
+    __slots__ = ("_id", "_key", "_load")
+
+    def __init__(
+        self,
+        seq: int,
+        event_id: str,
+        key: int,
+        load: Callable[[int], Event],
+        ts: float,
+        rts: float,
+        origin: str | None,  # where it was read: ``origin`` and the key (None: the ref)
+    ) -> None:
+        self.seq = seq
+        self._id = event_id
+        self._key = key
+        self._load = load
+        self._ref = None
+        self.ts = ts
+        self.rts = rts
+        self._origin = origin
+        self._line = None
+
+    @property
+    def event(self) -> Event:
+        try:
+            return _EVENT.__get__(self, Entry)  # type: ignore[no-any-return]
+        except AttributeError:
+            ev = self._load(self._key)
+            if ev.id != self._id:
+                raise LedgerError(
+                    f"the stored event is {ev.id!r}, not {self._id!r} as the snapshot says",
+                    where=self.origin,
+                ) from None
+            _EVENT.__set__(self, ev)
+            return ev
+
+    @event.setter
+    def event(self, ev: Event) -> None:
+        _EVENT.__set__(self, ev)
+
+    @property
+    def ref(self) -> str:
+        return "event:" + self._id
+
+    @property
+    def origin(self) -> str:
+        o = self._origin
+        return self.ref if o is None else o + str(self._key)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the event was made (for tests: an append at the end makes none)."""
+        try:
+            _EVENT.__get__(self, Entry)
+        except AttributeError:
+            return False
+        return True
 
 
 @dataclass

@@ -95,7 +95,7 @@ def record_events(
     nothing. Events already stored with the same content are counted, not added (retries)."""
     from truce.app.people import known_people
 
-    with LedgerDir.open(directory) as d:
+    with LedgerDir.open(directory, resume=True) as d:
         events, origins = read_file(d, file)
         res = record(
             d,
@@ -106,6 +106,7 @@ def record_events(
             known_people=known_people(d),
             clock=lambda: now,
         )
+        d.keep_snapshot()  # the next process resumes from here (truce.ledger.snapshot)
         return RecordOut(
             added=[st.seq for st in res.added],
             already=len(res.already),

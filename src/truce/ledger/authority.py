@@ -140,6 +140,15 @@ class Authority:
             self._assent(ev, stamp, where)
         self.size = seq
 
+    def pass_over(self, seq: int) -> None:
+        """Take in an entry that governs nothing (not a terms, key or assent event) without
+        reading it: one that was admitted before, by the process that wrote the engine
+        snapshot, over the very same bytes (``LedgerDir._resume``). Set ``last_stamp``
+        after the last one."""
+        if seq != self.size + 1:
+            raise Refused(f"expected seq {self.size + 1}, got {seq}", where=f"seq {seq}")
+        self.size = seq
+
     # -- time ------------------------------------------------------------------------------
 
     def _stamp(self, stamp: datetime | None, where: str) -> None:

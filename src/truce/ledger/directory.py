@@ -29,12 +29,14 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
+from truce.engine.freeze import NotFrozen, freeze, thaw
 from truce.engine.incremental import Incremental
 from truce.errors import BadInput, IntegrityError, LedgerError, MissingExtra
 from truce.events import EVENT_ADAPTER, Event, TermsSet
 from truce.history import History
-from truce.ledger.authority import LEDGER_TYPES, Authority, TermsVersion
-from truce.ledger.fastparse import Fallback, fast_events
+from truce.ledger import snapshot
+from truce.ledger.authority import LEDGER_TYPES, Authority, Refused, TermsVersion
+from truce.ledger.fastparse import Fallback, collector_paused, fast_events
 from truce.ledger.log import merkle, signing
 from truce.ledger.log.leaf import (
     LEAF_KEYS,
@@ -186,6 +188,7 @@ class LedgerDir:
         self.origin = config["origin"]
         self.store_url = config["store"]
         self.store = store
+        self.resume = False  # read from the engine snapshot where one serves (see ``open``)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -268,8 +271,12 @@ class LedgerDir:
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: Path, terms_path: Path | None = None) -> LedgerDir:
-        """Open an existing directory; a ``terms_path`` must match the bound terms."""
+    def open(cls, path: Path, terms_path: Path | None = None, *, resume: bool = False) -> LedgerDir:
+        """Open an existing directory; a ``terms_path`` must match the bound terms.
+        ``resume``: read the engine's state from its snapshot where one serves
+        (``truce.ledger.snapshot``), for a process that appends: the history's old events are
+        then read from the store only when something asks for them, so the directory must
+        stay open while its engine state is in use."""
         cfg_path = path / CONFIG
         if not cfg_path.is_file():
             raise BadInput(
@@ -290,6 +297,7 @@ class LedgerDir:
                 f"{path / DB} is missing: the store was deleted or moved", kind="sqlite"
             )
         d = cls(path, config, open_store(path, config["store"], config["ledger_id"]))
+        d.resume = resume
         stored_id = d.store.get_meta("ledger_id")
         if stored_id is not None and stored_id != d.ledger_id:
             raise IntegrityError(
@@ -326,42 +334,169 @@ class LedgerDir:
     @cached_property
     def all_records(self) -> list[Record]:
         """Every record, read once per opened directory (call ``refresh`` after appending)."""
-        return list(self.records())
+        with collector_paused():
+            return list(self.records())
 
     def refresh(self) -> None:
         """Read what was appended since the last read (the log only grows; ``reload`` re-reads
         everything, as verify does)."""
         recs: list[Record] | None = self.__dict__.get("all_records")
-        if recs is None:
+        lazy: _Resumed | None = self.__dict__.get("_resumed")
+        if recs is not None:
+            self.__dict__.pop("_resumed", None)  # every record is read: the snapshot's part done
+            lazy = None
+        elif lazy is None:
             return
-        new = [decode(st, self.ledger_id) for st in self.store.read(len(recs) + 1)]
+        n = len(recs) if recs is not None else self.size()
+        new = [decode(st, self.ledger_id) for st in self.store.read(n + 1)]
         if new:
-            recs.extend(new)
+            if recs is not None:
+                recs.extend(new)
+            if lazy is not None:
+                lazy.add(new)
             auth = self.__dict__.get("authority")
             if auth is not None:
                 self._admit(auth, new)
+
+    def size(self) -> int:
+        """How many entries have been read (``refresh`` reads what was appended since)."""
+        recs: list[Record] | None = self.__dict__.get("all_records")
+        lazy: _Resumed | None = self.__dict__.get("_resumed")
+        if recs is None and lazy is not None:
+            return lazy.size
+        return len(self.all_records)
+
+    def last_record(self) -> Record | None:
+        """The last entry read."""
+        recs: list[Record] | None = self.__dict__.get("all_records")
+        lazy: _Resumed | None = self.__dict__.get("_resumed")
+        if recs is None and lazy is not None:
+            return lazy.last
+        return self.all_records[-1] if self.all_records else None
+
+    def _after(self, n: int) -> list[Record]:
+        """The records after the first ``n`` read."""
+        lazy: _Resumed | None = self.__dict__.get("_resumed")
+        if "all_records" not in self.__dict__ and lazy is not None:
+            return lazy.after(n)
+        return self.all_records[n:]
 
     def record_of(self, event_id: str) -> Record | None:
         """The stored record of an event id (looked up in the store's index)."""
         st = self.store.get(event_id)
         if st is None:
             return None
+        if "all_records" not in self.__dict__ and "_resumed" in self.__dict__:
+            return decode(st, self.ledger_id)
         if st.seq > len(self.all_records):  # appended by another writer since the last read
             self.refresh()
         return self.all_records[st.seq - 1]
 
     def reload(self) -> None:
         """Forget every cached read."""
-        for name in ("all_records", "authority", "_engine", "_tree"):
+        for name in ("all_records", "authority", "_engine", "_tree", "_resumed"):
             self.__dict__.pop(name, None)
 
     @cached_property
     def authority(self) -> Authority:
         """Who may do what, after every stored entry: terms versions, pending amendments,
-        keys. Read without re-checking signatures (``verify`` checks them)."""
+        keys. Read without re-checking signatures (``verify`` checks them). Without the
+        records read, from the engine snapshot where one serves (``_resume``)."""
+        if self.resume and "all_records" not in self.__dict__:
+            got = self._resume()
+            if got is not None:
+                return got
         auth = Authority(self.ledger_id)
         self._admit(auth, self.all_records)
         return auth
+
+    # -- the engine snapshot -----------------------------------------------------------------
+
+    def _resume(self) -> Authority | None:
+        """Read the ledger from its engine snapshot (``truce.ledger.snapshot``): the entries it
+        covers are hashed (their Merkle root must be the snapshot's) but not decoded, save
+        those that govern the ledger (terms, keys, assents); the entries after it are read
+        as usual. Sets the kept engine; None where no snapshot serves."""
+        snap = snapshot.read(self.path, self.ledger_id)
+        if snap is None:
+            return None
+        auth = Authority(self.ledger_id)
+        last: list[Stored] = []
+
+        def hashes() -> Iterator[bytes]:  # streamed: no row is kept
+            for st in self.store.read(1, snap.size + 1):
+                if st.leaf.type in LEDGER_TYPES or st.seq == 1:
+                    self._admit(auth, [decode(st, self.ledger_id)])
+                else:
+                    auth.pass_over(st.seq)
+                last[:] = [st]
+                yield merkle.leaf_hash(st.leaf.data)
+
+        with collector_paused():
+            try:
+                frontier = merkle.extend([], 0, hashes())
+            except Refused:
+                return None
+            if auth.size != snap.size or merkle.frontier_root(frontier) != snap.root:
+                return None
+            end = decode(last[0], self.ledger_id)
+            auth.last_stamp = end.stamp
+            try:
+                inc = thaw(
+                    snap.engine,
+                    auth.terms,
+                    auth.amendments(),
+                    self._load_event,
+                    self._origin_of(None),
+                )
+            except (NotFrozen, KeyError, TypeError, ValueError, IndexError):
+                return None
+            keys = list(snap.engine["history"]["keys"])
+            lazy = _Resumed(snap.size, end, frontier)
+            tail = [decode(st, self.ledger_id) for st in self.store.read(snap.size + 1)]
+            self._admit(auth, tail)
+            lazy.add(tail)
+        self.__dict__["_resumed"] = lazy
+        self.__dict__["_engine"] = (snap.size, inc, keys)
+        return auth
+
+    def _load_event(self, seq: int) -> Event:
+        """The event stored at ``seq`` (a resumed history's entries read theirs when asked)."""
+        st = next(iter(self.store.read(seq, seq + 1)), None)
+        if st is None:
+            raise IntegrityError(f"seq {seq} is missing from the store", seq=seq, kind="store")
+        return decode(st, self.ledger_id).event
+
+    def _origin_of(self, seq: int | None) -> str:
+        """Where an entry was read (``seq`` None: the part before its number)."""
+        return f"{self.path.name} seq {'' if seq is None else seq}"
+
+    def keep_snapshot(self) -> bool:
+        """Write the engine snapshot where the ledger has ``snapshot.MIN_ENTRIES`` entries and
+        the snapshot read (if any) is ``snapshot.STALE`` entries behind; True if written. The
+        ledger's rules must replay (a state they refuse is not kept)."""
+        size = self.size()
+        lazy: _Resumed | None = self.__dict__.get("_resumed")
+        base = lazy.base if lazy is not None and "all_records" not in self.__dict__ else 0
+        if size < snapshot.MIN_ENTRIES or size - base < snapshot.STALE:
+            return False
+        inc = self.engine()
+        done, _, keys = self.__dict__["_engine"]
+        if done != size:
+            return False
+        if lazy is not None and "all_records" not in self.__dict__:
+            frontier = lazy.frontier
+        else:
+            frontier = merkle.extend(
+                [], 0, (merkle.leaf_hash(r.stored.leaf.data) for r in self.all_records)
+            )
+        try:
+            with collector_paused():
+                data = freeze(inc, keys)
+        except (NotFrozen, LedgerError):
+            return False
+        snapshot.write(self.path, self.ledger_id, size, merkle.frontier_root(frontier), data)
+        return True
 
     def _admit(self, auth: Authority, recs: list[Record]) -> None:
         for r in recs:
@@ -398,21 +533,24 @@ class LedgerDir:
         are left out. Kept, and extended with what was appended since, so an append is judged
         from the state before it (``record.check_rules``). Only read it: extend it through
         ``record``."""
-        cached: tuple[int, Incremental] | None = self.__dict__.get("_engine")
-        recs = self.all_records
+        self.authority  # noqa: B018 - read first: it may resume the engine from a snapshot
+        cached: tuple[int, Incremental, list[int]] | None = self.__dict__.get("_engine")
         if cached is None:
             terms = self.versions[0].terms if self.versions else None
-            cached = (0, Incremental(terms))
-        done, inc = cached
-        new = [r for r in recs[done:] if r.event.type not in LEDGER_TYPES]
-        inc.extend(
-            (r.event for r in new),
-            None,
-            (f"{self.path.name} seq {r.seq}" for r in new),
-            (None if r.stamp is None else r.stamp.timestamp() for r in new),
-            self.amendments(),
-        )
-        self.__dict__["_engine"] = (len(recs), inc)
+            cached = (0, Incremental(terms), [])
+        done, inc, keys = cached
+        recs = self._after(done)
+        new = [r for r in recs if r.event.type not in LEDGER_TYPES]
+        with collector_paused():  # a million captives released: no cycles, many objects
+            inc.extend(
+                (r.event for r in new),
+                None,
+                (self._origin_of(r.seq) for r in new),
+                (None if r.stamp is None else r.stamp.timestamp() for r in new),
+                self.amendments(),
+            )
+        keys.extend(r.seq for r in new)
+        self.__dict__["_engine"] = (done + len(recs), inc, keys)
         return inc
 
     def history(self) -> History:
@@ -446,6 +584,38 @@ class LedgerDir:
     def log_private_key(self) -> Ed25519PrivateKey:
         """The log's private key, to sign checkpoints (passphrase from TRUCE_PASSPHRASE)."""
         return signing.load_private_key(self.path / LOG_KEY, passphrase())
+
+
+class _Resumed:
+    """What a directory read from its engine snapshot knows without every record: the size
+    the snapshot covers (``base``), the records read after it, the last record, and the
+    Merkle frontier of everything read (hashed from the stored bytes)."""
+
+    def __init__(self, base: int, last: Record, frontier: list[bytes]) -> None:
+        self.base = base
+        self.recent: list[Record] = []
+        self.last = last
+        self.frontier = frontier
+
+    @property
+    def size(self) -> int:
+        return self.base + len(self.recent)
+
+    def add(self, recs: list[Record]) -> None:
+        if not recs:
+            return
+        self.frontier = merkle.extend(
+            self.frontier, self.size, (merkle.leaf_hash(r.stored.leaf.data) for r in recs)
+        )
+        self.recent.extend(recs)
+        self.last = recs[-1]
+
+    def after(self, n: int) -> list[Record]:
+        if n < self.base:
+            raise IntegrityError(
+                f"the records before seq {self.base + 1} were not read (resumed from a snapshot)"
+            )
+        return self.recent[n - self.base :]
 
 
 def write_config(path: Path, config: dict[str, str]) -> None:

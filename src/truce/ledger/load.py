@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
 import io
 import json
 import re
@@ -30,7 +28,7 @@ from truce.events import (
     Track,
 )
 from truce.history import History
-from truce.ledger.fastparse import Fallback, FastEvents, fast_events
+from truce.ledger.fastparse import Fallback, FastEvents, collector_paused, fast_events
 from truce.limits import (
     MAX_CELL_DIGITS,
     MAX_PAUSE_DAYS,
@@ -308,20 +306,6 @@ def _stream_events(path: str | Path, terms: Terms | None) -> Iterator[tuple[Even
         lines.close()
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while reading: parsing makes no cycles, and a
-    million new objects would otherwise trigger collections that walk all of them, again
-    and again."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def read_events_jsonl(
     path: str | Path, terms: Terms | None = None
 ) -> tuple[list[Event], list[str]]:
@@ -330,7 +314,7 @@ def read_events_jsonl(
     name = str(Path(path))
     events: list[Event] = []
     lines: list[str] = []
-    with _collector_paused():
+    with collector_paused():
         for event, n in _stream_events(path, terms):
             events.append(event)
             lines.append(f"{name}:{n}")
@@ -346,7 +330,7 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
     events: list[Event] = []
     numbers: list[int] = []  # each line's distance from the line it would be without blank lines
     history = History()
-    with _collector_paused():
+    with collector_paused():
         for event, n in _stream_events(path, terms):
             numbers.append(n - len(events))  # a small int (shared), not one object a line
             events.append(event)

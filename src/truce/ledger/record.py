@@ -89,7 +89,7 @@ def record(
         raise LedgerError("give one signature per event, or a key to sign with", param="key")
     for attempt in range(RETRIES):
         d.refresh()
-        size = d.all_records[-1].seq if d.all_records else 0
+        size = d.size()
         if expected_size is not None and expected_size != size:
             raise ConflictError(
                 f"the log has {size} entries, not the {expected_size} expected",
@@ -103,7 +103,7 @@ def record(
         except ConflictError:
             if expected_size is not None:
                 d.refresh()
-                now_size = d.all_records[-1].seq if d.all_records else 0
+                now_size = d.size()
                 raise ConflictError(
                     f"another writer appended first: the log has {now_size} entries, not the "
                     f"{expected_size} expected",
@@ -141,7 +141,7 @@ def _prepare(
     by_id = {e.id: r for e in events if (r := d.record_of(e.id)) is not None}
     auth = d.authority.fork()  # a trial copy: what the store holds, then the new entries
     kid = signing.key_id(key.public_key()) if key is not None else None
-    last = d.all_records[-1] if d.all_records else None
+    last = d.last_record()
     seq = last.seq if last is not None else 0
     stamp = clock()
     if last is not None and last.stamp is not None and stamp < last.stamp:
