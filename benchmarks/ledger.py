@@ -28,6 +28,9 @@ Every figure is printed beside a baseline measured in the same run, as a ratio:
 6. **Record**: ``truce.ledger.record.record`` of one event on a ledger directory (the 2023
    example's terms) of 1,000 and of 100,000 events (``--record-events``), opened and read once:
    the median of ``--record-appends`` appends each, and the ratio (issue 18's goal: <= 5x).
+7. **``truce record`` in a new process** on the same two sizes, as a user at a shell runs it:
+   the first record on the big ledger reads every entry and writes the engine snapshot, the
+   next ``--cli-runs`` resume from it; the ratio of the medians (issue 18's goal: <= 5x).
 
 Leaves are canonical leaves (``truce.ledger.log.leaf.encode_leaf``) of ``captives_released`` events
 naming 10 captives, unsigned, stamped with the log's time (version 2, as ``record`` writes them;
@@ -41,8 +44,12 @@ import argparse
 import contextlib
 import gc
 import hashlib
+import json
 import os
 import random
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -76,6 +83,64 @@ GOAL_SIG = 0.8  # of the library's own Ed25519 verify rate
 
 
 # ---------------------------------------------------------------- data
+
+
+def cli_cpu(cmd: list[str]) -> tuple[float, float]:
+    """CPU seconds (user + system) and wall seconds of one command in a new process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def bench_record_cli(tmp: Path, sizes: tuple[int, int], runs: int) -> None:
+    """(7) ``truce record`` of one event in a new process, as a user at a shell runs it, on a
+    small and a big ledger directory (``record_ledger``). The first record on the big one
+    reads every entry and writes the engine snapshot (``truce.ledger.snapshot``); the ones
+    after resume from it. CPU time of the child (user + system; steadier than wall time on a
+    shared machine), the median of ``runs`` records each; the issue's goal is big / small
+    <= 5x."""
+    from truce.ledger import snapshot
+
+    medians: list[float] = []
+    for size in sizes:
+        path = tmp / f"cli-{size}"
+        record_ledger(path, size)
+        cmd = [sys.executable, "-m", "truce", "record", str(path)]
+        times: list[tuple[float, float]] = []
+        first: tuple[float, float] | None = None
+        for j in range(runs + 1):
+            f = tmp / f"cli-event-{size}-{j}.jsonl"
+            f.write_text(json.dumps(event(size + 1 + j)) + "\n")
+            got = cli_cpu([*cmd, str(f)])
+            if j == 0:
+                first = got
+            else:
+                times.append(got)
+        assert first is not None
+        times.sort()
+        med = times[len(times) // 2]
+        medians.append(med[0])
+        how = (
+            "read every entry and wrote the snapshot"
+            if (path / snapshot.NAME).exists()
+            else f"no snapshot below {snapshot.MIN_ENTRIES:,} entries"
+        )
+        print(
+            f"(7) truce record, new process, {size:,}-event ledger: {med[0]:.2f} s CPU "
+            f"({med[1]:.2f} s wall; median of {runs}); the first record: {first[0]:.2f} s CPU "
+            f"({how})",
+            flush=True,
+        )
+    ratio = medians[1] / medians[0]
+    print(
+        f"(7) truce record, new process, {sizes[1]:,} / {sizes[0]:,} events: {ratio:.2f}x "
+        f"[goal <= 5x: {'PASS' if ratio <= 5 else 'MISS'}]",
+        flush=True,
+    )
 
 
 def event_time(n: int) -> int:
@@ -618,6 +683,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--record-appends", type=int, default=30, help="single-event records timed in (6)"
     )
+    ap.add_argument(
+        "--cli-runs", type=int, default=5, help="`truce record` processes timed in (7) (default 5)"
+    )
     ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
     ap.add_argument("--repeat", type=int, default=3, help="runs per in-memory timing, best kept")
     ap.add_argument("--dir", type=Path, help="where the SQLite files go (default: a temp dir)")
@@ -684,6 +752,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_verify(leaves[:n], hashes[:n], db, args.repeat)
         small, big = (200, 2_000) if args.smoke else (1_000, args.record_events)
         bench_record(tmp, (small, big), 3 if args.smoke else args.record_appends)
+        cli_big = 2_500 if args.smoke else args.record_events
+        bench_record_cli(tmp, (small, cli_big), 1 if args.smoke else args.cli_runs)
     bench_signatures(calls, min_time, args.repeat)
     bench_proofs(hashes[:n], 2 * calls, min_time, args.repeat)
     return 0

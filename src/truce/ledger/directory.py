@@ -8,6 +8,7 @@ Layout::
     DIR/keys/log.key    the log's Ed25519 key that signs checkpoints (PKCS8, mode 0600;
                         encrypted when TRUCE_PASSPHRASE is set) and keys/log.pub
     DIR/people.db       personal data, encrypted per person (only if recorded), pseudonym.key
+    DIR/engine.snapshot the engine's state for ``record`` (a cache: ``truce.ledger.snapshot``)
 """
 
 from __future__ import annotations
@@ -451,13 +452,12 @@ class LedgerDir:
                 )
             except (NotFrozen, KeyError, TypeError, ValueError, IndexError):
                 return None
-            keys = list(snap.engine["history"]["keys"])
-            lazy = _Resumed(snap.size, end, frontier)
+            lazy = _Resumed(snap.size, end, frontier, list(snap.engine["history"]["keys"]))
             tail = [decode(st, self.ledger_id) for st in self.store.read(snap.size + 1)]
             self._admit(auth, tail)
             lazy.add(tail)
         self.__dict__["_resumed"] = lazy
-        self.__dict__["_engine"] = (snap.size, inc, keys)
+        self.__dict__["_engine"] = (snap.size, inc)
         return auth
 
     def _load_event(self, seq: int) -> Event:
@@ -481,15 +481,17 @@ class LedgerDir:
         if size < snapshot.MIN_ENTRIES or size - base < snapshot.STALE:
             return False
         inc = self.engine()
-        done, _, keys = self.__dict__["_engine"]
-        if done != size:
+        if self.__dict__["_engine"][0] != size:
             return False
         if lazy is not None and "all_records" not in self.__dict__:
             frontier = lazy.frontier
+            recs = lazy.recent
+            keys = list(lazy.keys)
         else:
-            frontier = merkle.extend(
-                [], 0, (merkle.leaf_hash(r.stored.leaf.data) for r in self.all_records)
-            )
+            recs = self.all_records
+            frontier = merkle.extend([], 0, (merkle.leaf_hash(r.stored.leaf.data) for r in recs))
+            keys = []
+        keys += [r.seq for r in recs if r.event.type not in LEDGER_TYPES]
         try:
             with collector_paused():
                 data = freeze(inc, keys)
@@ -534,11 +536,11 @@ class LedgerDir:
         from the state before it (``record.check_rules``). Only read it: extend it through
         ``record``."""
         self.authority  # noqa: B018 - read first: it may resume the engine from a snapshot
-        cached: tuple[int, Incremental, list[int]] | None = self.__dict__.get("_engine")
+        cached: tuple[int, Incremental] | None = self.__dict__.get("_engine")
         if cached is None:
             terms = self.versions[0].terms if self.versions else None
-            cached = (0, Incremental(terms), [])
-        done, inc, keys = cached
+            cached = (0, Incremental(terms))
+        done, inc = cached
         recs = self._after(done)
         new = [r for r in recs if r.event.type not in LEDGER_TYPES]
         with collector_paused():  # a million captives released: no cycles, many objects
@@ -549,8 +551,7 @@ class LedgerDir:
                 (None if r.stamp is None else r.stamp.timestamp() for r in new),
                 self.amendments(),
             )
-        keys.extend(r.seq for r in new)
-        self.__dict__["_engine"] = (done + len(recs), inc, keys)
+        self.__dict__["_engine"] = (done + len(recs), inc)
         return inc
 
     def history(self) -> History:
@@ -589,10 +590,12 @@ class LedgerDir:
 class _Resumed:
     """What a directory read from its engine snapshot knows without every record: the size
     the snapshot covers (``base``), the records read after it, the last record, and the
-    Merkle frontier of everything read (hashed from the stored bytes)."""
+    Merkle frontier of everything read (hashed from the stored bytes), and the sequence
+    numbers of the snapshot's history entries (``keys``)."""
 
-    def __init__(self, base: int, last: Record, frontier: list[bytes]) -> None:
+    def __init__(self, base: int, last: Record, frontier: list[bytes], keys: list[int]) -> None:
         self.base = base
+        self.keys = keys
         self.recent: list[Record] = []
         self.last = last
         self.frontier = frontier
