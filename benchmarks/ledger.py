@@ -103,7 +103,12 @@ def bench_record_cli(tmp: Path, sizes: tuple[int, int], runs: int) -> None:
     after resume from it. CPU time of the child (user + system; steadier than wall time on a
     shared machine), the median of ``runs`` records each; the issue's goal is big / small
     <= 5x."""
-    from truce.ledger import snapshot
+    try:
+        from truce.ledger import snapshot
+
+        name, least = snapshot.NAME, snapshot.MIN_ENTRIES
+    except ImportError:  # a version before the snapshot, run as the baseline
+        name, least = "engine.snapshot", 10**12
 
     medians: list[float] = []
     for size in sizes:
@@ -126,8 +131,10 @@ def bench_record_cli(tmp: Path, sizes: tuple[int, int], runs: int) -> None:
         medians.append(med[0])
         how = (
             "read every entry and wrote the snapshot"
-            if (path / snapshot.NAME).exists()
-            else f"no snapshot below {snapshot.MIN_ENTRIES:,} entries"
+            if (path / name).exists()
+            else f"no snapshot below {least:,} entries"
+            if least < 10**12
+            else "this version keeps no snapshot"
         )
         print(
             f"(7) truce record, new process, {size:,}-event ledger: {med[0]:.2f} s CPU "
@@ -669,6 +676,23 @@ def bench_record(tmp: Path, sizes: tuple[int, int], appends: int) -> None:
     )
 
 
+def run_postgres(
+    args: argparse.Namespace, leaves: list[Leaf], hashes: list[bytes], single: int
+) -> None:
+    """Step 2 where a server is given or can be started (a smoke run needs one given)."""
+    if args.no_postgres:
+        print("(2) PostgreSQL: skipped (--no-postgres)")
+    elif args.smoke and not args.pg_url:
+        print("(2) PostgreSQL: skipped (smoke run without --pg-url or TRUCE_PG_URL)")
+    else:
+        try:
+            bench_postgres(leaves, hashes, single, args.pg_url)
+        except Exception as exc:  # a missing server is reported, not fatal ...
+            if args.smoke:  # ... but a smoke run was given its server: a failure is real
+                raise
+            print(f"(2) PostgreSQL: skipped ({type(exc).__name__}: {exc})", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="100,000 events instead of 1,000,000")
@@ -687,6 +711,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cli-runs", type=int, default=5, help="`truce record` processes timed in (7) (default 5)"
     )
     ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
+    ap.add_argument(
+        "--only",
+        type=int,
+        action="append",
+        choices=range(1, 8),
+        help="run only this section (1-7; may be given more than once)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs per in-memory timing, best kept")
     ap.add_argument("--dir", type=Path, help="where the SQLite files go (default: a temp dir)")
     ap.add_argument(
@@ -700,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
         help="every section on 2,000 events, once, in seconds (CI; numbers meaningless)",
     )
     args = ap.parse_args(argv)
+    only = set(args.only or range(1, 8))
     if args.smoke:
         print(SMOKE_BANNER)
         args.events, args.single, args.repeat = args.events or 2_000, args.single or 20, 1
@@ -721,6 +753,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     check_event_shape()
+    if not only & {1, 2, 3, 5}:
+        n = single = 1  # sections 4, 6 and 7 build what they need
     t_build, leaves = best(lambda: build_leaves(max(n, single)))
     size = sum(len(lf.data) for lf in leaves) / len(leaves)
     hashes = [merkle.leaf_hash(lf.data) for lf in leaves]
@@ -737,25 +771,21 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="truce-bench-")))
         print(f"SQLite files in {tmp}", flush=True)
-        db = bench_sqlite(tmp, leaves[:n], hashes[:n], single)
-        if args.no_postgres:
-            print("(2) PostgreSQL: skipped (--no-postgres)")
-        elif args.smoke and not args.pg_url:
-            print("(2) PostgreSQL: skipped (smoke run without --pg-url or TRUCE_PG_URL)")
-        else:
-            try:
-                bench_postgres(leaves[:pg_n], hashes[:pg_n], single, args.pg_url)
-            except Exception as exc:  # a missing server is reported, not fatal ...
-                if args.smoke:  # ... but a smoke run was given its server: a failure is real
-                    raise
-                print(f"(2) PostgreSQL: skipped ({type(exc).__name__}: {exc})", flush=True)
-        bench_verify(leaves[:n], hashes[:n], db, args.repeat)
+        db = bench_sqlite(tmp, leaves[:n], hashes[:n], single) if 1 in only else None
+        if 2 in only:
+            run_postgres(args, leaves[:pg_n], hashes[:pg_n], single)
+        if 3 in only:
+            bench_verify(leaves[:n], hashes[:n], db, args.repeat)
         small, big = (200, 2_000) if args.smoke else (1_000, args.record_events)
-        bench_record(tmp, (small, big), 3 if args.smoke else args.record_appends)
+        if 6 in only:
+            bench_record(tmp, (small, big), 3 if args.smoke else args.record_appends)
         cli_big = 2_500 if args.smoke else args.record_events
-        bench_record_cli(tmp, (small, cli_big), 1 if args.smoke else args.cli_runs)
-    bench_signatures(calls, min_time, args.repeat)
-    bench_proofs(hashes[:n], 2 * calls, min_time, args.repeat)
+        if 7 in only:
+            bench_record_cli(tmp, (small, cli_big), 1 if args.smoke else args.cli_runs)
+    if 4 in only:
+        bench_signatures(calls, min_time, args.repeat)
+    if 5 in only:
+        bench_proofs(hashes[:n], 2 * calls, min_time, args.repeat)
     return 0
 
 

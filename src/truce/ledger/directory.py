@@ -450,7 +450,7 @@ class LedgerDir:
                     self._load_event,
                     self._origin_of(None),
                 )
-            except (NotFrozen, KeyError, TypeError, ValueError, IndexError):
+            except (NotFrozen, AttributeError, KeyError, TypeError, ValueError, IndexError):
                 return None
             lazy = _Resumed(snap.size, end, frontier, list(snap.engine["history"]["keys"]))
             tail = [decode(st, self.ledger_id) for st in self.store.read(snap.size + 1)]
