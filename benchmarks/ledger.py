@@ -85,6 +85,16 @@ GOAL_SIG = 0.8  # of the library's own Ed25519 verify rate
 # ---------------------------------------------------------------- data
 
 
+def print_ratio(what: str, sizes: tuple[int, int], medians: list[float]) -> None:
+    """The big ledger's cost over the small one's, against the issue's goal (<= 5x)."""
+    ratio = medians[1] / medians[0]
+    print(
+        f"{what}, {sizes[1]:,} / {sizes[0]:,} events: {ratio:.2f}x "
+        f"[goal <= 5x: {'PASS' if ratio <= 5 else 'MISS'}]",
+        flush=True,
+    )
+
+
 def cli_cpu(cmd: list[str]) -> tuple[float, float]:
     """CPU seconds (user + system) and wall seconds of one command in a new process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -142,12 +152,7 @@ def bench_record_cli(tmp: Path, sizes: tuple[int, int], runs: int) -> None:
             f"({how})",
             flush=True,
         )
-    ratio = medians[1] / medians[0]
-    print(
-        f"(7) truce record, new process, {sizes[1]:,} / {sizes[0]:,} events: {ratio:.2f}x "
-        f"[goal <= 5x: {'PASS' if ratio <= 5 else 'MISS'}]",
-        flush=True,
-    )
+    print_ratio("(7) truce record, new process", sizes, medians)
 
 
 def event_time(n: int) -> int:
@@ -668,12 +673,7 @@ def bench_record(tmp: Path, sizes: tuple[int, int], appends: int) -> None:
             f"reads and replays the ledger: {first:,.2f} s)",
             flush=True,
         )
-    ratio = medians[1] / medians[0]
-    print(
-        f"(6) record one event, {sizes[1]:,} / {sizes[0]:,} events: {ratio:.2f}x "
-        f"[goal <= 5x: {'PASS' if ratio <= 5 else 'MISS'}]",
-        flush=True,
-    )
+    print_ratio("(6) record one event", sizes, medians)
 
 
 def run_postgres(
