@@ -211,3 +211,19 @@ def test_entries_after_the_snapshot_are_read_and_judged(tmp_path: Path) -> None:
     again = released.model_copy(update={"id": "again", "at": released.at + timedelta(hours=1)})
     assert "released again" in put(path, [again], tmp_path)
     snapshot.STALE = 4  # type: ignore[misc]
+
+
+def test_a_postgresql_store_resumes_too(tmp_path: Path, pg_url: str) -> None:
+    """The snapshot lives in the directory whatever the store: a ledger on PostgreSQL resumes
+    from it, and reads as the same events recorded on SQLite without one."""
+    path = tmp_path / "pg"
+    LedgerDir.init(path, EXAMPLE / "terms.toml", at=START, store=pg_url).close()
+    plain = new_dir(tmp_path, "plain")
+    for e in EVENTS[:16]:
+        assert put(path, [e], tmp_path).startswith("added")
+    assert _resumed(path)
+    snapshot.MIN_ENTRIES = 10**9  # type: ignore[misc]
+    for e in EVENTS[:16]:
+        put(plain, [e], tmp_path)
+    snapshot.MIN_ENTRIES = 6  # type: ignore[misc]
+    assert status(path) == status(plain)
