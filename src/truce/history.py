@@ -45,6 +45,16 @@ class Entry:
         return ref if ref is not None else "event:" + self.event.id
 
     @property
+    def kind(self) -> str:
+        """The event's type (``captives_released``, ...)."""
+        return self.event.type
+
+    @property
+    def id(self) -> str:
+        """The event's id."""
+        return self.event.id
+
+    @property
     def origin(self) -> str:
         """Where it was read from, e.g. "ledger.jsonl:12" (for error messages)."""
         if self._origin is None:
@@ -68,15 +78,16 @@ _EVENT: Any = Entry.__dict__["event"]  # the slot: LazyEntry fills it on first u
 class LazyEntry(Entry):
     """An entry whose event is made only when first read, by ``load(key)`` (a ledger's
     stored leaf, already checked): a history resumed from a snapshot of its state holds
-    these, so appending at the end reads no old event. Its id, times and origin are known
-    without the event."""
+    these, so appending at the end reads no old event. Its id, type, times and origin are
+    known without the event."""
 
-    __slots__ = ("_id", "_key", "_load")
+    __slots__ = ("_id", "_key", "_kind", "_load")
 
     def __init__(
         self,
         seq: int,
         event_id: str,
+        kind: str,
         key: int,
         load: Callable[[int], Event],
         ts: float,
@@ -85,6 +96,7 @@ class LazyEntry(Entry):
     ) -> None:
         self.seq = seq
         self._id = event_id
+        self._kind = kind
         self._key = key
         self._load = load
         self._ref = None
@@ -114,6 +126,14 @@ class LazyEntry(Entry):
     @property
     def ref(self) -> str:
         return "event:" + self._id
+
+    @property
+    def kind(self) -> str:
+        return self._kind
+
+    @property
+    def id(self) -> str:
+        return self._id
 
     @property
     def origin(self) -> str:

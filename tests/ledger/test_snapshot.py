@@ -227,3 +227,25 @@ def test_a_postgresql_store_resumes_too(tmp_path: Path, pg_url: str) -> None:
         put(plain, [e], tmp_path)
     snapshot.MIN_ENTRIES = 6  # type: ignore[misc]
     assert status(path) == status(plain)
+
+
+def test_status_timetable_and_check_read_the_snapshot(tmp_path: Path) -> None:
+    """At the latest event, `status`, `timetable` and `check` of a directory resume from its
+    snapshot too (deal.reading): the same results as a whole read, with no stored release
+    decoded (their traces name events by id and type, which the snapshot keeps)."""
+    from truce.app.deal import reading
+    from truce.engine.decide import Proposal
+
+    path = _ledger(tmp_path)
+    for e in EVENTS[12:20]:
+        put(path, [e], tmp_path)
+    proposal = Proposal(live=10, bodies=0, credit=0)
+    with reading(path, latest=True) as dl:
+        got = (deal.status(dl), deal.timetable(dl), deal.check(dl, proposal))
+        assert dl.live is not None
+        lazy = [en for en in dl.live.history.entries if isinstance(en, LazyEntry)]
+        assert len(lazy) >= 10
+        read = {en.kind for en in lazy if en.loaded}
+        assert "captives_released" not in read and "prisoners_released" not in read, read
+    full = deal.open_deal(path)
+    assert got == (deal.status(full), deal.timetable(full), deal.check(full, proposal))

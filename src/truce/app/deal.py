@@ -7,6 +7,8 @@ ledger open (the service) calls them without reading files again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +69,20 @@ def open_deal(ledger: Path, terms: Path | None = None) -> Deal:
     events file (JSONL or day-summary CSV); replayed once, so any inconsistency is named now."""
     t, h = api.load(terms, ledger)
     return Deal(t, h)
+
+
+@contextmanager
+def reading(ledger: Path, terms: Path | None = None, *, latest: bool = False) -> Iterator[Deal]:
+    """``open_deal`` for the span of a ``with`` block. With ``latest`` (a status, timetable or
+    check at the latest event, as known now), a ledger directory's kept state is used, resumed
+    from its engine snapshot where one serves (docs/store.md): one tally instead of two
+    replays, and with a snapshot no old event is decoded unless asked for, so the deal must
+    not be used after the block."""
+    if latest and ledger.is_dir():
+        with LedgerDir.open(ledger, terms, resume=True) as d:
+            yield of_ledger(d)
+        return
+    yield open_deal(ledger, terms)
 
 
 def of_ledger(d: LedgerDir) -> Deal:
@@ -158,6 +174,7 @@ __all__ = [
     "of_ledger",
     "open_deal",
     "pause_days_of",
+    "reading",
     "state",
     "status",
     "timetable",

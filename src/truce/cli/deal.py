@@ -134,12 +134,16 @@ def status(
         with client:
             result = client.why(why, at, as_of) if why is not None else client.status(at, as_of)
     else:
-        d = deal.open_deal(Path(ledger), terms)
-        zone = d.terms.agreement.zone
-        at_t, as_of_t = parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of")
-        result = (
-            deal.why(d, why, at_t, as_of_t) if why is not None else deal.status(d, at_t, as_of_t)
-        )
+        # --why reads every event behind a figure: a whole read serves it better
+        latest = at is None and as_of is None and why is None
+        with deal.reading(Path(ledger), terms, latest=latest) as d:
+            zone = d.terms.agreement.zone
+            at_t, as_of_t = parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of")
+            result = (
+                deal.why(d, why, at_t, as_of_t)
+                if why is not None
+                else deal.status(d, at_t, as_of_t)
+            )
     if as_json:
         emit_json(result)
     elif isinstance(result, WhyOut):
@@ -171,9 +175,9 @@ def timetable(
         with client:
             t = client.timetable(at, as_of)
     else:
-        d = deal.open_deal(Path(ledger), terms)
-        zone = d.terms.agreement.zone
-        t = deal.timetable(d, parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of"))
+        with deal.reading(Path(ledger), terms, latest=at is None and as_of is None) as d:
+            zone = d.terms.agreement.zone
+            t = deal.timetable(d, parse_time(at, zone, "--at"), parse_time(as_of, zone, "--as-of"))
     if as_json:
         emit_json(t)
     else:
@@ -217,7 +221,6 @@ def check(
         with client:
             result = client.check({k: v for k, v in body.items() if v is not None})
     else:
-        d = deal.open_deal(Path(ledger), terms)
         if captives is not None:
             assert list_file is not None
             proposal = Proposal(
@@ -225,10 +228,14 @@ def check(
             )
         else:
             proposal = Proposal(live=live or 0, bodies=bodies, credit=credit)
-        zone = d.terms.agreement.zone
-        result = deal.check(
-            d, proposal, at=parse_time(at, zone, "--at"), as_of=parse_time(as_of, zone, "--as-of")
-        )
+        with deal.reading(Path(ledger), terms, latest=at is None and as_of is None) as d:
+            zone = d.terms.agreement.zone
+            result = deal.check(
+                d,
+                proposal,
+                at=parse_time(at, zone, "--at"),
+                as_of=parse_time(as_of, zone, "--as-of"),
+            )
     if as_json:
         emit_json(result)
     else:

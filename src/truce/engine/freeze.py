@@ -56,13 +56,15 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
     tl = inc._tally()
     pos: dict[int, int] = {}
     ids: list[str] = []
+    kinds: list[str] = []
     ts: list[float] = []
     rts: list[float] = []
     for i, en in enumerate(h.entries):
         if en._ref is not None or en._line is not None:
             raise NotFrozen("entries with their own references or lines")
         pos[id(en)] = i
-        ids.append(en._id if isinstance(en, LazyEntry) else en.event.id)
+        ids.append(en.id)
+        kinds.append(en.kind)
         ts.append(en.ts)
         rts.append(en.rts)
     t = tl.t
@@ -75,6 +77,7 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
         "format": FORMAT,
         "history": {
             "ids": ids,
+            "kinds": kinds,
             "keys": list(keys),
             "ts": ts,
             "rts": rts,
@@ -104,7 +107,7 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
             "ranges": [[k, lo, hi] for k, (lo, hi) in t.ranges.items()],
         },
         "tallier": {
-            "outside_ids": sorted(tl.outside_ids),
+            "outside_ids": sorted(t.outside),
             "k": tl.k,
             "lo": tl.lo,
             "next_ts": tl.next_ts,
@@ -128,14 +131,14 @@ def thaw(
         raise NotFrozen(f"format {data.get('format')!r}, not {FORMAT}")
     hd, td, ld = data["history"], data["tally"], data["tallier"]
     entries: list[Entry] = [
-        LazyEntry(i, eid, key, load, t0, t1, origin)
-        for i, (eid, key, t0, t1) in enumerate(
-            zip(hd["ids"], hd["keys"], hd["ts"], hd["rts"], strict=True)
+        LazyEntry(i, eid, kind, key, load, t0, t1, origin)
+        for i, (eid, kind, key, t0, t1) in enumerate(
+            zip(hd["ids"], hd["kinds"], hd["keys"], hd["ts"], hd["rts"], strict=True)
         )
     ]
     h = History(
         entries,
-        {en._id: en for en in entries},  # type: ignore[attr-defined]
+        {en.id: en for en in entries},
         bool(hd["has_supersedes"]),
         bool(hd["has_acts"]),
         bool(hd["in_time_order"]),
@@ -174,9 +177,9 @@ def thaw(
         None if td["ended"] is None else chosen[td["ended"]],
         [int(x) for x in td["acts"]],
         {int(k): (int(lo), int(hi)) for k, lo, hi in td["ranges"]},
+        set(ld["outside_ids"]),
     )
     tl.t = t
-    tl.outside_ids = set(ld["outside_ids"])
     tl.k, tl.lo, tl.next_ts = int(ld["k"]), int(ld["lo"]), float(ld["next_ts"])
     tl.cur = t.days[tl.k] if ld["cur"] is None else _undays(ld["cur"])
     inc._tl = tl

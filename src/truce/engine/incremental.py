@@ -250,6 +250,7 @@ class Incremental:
                 prisoner_cum=list(t.prisoner_cum),
                 extensions=list(t.extensions),
                 acts=list(t.acts),
+                outside=set(t.outside),
             )
         if terms.stages:  # phased terms: the stage engine (issue 16)
             from truce.engine.stage_state import staged_state

@@ -265,7 +265,7 @@ class Judge:
                 out += [
                     self.ref(i)
                     for i in t.indices(d, CaptivesReleased)
-                    if getattr(t.entries[i].event, "track", None) == "outside"
+                    if t.entries[i].id in t.outside
                 ]
                 out += [self.ref(i) for i in t.days[d].credit_refs]
             return out

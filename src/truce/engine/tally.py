@@ -15,6 +15,7 @@ from truce.clock import PauseCalendar
 from truce.engine import rules
 from truce.errors import LedgerError
 from truce.events import (
+    EVENT_MODELS,
     AidDelivered,
     CaptivesReleased,
     CreditGranted,
@@ -25,6 +26,9 @@ from truce.events import (
 )
 from truce.history import Entry, History
 from truce.terms import Terms
+
+TYPE_OF: dict[type, str] = {cls: tag for tag, cls in EVENT_MODELS.items()}
+"""Each event class's ``type``."""
 
 
 @dataclass(slots=True)
@@ -89,12 +93,14 @@ class Tally:
     ranges: dict[int, tuple[int, int]] = field(
         default_factory=dict
     )  # day -> [lo, hi) entry indices
+    outside: set[str] = field(default_factory=set)  # ids of releases outside the framework
 
     def indices(self, day: int, kind: type) -> list[int]:
         """Indices of the events of one kind that happened during a day (entries are time-ordered)."""
         lo, hi = self.ranges.get(day, (0, 0))
         entries = self.entries
-        return [i for i in range(lo, hi) if type(entries[i].event) is kind]
+        tag = TYPE_OF[kind]  # compared by type name: a resumed entry knows it unread
+        return [i for i in range(lo, hi) if entries[i].kind == tag]
 
     def release_indices(self, day: int) -> list[int]:
         """Releases that happened during a day, then credits granted toward it."""
@@ -213,7 +219,6 @@ class Tallier:
         self.t = Tally([], disputes, float("-inf"))
         self.basis_aid = terms.aid.basis if terms.aid else None
         self.covered_cache: dict[str | None, bool] = {}
-        self.outside_ids: set[str] = set()  # releases outside the framework so far (for credits)
         self.k = 0
         self.lo = 0
         self.next_ts = float("inf") if cal is None else float("-inf")
@@ -223,6 +228,15 @@ class Tallier:
         self._undo: tuple[Tally, int, int, float, DayTally, tuple[int, int, int, int]] | None = None
         self._fresh: set[int] = set()
         self._detached: set[str] | None = None  # outside_ids at ``begin``, once ``detach``ed
+
+    @property
+    def outside_ids(self) -> set[str]:
+        """Ids of the releases outside the framework so far (for credits): the tally's."""
+        return self.t.outside
+
+    @outside_ids.setter
+    def outside_ids(self, ids: set[str]) -> None:
+        self.t.outside = ids
 
     @property
     def last_ts(self) -> float:
@@ -258,6 +272,7 @@ class Tallier:
             old.ended,
             old.acts,
             dict(old.ranges),
+            old.outside,
         )
         self._fresh = set()
         if self.t.days.get(self.k) is self.cur:
