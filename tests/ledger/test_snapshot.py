@@ -10,12 +10,14 @@ lists, extensions, credits and corrections, exercises them in a second or two.
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import apsw
 import pytest
+from hypothesis import strategies as st
 
 from truce.app import deal
 from truce.app.deal_schemas import status_out
@@ -28,6 +30,9 @@ from truce.ledger.directory import LedgerDir, event_json
 from truce.ledger.load import load_events_jsonl
 from truce.ledger.log import merkle
 from truce.terms import load_terms
+
+from ..property.strategies import property_test
+from ..property.test_incremental import plans
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "gaza-2023"
@@ -249,3 +254,23 @@ def test_status_timetable_and_check_read_the_snapshot(tmp_path: Path) -> None:
         assert "captives_released" not in read and "prisoners_released" not in read, read
     full = deal.open_deal(path)
     assert got == (deal.status(full), deal.timetable(full), deal.check(full, proposal))
+
+
+@property_test(6, st.data())
+def test_random_appends_through_snapshots_judge_as_a_full_read(data: st.DataObject) -> None:
+    """Random batches of the example's events (some late, some corrected, some declared
+    again by another party) recorded into a directory that keeps snapshots at drawn
+    thresholds and into one that keeps none: every outcome and the final status agree."""
+    ops = [arg for op, arg in data.draw(plans(EVENTS), label="plan") if op == "events"]
+    least = data.draw(st.integers(2, 12), label="MIN_ENTRIES")
+    stale = data.draw(st.integers(1, 6), label="STALE")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        kept, plain = new_dir(tmp_path, "kept"), new_dir(tmp_path, "plain")
+        for batch in ops:
+            snapshot.MIN_ENTRIES, snapshot.STALE = 10**9, 10**9  # type: ignore[misc]
+            want = put(plain, batch, tmp_path)
+            snapshot.MIN_ENTRIES, snapshot.STALE = least, stale  # type: ignore[misc]
+            got = put(kept, batch, tmp_path)
+            assert got.replace("kept", "X") == want.replace("plain", "X")
+        assert status(kept) == status(plain)
