@@ -54,6 +54,8 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
     if len(keys) != len(h.entries):
         raise NotFrozen("one key per history entry")
     tl = inc._tally()
+    if tl._undo is not None:
+        raise NotFrozen("a batch is open")
     pos: dict[int, int] = {}
     ids: list[str] = []
     kinds: list[str] = []
@@ -105,9 +107,9 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
             "ended": None if t.ended is None else tpos[id(t.ended)],
             "acts": list(t.acts),
             "ranges": [[k, lo, hi] for k, (lo, hi) in t.ranges.items()],
+            "outside": sorted(t.outside),
         },
         "tallier": {
-            "outside_ids": sorted(t.outside),
             "k": tl.k,
             "lo": tl.lo,
             "next_ts": tl.next_ts,
@@ -177,7 +179,7 @@ def thaw(
         None if td["ended"] is None else chosen[td["ended"]],
         [int(x) for x in td["acts"]],
         {int(k): (int(lo), int(hi)) for k, lo, hi in td["ranges"]},
-        set(ld["outside_ids"]),
+        set(td["outside"]),
     )
     tl.t = t
     tl.k, tl.lo, tl.next_ts = int(ld["k"]), int(ld["lo"]), float(ld["next_ts"])
