@@ -274,3 +274,41 @@ def test_random_appends_through_snapshots_judge_as_a_full_read(data: st.DataObje
             got = put(kept, batch, tmp_path)
             assert got.replace("kept", "X") == want.replace("plain", "X")
         assert status(kept) == status(plain)
+
+
+def test_a_phased_deal_resumes_and_reads_its_events_a_page_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 2025 phased deal: the stage engine reads every event, so a resumed directory
+    reads them from the store a page at a time, and judges as a whole read does."""
+    ex = ROOT / "examples" / "gaza-2025"
+    terms = load_terms(ex / "terms.toml")
+    evs = [e.event for e in load_events_jsonl(ex / "ledger.jsonl", terms)]
+    start = datetime(2025, 1, 17, tzinfo=UTC)
+    for name in ("kept", "plain"):
+        LedgerDir.init(tmp_path / name, ex / "terms.toml", at=start).close()
+    kept, plain = tmp_path / "kept", tmp_path / "plain"
+    monkeypatch.setattr("truce.ledger.directory.LAZY_PAGE", 4)
+    reads: list[int] = []
+    real = LedgerDir._load_event
+
+    def spy(self: LedgerDir, seq: int) -> Event:
+        reads.append(seq)
+        return real(self, seq)
+
+    monkeypatch.setattr(LedgerDir, "_load_event", spy)
+    clock = datetime(2025, 3, 10, tzinfo=UTC)
+    for e in evs:
+        f = tmp_path / "e.jsonl"
+        f.write_text(json.dumps(event_json(e)) + "\n")
+        snapshot.MIN_ENTRIES = 10**9  # type: ignore[misc]
+        record_events(plain, f, now=clock)
+        snapshot.MIN_ENTRIES = 6  # type: ignore[misc]
+        record_events(kept, f, now=clock)
+    assert _resumed(kept)
+    assert reads
+    with LedgerDir.open(kept, resume=True) as d:
+        st = deal.state(deal.of_ledger(d))
+        got = status_out(st).model_dump()
+    assert got == status(plain)
+    assert got["phases"]

@@ -55,6 +55,8 @@ DB = "ledger.db"
 TERMS = "terms.toml"
 LOG_KEY = Path("keys") / "log.key"
 LOG_PUB = Path("keys") / "log.pub"
+LAZY_PAGE = 256
+"""Entries read at once when a resumed history's entry asks for its event."""
 
 
 def passphrase() -> bytes | None:
@@ -395,7 +397,7 @@ class LedgerDir:
 
     def reload(self) -> None:
         """Forget every cached read."""
-        for name in ("all_records", "authority", "_engine", "_tree", "_resumed"):
+        for name in ("all_records", "authority", "_engine", "_tree", "_resumed", "_page"):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -461,11 +463,19 @@ class LedgerDir:
         return auth
 
     def _load_event(self, seq: int) -> Event:
-        """The event stored at ``seq`` (a resumed history's entries read theirs when asked)."""
-        st = next(iter(self.store.read(seq, seq + 1)), None)
-        if st is None:
+        """The event stored at ``seq`` (a resumed history's entries read theirs when asked).
+        Read a page at a time: the stage engine and a correction's rewind ask for events in
+        order, and one read per event would cost twice a whole read."""
+        page: dict[int, Event] = self.__dict__.get("_page", {})
+        ev = page.pop(seq, None)
+        if ev is not None:
+            return ev
+        with collector_paused():
+            recs = [decode(st, self.ledger_id) for st in self.store.read(seq, seq + LAZY_PAGE)]
+        if not recs or recs[0].seq != seq:
             raise IntegrityError(f"seq {seq} is missing from the store", seq=seq, kind="store")
-        return decode(st, self.ledger_id).event
+        self.__dict__["_page"] = {r.seq: r.event for r in recs[1:]}
+        return recs[0].event
 
     def _origin_of(self, seq: int | None) -> str:
         """Where an entry was read (``seq`` None: the part before its number)."""
