@@ -21,8 +21,8 @@ import json
 import sys
 from itertools import count
 
-TZ = "+02:00"
-RECORDED_BY = "truce-example"
+from example_events import ev, events
+
 REF = "qatar"
 APPROX = "time of day APPROX: not given to the minute by the sources"
 _ids = count(1)
@@ -48,34 +48,6 @@ def captives(status: str = "live", **by_category: int) -> list[dict[str, str]]:
             {"id": f"g25-c{next(_ids):03d}", "category": cat, "status": status} for _ in range(n)
         ]
     return out
-
-
-events: list[dict[str, object]] = []
-
-
-def ev(
-    id_: str,
-    type_: str,
-    at: str,
-    by: str,
-    sources: list[str],
-    rec: str | None = None,
-    note: str | None = None,
-    **kw: object,
-) -> None:
-    e: dict[str, object] = {
-        "id": id_,
-        "type": type_,
-        "at": at + TZ,
-        "recorded_at": (rec or at) + TZ,
-        "declared_by": by,
-        "recorded_by": RECORDED_BY,
-        "sources": sources,
-    }
-    if note:
-        e["note"] = note
-    e.update(kw)
-    events.append(e)
 
 
 ev(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from itertools import count
 
-TZ = "+02:00"
-RECORDED_BY = "truce-example"
+from example_events import ev, events
+
 _ids = count(1)
 
 
@@ -25,35 +25,6 @@ def captives(women: int, children: int, men: int = 0) -> list[dict[str, str]]:
     for cat, n in (("women", women), ("children", children), ("men", men)):
         out += [{"id": pid(), "category": cat, "status": "live"} for _ in range(n)]
     return out
-
-
-events: list[dict[str, object]] = []
-
-
-def ev(
-    id_: str,
-    type_: str,
-    at: str,
-    by: str,
-    sources: list[str],
-    rec: str | None = None,
-    note: str | None = None,
-    **kw: object,
-) -> dict[str, object]:
-    e: dict[str, object] = {
-        "id": id_,
-        "type": type_,
-        "at": at + TZ,
-        "recorded_at": (rec or at) + TZ,
-        "declared_by": by,
-        "recorded_by": RECORDED_BY,
-        "sources": sources,
-    }
-    if note:
-        e["note"] = note
-    e.update(kw)
-    events.append(e)
-    return e
 
 
 APPROX = "time of day APPROX: not given to the minute by the sources"
