@@ -175,15 +175,21 @@ def _n_keys(value: Any) -> int:
     return 0
 
 
+def _key_ends(text: str) -> int:
+    """How many key ends ('"' then ':', spaces allowed between) a text has: never fewer than
+    the keys of the JSON objects in it, as many when no key is written twice."""
+    if "\t" in text or '" ' in text:  # a tab anywhere: found at once (one character)
+        return len(_KEY_END.findall(text))
+    return text.count('":')
+
+
 def check_no_repeats(line: str, event: Event, where: str) -> None:
     """Refuse a line that writes a key twice in one object (JSON parsers keep the last one,
     silently). Cheap on every line: the line has no fewer key ends than its objects have keys,
     and as many when no key repeats; only a line where they differ is parsed again. A key end
-    is '":', or '"' and spaces and ':' (looked for only where a quote is followed by a space)."""
-    ends = line.count('":')
-    if '" ' in line or '"\t' in line:
-        ends = len(_KEY_END.findall(line))
-    if ends != _n_keys(event):
+    is '":', or '"' and spaces and ':' (looked for only where a quote is followed by a space
+    or there is a tab)."""
+    if _key_ends(line) != _n_keys(event):
         _loads(line, where)
 
 
@@ -285,14 +291,6 @@ class _Lines:
         except UnicodeDecodeError:
             return LedgerError("not UTF-8 text", where=str(self.path))
         return exc
-
-
-def _key_ends(text: str) -> int:
-    """How many key ends ('"' then ':', spaces allowed between) a text has: never fewer than
-    the keys of the JSON objects in it, as many when no key is written twice."""
-    if '" ' in text or '"\t' in text:
-        return len(_KEY_END.findall(text))
-    return text.count('":')
 
 
 def _slow_line(line: str, where: str) -> Event:
