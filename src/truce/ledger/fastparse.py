@@ -56,8 +56,7 @@ _INTERN: dict[str, str] = {}
 _INTERN_MAX = 4096
 _PREV: list[tuple[str | None, Any]] = [(None, None)]  # the last time read: text, value
 _new = object.__new__
-_put = object.__setattr__
-_bind = _put.__get__  # object.__setattr__ bound to one object: each call a third cheaper
+_bind = object.__setattr__.__get__  # bound to one object: each call a third cheaper
 
 
 def _aware(s: str) -> _dt.datetime:
@@ -320,6 +319,7 @@ class _Plan:
         self.nested = tuple(n for n, f in cls.model_fields.items() if _holds_models(f.annotation))
         self.tag = tag
         self.type_bit = 1 << self.names.index("type") if tag is not None else 0
+        # gc=False: a decoded Struct is dropped as soon as it is converted and holds no cycle
         kw: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "gc": False}
         if tag is not None:
             kw.update(tag_field="type", tag=tag)
@@ -531,21 +531,6 @@ class FastEvents:
         all the keys). ``decode(line)`` raises msgspec's errors; the conversion, Fallback."""
         table = {p.struct: (p.convert, p.keys if p.nested else None) for p in self.covered.values()}
         return (_uncovered if self._decoder is None else self._decoder.decode), table
-
-    def decode_counted(self, line: str) -> tuple[Event, int]:
-        """The event on one JSON line and how many keys its objects were given (to find a key
-        written twice: msgspec, like every JSON parser, keeps the last), or Fallback."""
-        if self._decoder is None:
-            raise Fallback
-        try:
-            s = self._decoder.decode(line)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            raise Fallback from None
-        plan = self._plans[type(s)]
-        ev: Event = plan.convert(s)
-        if plan.nested:
-            return ev, plan.keys(ev)
-        return ev, len(ev.__pydantic_fields_set__)
 
 
 def _uncovered(line: str) -> Any:
