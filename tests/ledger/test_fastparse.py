@@ -386,3 +386,25 @@ def test_stored_leaves_decode_as_the_careful_way(tmp_path: Path) -> None:
                 careful.stamp,
             )
             same(fast.event, careful.event)
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    ["e1", "E-1.2:3@x", "-x", "", "a b", "\u00e91", "\u0661\u0662", "ab\u0660", "a\n", "x" * 201],
+)
+def test_ids_agree(event_id: str) -> None:
+    """An id's pattern is checked after decoding (letters and digits alone at once): the
+    fast path takes the ids pydantic takes, no other."""
+    fast = check_line(json.dumps({**BASES[1], "id": event_id}))
+    assert (fast is not None) == (event_id in ("e1", "E-1.2:3@x"))
+
+
+def test_which_patterns_take_every_ascii_letter_and_digit() -> None:
+    from truce.ledger.fastparse import _takes_alnum
+
+    assert _takes_alnum(r"^[A-Za-z0-9][A-Za-z0-9._:@-]*\Z")
+    assert not _takes_alnum(r"^[a-z0-9][a-z0-9_-]*\Z")  # no capitals
+    assert not _takes_alnum(r"^[0-9a-f]{64}\Z")
+    assert not _takes_alnum(r"^[^A-Za-z0-9][A-Za-z0-9]*\Z")  # negated
+    assert not _takes_alnum(r"^[0-A-Za-z][A-Za-z0-9]*\Z")  # 0 to A, "-", Z: no B to Y
+    assert not _takes_alnum(r"^[A-Za-z0-9][A-Za-z0-9]*$")  # not anchored at the very end
