@@ -263,12 +263,12 @@ def _spec(tp: Any, meta: list[Any], plans: dict[type, _Plan], key: bool = False)
         return _Spec(_with(list.__class_getitem__(item.mtype), m), conv)
     if origin is dict:
         k_tp, v_tp = typing.get_args(tp)
-        key, val = _spec(k_tp, [], plans, key=True), _spec(v_tp, [], plans)
-        if key.conv not in (None, _intern):  # keys are read as they are (str, int)
+        kspec, vspec = _spec(k_tp, [], plans, key=True), _spec(v_tp, [], plans)
+        if kspec.conv not in (None, _intern):  # keys are read as they are (str, int)
             raise Unsupported(f"type {tp!r}")
-        vc = None if val.conv is _intern else val.conv
+        vc = None if vspec.conv is _intern else vspec.conv
         dconv = None if vc is None else (lambda v: {k: vc(x) for k, x in v.items()})
-        return _Spec(_with(dict.__class_getitem__((key.mtype, val.mtype)), m), dconv)
+        return _Spec(_with(dict.__class_getitem__((kspec.mtype, vspec.mtype)), m), dconv)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         if m:
             raise Unsupported(f"constraints on {tp!r}")
