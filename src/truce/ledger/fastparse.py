@@ -408,8 +408,12 @@ class _Plan:
             "def convert(s):",
             "    m = new(cls)",
             "    put = bind(m)",
-            "    tt = td = None  # the last time read here: its text and its value",
-            f"    mask = {self.type_bit}",
+        ]
+        if any(step[1] is _aware for step in self.steps):
+            body.append("    tt = td = None  # the last time read here: its text and its value")
+        required = sum(step[4] for step in self.steps if step[2] is None)
+        body += [
+            f"    mask = {self.type_bit | required}  # the type and the required fields",
             "    try:",
         ]
         steps = {step[0]: (i, step) for i, step in enumerate(self.steps)}
@@ -455,9 +459,8 @@ class _Plan:
             else:
                 dflt = f"d{i}()"
             inner = [y for x in inner for y in x.split("\n")]
-            if default is None:  # required
+            if default is None:  # required: its bit is in the mask already
                 body += [f"        {x}" for x in inner]
-                body.append(f"        mask |= {bit}")
             else:
                 body.append("        if v is UNSET:")
                 body.append(f"            v = {dflt}")
