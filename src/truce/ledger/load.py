@@ -347,13 +347,13 @@ class _Reader:
         try:
             for line in lines:
                 n += 1
-                if not line or line.isspace():
-                    continue
                 try:
                     s = decode(line)
                     convert, count = table[type(s)]
                     event = convert(s)
                 except _FAST_ERRORS:
+                    if not line or line.isspace():  # looked for only here: no event decodes
+                        continue
                     event = _slow_line(line, f"{name}:{n}")
                     keys += _key_ends(line)
                 else:
