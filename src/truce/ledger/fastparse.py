@@ -363,8 +363,7 @@ class _Plan:
         self.nested = tuple(n for n, f in cls.model_fields.items() if _holds_models(f.annotation))
         self.tag = tag
         self.type_bit = 1 << self.names.index("type") if tag is not None else 0
-        # gc=False: a decoded Struct is dropped as soon as it is converted and holds no cycle
-        kw: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "gc": False}
+        kw: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True}
         if tag is not None:
             kw.update(tag_field="type", tag=tag)
         self.struct: Any = msgspec.defstruct(f"Fast{cls.__name__}", fields, **kw)

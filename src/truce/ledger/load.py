@@ -386,8 +386,8 @@ def read_events_jsonl(
 ) -> tuple[list[Event], list[str]]:
     """The events in a JSON Lines file and where each came from (``file:line``), each line
     validated; references to other events are checked later, against the whole ledger."""
-    reader = _Reader(path, terms)
     with collector_paused():
+        reader = _Reader(path, terms)
         reader.read()
     name = reader.name
     return reader.events, [f"{name}:{i + k}" for i, k in enumerate(reader.skips)]
@@ -399,9 +399,9 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
 
     With ``terms``, every event must be declared by a party the terms name.
     """
-    reader = _Reader(path, terms)
     history = History()
     with collector_paused():
+        reader = _Reader(path, terms)
         reader.read()
         history.extend_lines(reader.events, reader.name, reader.skips)
     return history
