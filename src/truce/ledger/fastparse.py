@@ -472,7 +472,9 @@ class _Plan:
             body.append(f"        put({name!r}, v)")
         body += [
             "        fs = sets.get(mask)",
-            "        put('__pydantic_fields_set__', fs if fs is not None else fields_set(mask))",
+            "        if fs is None:",
+            "            fs = fields_set(mask)",
+            "        put('__pydantic_fields_set__', fs)",
             "        put('__pydantic_extra__', None)",
             "        put('__pydantic_private__', None)",
         ]
@@ -485,7 +487,14 @@ class _Plan:
             "    return m",
         ]
         self.source = "\n".join(body)
-        exec("\n".join(body), env)
+        exec(self.source, env)
+        # The same with the number of keys given (a reader counts them to find a key written
+        # twice): the fields given, and the keys of the models inside
+        counted = self.source.replace("def convert(s):", "def counted(s):", 1)
+        env["keys"] = self.keys
+        tail = "keys(m)" if self.nested else "len(fs)"
+        exec(counted.replace("\n    return m", f"\n    return m, {tail}"), env)
+        self.counted: Callable[[Any], tuple[Any, int]] = env["counted"]
         made: Callable[[Any], Any] = env["convert"]
         return made
 
@@ -576,11 +585,11 @@ class FastEvents:
         ev: Event = self._by_struct[type(s)](s)
         return ev
 
-    def parts(self) -> tuple[Callable[[str], Any], dict[type, tuple[Callable[[Any], Any], Any]]]:
+    def parts(self) -> tuple[Callable[[str], Any], dict[type, Callable[[Any], tuple[Any, int]]]]:
         """For a loop over many lines: the decoding (Fallback where nothing is covered) and, per
-        decoded Struct type, its conversion and its key counter (None: the fields given are
-        all the keys). ``decode(line)`` raises msgspec's errors; the conversion, Fallback."""
-        table = {p.struct: (p.convert, p.keys if p.nested else None) for p in self.covered.values()}
+        decoded Struct type, its conversion that also gives how many keys the event's objects
+        were given. ``decode(line)`` raises msgspec's errors; the conversion, Fallback."""
+        table = {p.struct: p.counted for p in self.covered.values()}
         return (_uncovered if self._decoder is None else self._decoder.decode), table
 
 
