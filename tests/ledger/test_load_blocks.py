@@ -229,3 +229,10 @@ def test_decoded_values_are_shared() -> None:
     obj = {**SIMPLE[0], "recorded_at": SIMPLE[0]["at"]}
     c = fast.decode(json.dumps(obj))
     assert c.recorded_at is c.at
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list('ab {}"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\xe9')))
+)
+def test_lines_split_as_splitlines_splits(text: str) -> None:
+    assert load._split(text) == text.splitlines()

@@ -213,6 +213,21 @@ _BLOCK = 1 << 16
 at once, never the whole file (a million-event ledger is streamed, not held)."""
 
 
+_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+"""The ASCII characters other than "\\n" at which ``str.splitlines`` ends a line."""
+
+
+def _split(text: str) -> list[str]:
+    """``text.splitlines()`` (a line ends at "\\r", U+2028... too), by ``split("\\n")`` where
+    that gives the same lines: ASCII text with no other line break (a third cheaper)."""
+    if text.isascii() and not any(c in text for c in _BREAKS):
+        lines = text.split("\n")
+        if not lines[-1]:
+            lines.pop()  # after the last "\\n": no line
+        return lines
+    return text.splitlines()
+
+
 class _Lines:
     """A file's text a block of whole lines at a time, numbered as ``str.splitlines`` numbers
     them. Errors name the file as reading it whole did, and a file that is not UTF-8 is
@@ -328,7 +343,7 @@ class _Reader:
         n = 0
         try:
             for text in lines.blocks():
-                block = text.splitlines()
+                block = _split(text)
                 self._block(block, n, text)
                 n += len(block)
         except LedgerError as exc:
