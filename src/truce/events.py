@@ -21,6 +21,8 @@ from truce.limits import (
     MAX_PAUSE_DAYS,
     MAX_PEOPLE,
     MAX_TRUCKS,
+    MAX_YEAR,
+    MIN_YEAR,
     year_in_range,
 )
 
@@ -86,8 +88,11 @@ class EventBase(_Strict):
     @field_validator("at", "recorded_at")
     @classmethod
     def _in_range(cls, v: _dt.datetime) -> _dt.datetime:
-        """Years 1900-2999 only (truce.limits): a time near year 9999 overflows in UTC."""
-        year_in_range(v)
+        """Years 1900-2999 only (truce.limits): a time near year 9999 overflows in UTC. The
+        bounds compared here first (a call fewer on every event read); the message is
+        ``year_in_range``'s."""
+        if not MIN_YEAR <= v.year <= MAX_YEAR:
+            year_in_range(v)
         return v
 
 

@@ -215,18 +215,26 @@ class History:
     ) -> None:
         staged: dict[str, Entry] = {}
         new: list[Entry] = []
+        append = new.append
         by_id = self._by_id
-        base = len(self.entries)
+        seq = len(self.entries)
         lines = line_list if line_list is not None else itertools.repeat(None, len(evs))
         known = known_list if known_list is not None else itertools.repeat(None, len(evs))
-        for i, (ev, ref, origin, line, kt) in enumerate(
-            zip(evs, ref_list, origin_list, lines, known, strict=True)
-        ):
-            if ev.id in staged or (by_id and ev.id in by_id):
-                first = by_id.get(ev.id) or staged[ev.id]
-                here = Entry(base + i, ev, ref, 0.0, 0.0, origin, line)
+        last = self.entries[-1].ts if self.entries else float("-inf")
+        in_order = self.in_time_order
+        has_acts = self.has_acts
+        refer: list[Entry] = []  # entries whose references are checked once all are staged
+        corrections: list[Entry] = []
+        make = Entry.__new__
+        # One pass, each event's fields read once (an attribute of a pydantic event costs more
+        # than a slot), the entry's slots set in place (an ``__init__`` call costs more).
+        for ev, ref, origin, line, kt in zip(evs, ref_list, origin_list, lines, known, strict=True):
+            eid = ev.id
+            if eid in staged or (by_id and eid in by_id):
+                first = by_id.get(eid) or staged[eid]
+                here = Entry(seq, ev, ref, 0.0, 0.0, origin, line)
                 raise LedgerError(
-                    f"event id {ev.id!r} is used twice (first at {first.origin or first.ref})",
+                    f"event id {eid!r} is used twice (first at {first.origin or first.ref})",
                     where=here.where,
                 )
             at = ev.at
@@ -234,24 +242,35 @@ class History:
             if kt is None:
                 rat = ev.recorded_at
                 kt = ts if rat is at else rat.timestamp()  # one float where they are one time
-            entry = Entry(base + i, ev, ref, ts, kt, origin, line)
-            staged[ev.id] = entry
-            new.append(entry)
+            entry = make(Entry)
+            entry.seq = seq
+            entry.event = ev
+            entry._ref = ref
+            entry.ts = ts
+            entry.rts = kt
+            entry._origin = origin
+            entry._line = line
+            seq += 1
+            staged[eid] = entry
+            append(entry)
+            if ts < last:
+                in_order = False
+            last = ts
+            if ev.supersedes:
+                corrections.append(entry)
+                refer.append(entry)
+            elif ev.type in _REFERRING:
+                refer.append(entry)
+            if not has_acts and ev.act is not None:
+                has_acts = True
         both = _Known(by_id, staged)  # not a union: O(batch), not O(history)
-        for entry in new:
-            ev = entry.event
-            if ev.supersedes or ev.type in _REFERRING:
-                _check_refs(entry, both)
-        superseded = self._check_corrections(new, staged)
-        last = self.entries[-1].ts if self.entries else float("-inf")
-        for entry in new:
-            if entry.ts < last:
-                self.in_time_order = False
-            last = entry.ts
-            if entry.event.supersedes:
-                self.has_supersedes = True
-            if entry.event.act is not None:
-                self.has_acts = True
+        for entry in refer:
+            _check_refs(entry, both)
+        superseded = self._check_corrections(corrections, staged)
+        self.in_time_order = in_order
+        if corrections:
+            self.has_supersedes = True
+        self.has_acts = has_acts
         if self.entries:
             self.entries.extend(new)
         else:
@@ -263,7 +282,7 @@ class History:
         self._superseded = superseded
 
     def _check_corrections(self, new: list[Entry], staged: dict[str, Entry]) -> dict[str, str]:
-        """Corrections follow the rules (docs/ledger.md, "Who may do what"): only the party that
+        """``new``: the batch's entries that supersede another (in order). Corrections follow the rules (docs/ledger.md, "Who may do what"): only the party that
         declared an event corrects it, with an event of the same type; an event is corrected
         once (a later correction corrects the correction); no event corrects itself, and no
         chain of corrections loops. Returns the extended corrected -> correcting map."""

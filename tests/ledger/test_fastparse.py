@@ -386,3 +386,43 @@ def test_stored_leaves_decode_as_the_careful_way(tmp_path: Path) -> None:
                 careful.stamp,
             )
             same(fast.event, careful.event)
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    ["e1", "E-1.2:3@x", "-x", "", "a b", "\u00e91", "\u0661\u0662", "ab\u0660", "a\n", "x" * 201],
+)
+def test_ids_agree(event_id: str) -> None:
+    """An id's pattern is checked after decoding (letters and digits alone at once): the
+    fast path takes the ids pydantic takes, no other."""
+    fast = check_line(json.dumps({**BASES[1], "id": event_id}))
+    assert (fast is not None) == (event_id in ("e1", "E-1.2:3@x"))
+
+
+def test_which_patterns_take_every_ascii_letter_and_digit() -> None:
+    from truce.ledger.fastparse import _takes_alnum
+
+    assert _takes_alnum(r"^[A-Za-z0-9][A-Za-z0-9._:@-]*\Z")
+    assert not _takes_alnum(r"^[a-z0-9][a-z0-9_-]*\Z")  # no capitals
+    assert not _takes_alnum(r"^[0-9a-f]{64}\Z")
+    assert not _takes_alnum(r"^[^A-Za-z0-9][A-Za-z0-9]*\Z")  # negated
+    assert not _takes_alnum(r"^[0-A-Za-z][A-Za-z0-9]*\Z")  # 0 to A, "-", Z: no B to Y
+    assert not _takes_alnum(r"^[A-Za-z0-9][A-Za-z0-9]*$")  # not anchored at the very end
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["2030-01-03T05:00:43.200000Z", "2030-01-03T05:00:43Z"]),
+    st.lists(
+        st.tuples(st.integers(0, 26), st.sampled_from(list("0123456789-T:.Z+,tzW _/\u0661"))),
+        max_size=3,
+    ),
+)
+def test_the_two_commonest_time_forms_agree(stamp: str, changes: list[tuple[int, str]]) -> None:
+    """Those two forms are told by length and separators, not the regex: any character
+    changed anywhere, the fast path still takes only what pydantic takes, as it reads it."""
+    chars = list(stamp)
+    for i, c in changes:
+        if i < len(chars):
+            chars[i] = c
+    check_line(json.dumps({**BASES[1], "at": "".join(chars)}))

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel, ValidationError
 
 from truce.clock import PauseCalendar
@@ -28,7 +29,7 @@ from truce.events import (
     Track,
 )
 from truce.history import History
-from truce.ledger.fastparse import Fallback, FastEvents, collector_paused, fast_events
+from truce.ledger.fastparse import Fallback, collector_paused, fast_events
 from truce.limits import (
     MAX_CELL_DIGITS,
     MAX_PAUSE_DAYS,
@@ -174,15 +175,21 @@ def _n_keys(value: Any) -> int:
     return 0
 
 
+def _key_ends(text: str) -> int:
+    """How many key ends ('"' then ':', spaces allowed between) a text has: never fewer than
+    the keys of the JSON objects in it, as many when no key is written twice."""
+    if "\t" in text or '" ' in text:  # a tab anywhere: found at once (one character)
+        return len(_KEY_END.findall(text))
+    return text.count('":')
+
+
 def check_no_repeats(line: str, event: Event, where: str) -> None:
     """Refuse a line that writes a key twice in one object (JSON parsers keep the last one,
     silently). Cheap on every line: the line has no fewer key ends than its objects have keys,
     and as many when no key repeats; only a line where they differ is parsed again. A key end
-    is '":', or '"' and spaces and ':' (looked for only where a quote is followed by a space)."""
-    ends = line.count('":')
-    if '" ' in line or '"\t' in line:
-        ends = len(_KEY_END.findall(line))
-    if ends != _n_keys(event):
+    is '":', or '"' and spaces and ':' (looked for only where a quote is followed by a space
+    or there is a tab)."""
+    if _key_ends(line) != _n_keys(event):
         _loads(line, where)
 
 
@@ -201,14 +208,34 @@ def _explain_bad_line(line: str, where: str, exc: ValidationError | None = None)
     return parse_event(obj, where)
 
 
+_BLOCK = 1 << 16
+"""Bytes read at a time: a block of whole lines is decoded in one loop and its keys counted
+at once, never the whole file (a million-event ledger is streamed, not held)."""
+
+
+_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+"""The ASCII characters other than "\\n" at which ``str.splitlines`` ends a line."""
+
+
+def _split(text: str) -> list[str]:
+    """``text.splitlines()`` (a line ends at "\\r", U+2028... too), by ``split("\\n")`` where
+    that gives the same lines: ASCII text with no other line break (a third cheaper)."""
+    if text.isascii() and not any(c in text for c in _BREAKS):
+        lines = text.split("\n")
+        if not lines[-1]:
+            lines.pop()  # after the last "\\n": no line
+        return lines
+    return text.splitlines()
+
+
 class _Lines:
-    """A file's lines numbered as ``str.splitlines`` numbers them, read a line at a time (never
-    the whole text): a million-event ledger is streamed, not held. Errors name the file as
-    reading it whole did, and a file that is not UTF-8 is refused as such even where an
-    earlier line is bad too (:meth:`refuse`)."""
+    """A file's text a block of whole lines at a time, numbered as ``str.splitlines`` numbers
+    them. Errors name the file as reading it whole did, and a file that is not UTF-8 is
+    refused as such even where an earlier line is bad too (:meth:`refuse`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.parts: list[bytes] = []  # read, not yet decoded: a line no block has ended
         try:
             self.f = path.open("rb")
         except FileNotFoundError:
@@ -216,25 +243,40 @@ class _Lines:
         except OSError as exc:
             raise LedgerError(f"cannot read: {exc.strerror}", where=str(path)) from None
 
-    def __iter__(self) -> Iterator[tuple[int, str]]:
-        n = 0
+    def blocks(self) -> Iterator[str]:
+        """The text in blocks that each end at a "\\n" (the last at the file's end): a line
+        is never cut, and neither is a UTF-8 character (no byte of one is "\\n")."""
         first = True
+        parts = self.parts
         try:
-            for raw in self.f:
-                if first:
-                    first = False
-                    if raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
-                        raw = raw[3:]
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise LedgerError("not UTF-8 text", where=str(self.path)) from None
-                # A chunk ends at "\n"; splitlines also breaks at "\r", "\x0b", U+2028...
-                for line in text.splitlines():
-                    n += 1
-                    yield n, line
+            while True:
+                raw = self.f.read(_BLOCK)
+                if not raw:
+                    break
+                cut = raw.rfind(b"\n") + 1
+                if not cut:  # inside a line longer than a block
+                    parts.append(raw)
+                    continue
+                head = b"".join([*parts, raw[:cut]]) if parts else raw[:cut]
+                parts.clear()
+                if cut < len(raw):
+                    parts.append(raw[cut:])
+                yield self._text(head, first)
+                first = False
+            if parts:
+                tail = b"".join(parts)
+                parts.clear()
+                yield self._text(tail, first)
         except OSError as exc:
             raise LedgerError(f"cannot read: {exc.strerror}", where=str(self.path)) from None
+
+    def _text(self, raw: bytes, first: bool) -> str:
+        if first and raw.startswith(b"\xef\xbb\xbf"):  # the UTF-8 byte order mark
+            raw = raw[3:]
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LedgerError("not UTF-8 text", where=str(self.path)) from None
 
     def close(self) -> None:
         self.f.close()
@@ -251,59 +293,107 @@ class _Lines:
         UTF-8 (reading the whole text first said that before any line's fault)."""
         if exc.message == "not UTF-8 text" or self.f.closed:
             return exc
+        pending = b"".join(self.parts)
         for raw in self._chunks():
+            if pending:
+                raw, pending = pending + raw, b""
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
                 return LedgerError("not UTF-8 text", where=str(self.path))
+        try:
+            pending.decode("utf-8")
+        except UnicodeDecodeError:
+            return LedgerError("not UTF-8 text", where=str(self.path))
         return exc
 
 
-def _read_line(line: str, name: str, n: int, fast: FastEvents) -> Event:
-    """Line ``n``'s event: the fast decoder where it covers and accepts the line, else
-    pydantic (whose errors are the ones reported); a key written twice is refused either way.
-    The place ``name:n`` is written out only for an error."""
+def _slow_line(line: str, where: str) -> Event:
+    """A line the fast decoder does not cover or accept: pydantic's event, or its error;
+    a key written twice is refused."""
     try:
-        event, n_keys = fast.decode_counted(line)
-    except Fallback:
-        where = f"{name}:{n}"
-        try:
-            event = EVENT_ADAPTER.validate_json(line)
-        except ValidationError as exc:
-            return _explain_bad_line(line, where, exc)
-        check_no_repeats(line, event, where)
-        return event
-    ends = line.count('":')
-    if '" ' in line or '"\t' in line:
-        ends = len(_KEY_END.findall(line))
-    if ends != n_keys:
-        _loads(line, f"{name}:{n}")
+        event = EVENT_ADAPTER.validate_json(line)
+    except ValidationError as exc:
+        return _explain_bad_line(line, where, exc)
+    check_no_repeats(line, event, where)
     return event
 
 
-def _stream_events(path: str | Path, terms: Terms | None) -> Iterator[tuple[Event, int]]:
-    """Each event in a JSON Lines file with its line number, validated as it is read."""
-    known = terms.parties.ids() | {IMPORTER} if terms is not None else None
-    p = Path(path)
-    name = str(p)
-    fast = fast_events()
-    lines = _Lines(p)
-    try:
-        for n, line in lines:
-            if not line or line.isspace():
-                continue
-            event = _read_line(line, name, n, fast)
-            if known is not None and event.declared_by not in known:
-                raise LedgerError(
-                    f"declared_by {event.declared_by!r} is not a party in the terms "
-                    f"(expected one of: {', '.join(sorted(known))})",
-                    where=f"{name}:{n}",
-                )
-            yield event, n
-    except LedgerError as exc:
-        raise lines.refuse(exc) from None
-    finally:
-        lines.close()
+_FAST_ERRORS = (msgspec.DecodeError, Fallback)  # msgspec.ValidationError is a DecodeError
+
+
+class _Reader:
+    """A JSON Lines file's events, validated a block of lines at a time (``read``): the fast
+    decoder where it covers and accepts a line, else pydantic (whose errors are the ones
+    reported). Keys written twice are looked for once per block (the block's key ends
+    against its events' keys) and line by line only where those differ, before any error
+    of the block is raised: the first bad line is named, as reading a line at a time did."""
+
+    def __init__(self, path: str | Path, terms: Terms | None) -> None:
+        self.known = terms.parties.ids() | {IMPORTER} if terms is not None else None
+        self.path = Path(path)
+        self.name = str(self.path)
+        self.decode, self.table = fast_events().parts()
+        self.events: list[Event] = []
+        self.skips: list[int] = []  # event i is on line i + skips[i]: small, shared ints
+
+    def read(self) -> None:
+        """Read the whole file into ``events`` and ``skips``."""
+        lines = _Lines(self.path)
+        n = 0
+        try:
+            for text in lines.blocks():
+                block = _split(text)
+                self._block(block, n, text)
+                n += len(block)
+        except LedgerError as exc:
+            raise lines.refuse(exc) from None
+        finally:
+            lines.close()
+
+    def _block(self, lines: list[str], n0: int, text: str) -> None:
+        """Lines ``n0 + 1``... (``lines``, the block ``text`` split)."""
+        decode, table, known, name = self.decode, self.table, self.known, self.name
+        events, skips = self.events, self.skips
+        append, skip = events.append, skips.append
+        start = k = len(events)
+        keys = 0  # the keys of the block's events (a line read by pydantic: its key ends)
+        n = n0
+        try:
+            for line in lines:
+                n += 1
+                try:
+                    s = decode(line)
+                    event, given = table[type(s)](s)
+                    who = s.declared_by  # a slot of the Struct: cheaper than the event's
+                except _FAST_ERRORS:
+                    if not line or line.isspace():  # looked for only here: no event decodes
+                        continue
+                    event = _slow_line(line, f"{name}:{n}")
+                    given = _key_ends(line)  # its keys are checked on their own
+                    who = event.declared_by
+                keys += given
+                append(event)
+                skip(n - k)
+                k += 1
+                if known is not None and who not in known:
+                    raise LedgerError(
+                        f"declared_by {event.declared_by!r} is not a party in the terms "
+                        f"(expected one of: {', '.join(sorted(known))})",
+                        where=f"{name}:{n}",
+                    )
+        except LedgerError:
+            self._check_keys(lines, n0, start)  # a key written twice on an earlier line first
+            raise
+        if _key_ends(text) != keys:
+            self._check_keys(lines, n0, start)
+
+    def _check_keys(self, lines: list[str], n0: int, start: int) -> None:
+        """Line by line, refuse the first of the block's lines (its events from ``start``)
+        that writes a key twice."""
+        for i in range(start, len(self.events)):
+            n = i + self.skips[i]
+            check_no_repeats(lines[n - n0 - 1], self.events[i], f"{self.name}:{n}")
 
 
 def read_events_jsonl(
@@ -311,14 +401,11 @@ def read_events_jsonl(
 ) -> tuple[list[Event], list[str]]:
     """The events in a JSON Lines file and where each came from (``file:line``), each line
     validated; references to other events are checked later, against the whole ledger."""
-    name = str(Path(path))
-    events: list[Event] = []
-    lines: list[str] = []
     with collector_paused():
-        for event, n in _stream_events(path, terms):
-            events.append(event)
-            lines.append(f"{name}:{n}")
-    return events, lines
+        reader = _Reader(path, terms)
+        reader.read()
+    name = reader.name
+    return reader.events, [f"{name}:{i + k}" for i, k in enumerate(reader.skips)]
 
 
 def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
@@ -327,14 +414,11 @@ def load_events_jsonl(path: str | Path, terms: Terms | None = None) -> History:
 
     With ``terms``, every event must be declared by a party the terms name.
     """
-    events: list[Event] = []
-    numbers: list[int] = []  # each line's distance from the line it would be without blank lines
     history = History()
     with collector_paused():
-        for event, n in _stream_events(path, terms):
-            numbers.append(n - len(events))  # a small int (shared), not one object a line
-            events.append(event)
-        history.extend_lines(events, str(Path(path)), numbers)
+        reader = _Reader(path, terms)
+        reader.read()
+        history.extend_lines(reader.events, reader.name, reader.skips)
     return history
 
 
