@@ -56,15 +56,13 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
     tl = inc._tally()
     if tl._undo is not None:
         raise NotFrozen("a batch is open")
-    pos: dict[int, int] = {}
     ids: list[str] = []
     kinds: list[str] = []
     ts: list[float] = []
     rts: list[float] = []
     for i, en in enumerate(h.entries):
-        if en._ref is not None or en._line is not None:
-            raise NotFrozen("entries with their own references or lines")
-        pos[id(en)] = i
+        if en._ref is not None or en._line is not None or en.seq != i:
+            raise NotFrozen("entries with their own references, lines or numbering")
         ids.append(en.id)
         kinds.append(en.kind)
         ts.append(en.ts)
@@ -89,7 +87,7 @@ def freeze(inc: Incremental, keys: Sequence[int]) -> dict[str, Any]:
             "superseded": dict(h._superseded),
         },
         "tally": {
-            "entries": [pos[id(en)] for en in t.entries],
+            "entries": [en.seq for en in t.entries],
             "disputes": [[d.act, d.used, list(d.set_aside), d.reason] for d in t.disputes],
             "at_ts": t.at_ts,
             "days": [[k, _day(x)] for k, x in t.days.items()],
